@@ -1,0 +1,205 @@
+/*
+ * The IPC contract between the parent, the net child and the storage child.
+ * Every message travels in imsg framing (common/imsg.h); payloads are encoded
+ * and decoded only through common/wire.c.  Host byte order: all three
+ * processes run the same binary on the same machine.
+ */
+
+#ifndef PRIVCACHED_MSG_H
+#define PRIVCACHED_MSG_H
+
+#include <stdint.h>
+
+enum imsg_type {
+	IMSG_NONE,
+	IMSG_CTL_READY,		/* child -> parent, empty */
+	IMSG_CTL_LOG,		/* child -> parent: int prio + text */
+	IMSG_CTL_PEER_BAD,	/* storage -> parent: net sent garbage */
+	IMSG_CTL_VERBOSE,	/* parent -> child: int */
+	IMSG_CTL_PEER,		/* parent -> child: fd of data channel */
+	IMSG_CFG_CACHE,		/* parent -> storage: struct cache_conf */
+	IMSG_CFG_NET,		/* parent -> net: struct net_conf */
+	IMSG_CFG_LISTENER,	/* parent -> net: fd + struct listener_conf */
+	IMSG_CFG_DONE,		/* parent -> net, empty */
+	IMSG_CACHE_REQ,		/* net -> storage: request batch */
+	IMSG_CACHE_REP,		/* storage -> net: reply batch */
+	IMSG_CACHE_STATS_REQ,	/* net -> storage: uint32 kind */
+	IMSG_CACHE_STATS,	/* storage -> net: name/value pairs */
+};
+
+/* Control channels keep imsg's default limit. */
+#define CTL_MSG_MAX		16384
+/* Longest log line a child may send (text only, NUL excluded). */
+#define CTL_LOG_MAX		1024
+/* The data channel carries one item of the largest size plus this. */
+#define DATA_MSG_SLACK		(64 * 1024)
+
+/* IMSG_CFG_CACHE: what the storage child needs to build the cache. */
+struct cache_conf {
+	uint64_t	cc_maxbytes;		/* -m, item memory budget */
+	uint32_t	cc_item_size_max;	/* -I */
+	uint32_t	cc_chunk_min;		/* -n, smallest chunk */
+	uint32_t	cc_slab_page_size;	/* bytes per slab page */
+	uint32_t	cc_slab_chunk_max;	/* -o slab_chunk_max */
+	uint32_t	cc_hashpower;		/* -o hashpower, 0: default */
+	double		cc_factor;		/* -f, chunk growth factor */
+	uint8_t		cc_evict;		/* 0 with -M */
+	uint8_t		cc_cas;			/* 0 with -C */
+	uint8_t		cc_prealloc;		/* -L */
+	uint8_t		cc_pad;
+};
+
+/* IMSG_CFG_NET: limits and switches of the net child. */
+struct net_conf {
+	uint32_t	nc_maxconns;		/* -c */
+	uint32_t	nc_item_size_max;	/* -I */
+	uint32_t	nc_batch_max;		/* bytes per request batch */
+	uint32_t	nc_inflight_max;	/* request batches in flight */
+	uint32_t	nc_line_max;		/* longest request line */
+	uint32_t	nc_outbuf_max;		/* per-connection output cap */
+	uint32_t	nc_idle_timeout;	/* seconds, 0: none */
+	uint8_t		nc_cas;			/* 0 with -C */
+	uint8_t		nc_flush_enabled;	/* 0 with -F */
+	uint8_t		nc_protocol;		/* -B: enum listener_proto */
+	uint8_t		nc_pad;
+};
+
+enum listener_proto {
+	LISTENER_PROTO_AUTO,
+	LISTENER_PROTO_ASCII,
+	LISTENER_PROTO_BINARY,
+};
+
+/* IMSG_CFG_LISTENER: metadata for the listening socket attached. */
+struct listener_conf {
+	char		lc_name[128];	/* printable address, for logs/stats */
+	uint8_t		lc_family;	/* AF_INET, AF_INET6, AF_UNIX */
+	uint8_t		lc_pad[3];
+};
+
+/*
+ * IMSG_CACHE_REQ is a struct cache_batch then cb_count records, each a
+ * struct cache_req, cr_nkey key bytes and cr_nvalue value bytes.
+ * IMSG_CACHE_REP is a struct cache_batch then cb_count records, each a
+ * struct cache_rep, rp_nkey key bytes and rp_nvalue value bytes.  The imsg
+ * peerid is the batch number; the reply echoes it.  Replies answer records
+ * in order; a reply batch with CACHE_BATCH_MORE is continued by the next.
+ */
+struct cache_batch {
+	uint32_t	cb_count;
+	uint32_t	cb_flags;
+};
+#define CACHE_BATCH_MORE	0x0001
+
+enum cache_op {
+	CACHE_OP_GET = 1,	/* get gets gat gats touch(via TOUCH) mg me */
+	CACHE_OP_STORE,		/* set add replace append prepend cas ms */
+	CACHE_OP_DELETE,	/* delete md */
+	CACHE_OP_ARITH,		/* incr decr ma */
+	CACHE_OP_TOUCH,		/* touch: set exptime, no value back */
+	CACHE_OP_FLUSH,		/* flush_all: cr_exptime is when, 0 now */
+	CACHE_OP_NOOP,		/* holds a place in the reply order */
+	CACHE_OP_MAX
+};
+
+enum cache_store_mode {
+	CACHE_STORE_SET,
+	CACHE_STORE_ADD,
+	CACHE_STORE_REPLACE,
+	CACHE_STORE_APPEND,
+	CACHE_STORE_PREPEND,
+	CACHE_STORE_MAX
+};
+
+enum cache_arith_mode {
+	CACHE_ARITH_INCR,
+	CACHE_ARITH_DECR,
+	CACHE_ARITH_MAX
+};
+
+/* cr_opts */
+#define CACHE_OPT_WANT_VALUE	0x0001	/* GET, ARITH: return the value */
+#define CACHE_OPT_WANT_KEY	0x0002	/* return the key on a hit */
+#define CACHE_OPT_TOUCH		0x0004	/* GET: exptime := cr_exptime */
+#define CACHE_OPT_NO_BUMP	0x0008	/* GET: no LRU bump, no access mark */
+#define CACHE_OPT_CAS		0x0010	/* compare cr_cas with the item */
+#define CACHE_OPT_NEW_CAS	0x0020	/* modified item gets cr_newcas */
+#define CACHE_OPT_VIVIFY	0x0040	/* create on miss, cr_vivify_exptime */
+#define CACHE_OPT_RECACHE	0x0080	/* GET: win if ttl < cr_recache_ttl */
+#define CACHE_OPT_INVALIDATE	0x0100	/* STORE: I; DELETE: mark stale */
+#define CACHE_OPT_DROP_VALUE	0x0200	/* DELETE: keep item, empty value */
+#define CACHE_OPT_SET_TTL	0x0400	/* DELETE(I), ARITH: exptime := */
+#define CACHE_OPT_ALL		0x07ff
+
+/*
+ * Expiry times are absolute unix seconds, converted by the net child from
+ * whatever the protocol said: 0 never expires, a negative value is already
+ * expired.
+ */
+struct cache_req {
+	uint8_t		cr_op;		/* enum cache_op */
+	uint8_t		cr_mode;	/* store or arith mode */
+	uint16_t	cr_opts;	/* CACHE_OPT_* */
+	uint32_t	cr_flags;	/* client flags to store */
+	uint32_t	cr_nkey;
+	uint32_t	cr_nvalue;
+	int64_t		cr_exptime;
+	int64_t		cr_vivify_exptime;
+	int64_t		cr_recache_ttl;	/* seconds */
+	uint64_t	cr_cas;		/* compare value */
+	uint64_t	cr_newcas;
+	uint64_t	cr_delta;
+	uint64_t	cr_initial;	/* ARITH vivify seed */
+	uint64_t	cr_connid;	/* echoed in the reply */
+};
+
+enum cache_status {
+	CACHE_OK = 1,		/* hit, stored, deleted, touched */
+	CACHE_MISS,		/* no such item */
+	CACHE_NOT_STORED,	/* add/replace/append condition failed */
+	CACHE_EXISTS,		/* cas mismatch */
+	CACHE_NON_NUMERIC,	/* incr/decr on a non-number */
+	CACHE_NO_MEMORY,	/* out of memory storing object */
+	CACHE_TOO_LARGE,	/* object too large for cache */
+	CACHE_UNAVAILABLE,	/* net only: no storage child to ask */
+	CACHE_STATUS_MAX
+};
+
+/* rp_info */
+#define CACHE_INFO_FETCHED	0x01	/* hit before this request (h) */
+#define CACHE_INFO_WON		0x02	/* W: this client should recache */
+#define CACHE_INFO_STALE	0x04	/* X: item is stale */
+#define CACHE_INFO_WIN_SENT	0x08	/* Z: another client won */
+
+struct cache_rep {
+	uint8_t		rp_status;	/* enum cache_status */
+	uint8_t		rp_info;	/* CACHE_INFO_* */
+	uint8_t		rp_clsid;	/* slab class (me) */
+	uint8_t		rp_pad;
+	uint32_t	rp_flags;	/* client flags */
+	uint32_t	rp_nkey;
+	uint32_t	rp_nvalue;
+	int64_t		rp_ttl;		/* remaining seconds, -1 never */
+	uint32_t	rp_last_access;	/* seconds since, before this request */
+	uint32_t	rp_size;	/* total item size in memory */
+	uint64_t	rp_cas;
+	uint64_t	rp_connid;	/* echo of cr_connid */
+};
+
+/* IMSG_CACHE_STATS_REQ payload: one uint32_t of this. */
+enum cache_stats_kind {
+	CACHE_STATS_GENERAL,
+	CACHE_STATS_ITEMS,
+	CACHE_STATS_SLABS,
+	CACHE_STATS_SIZES,
+	CACHE_STATS_RESET,
+	CACHE_STATS_MAX
+};
+/*
+ * IMSG_CACHE_STATS payload: uint32_t count, then count pairs of
+ * (uint16_t length, name bytes, uint16_t length, value bytes).
+ */
+#define CACHE_STAT_NAME_MAX	64
+#define CACHE_STAT_VALUE_MAX	64
+
+#endif /* PRIVCACHED_MSG_H */

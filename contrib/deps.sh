@@ -1,0 +1,72 @@
+#!/bin/sh
+# Makes sure the packages privcached needs are installed.
+#   deps.sh ensure build|test   install only if something is missing
+#   deps.sh install build|test  install (or confirm) everything
+# Debian/Ubuntu use apt-get, OpenBSD pkg_add; elsewhere it says what to get.
+set -u
+
+what=${2:-test}
+
+debian_build="gcc make pkg-config libbsd-dev libevent-dev"
+debian_test="$debian_build libcriterion-dev python3 python3-pymemcache \
+python3-memcache libmemcached-tools memcached procps util-linux"
+openbsd_build="libevent"
+openbsd_test="$openbsd_build criterion python3 py3-pymemcache \
+libmemcached memcached"
+
+have_build() {
+	case "$(uname -s)" in
+	Linux) pkg-config --exists libbsd-overlay libevent ;;
+	*) pkg-config --exists libevent ;;
+	esac
+}
+
+have_test() {
+	have_build &&
+	    pkg-config --exists criterion &&
+	    [ -x /usr/bin/python3 ] &&
+	    /usr/bin/python3 -c 'import pymemcache, memcache' 2>/dev/null &&
+	    command -v memccapable >/dev/null 2>&1 &&
+	    command -v memcached >/dev/null 2>&1 &&
+	    command -v setpriv >/dev/null 2>&1
+}
+
+install() {
+	if [ "$(id -u)" != 0 ]; then
+		echo "deps: missing packages; run 'make deps' as root" \
+		    "(or install: $1)" >&2
+		exit 1
+	fi
+	if command -v apt-get >/dev/null 2>&1; then
+		DEBIAN_FRONTEND=noninteractive apt-get update -q || exit 1
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+		    --no-install-recommends $1 || exit 1
+	elif command -v pkg_add >/dev/null 2>&1; then
+		pkg_add -I $2 || exit 1
+	else
+		echo "deps: no apt-get or pkg_add here; install: $1" >&2
+		exit 1
+	fi
+}
+
+case "$what" in
+build) deb=$debian_build; obsd=$openbsd_build; check=have_build ;;
+test) deb=$debian_test; obsd=$openbsd_test; check=have_test ;;
+*) echo "usage: deps.sh ensure|install build|test" >&2; exit 2 ;;
+esac
+
+case "${1:-}" in
+ensure)
+	$check && exit 0
+	echo "deps: installing missing packages" >&2
+	install "$deb" "$obsd"
+	$check || { echo "deps: still missing after install" >&2; exit 1; }
+	;;
+install)
+	install "$deb" "$obsd"
+	;;
+*)
+	echo "usage: deps.sh ensure|install build|test" >&2
+	exit 2
+	;;
+esac

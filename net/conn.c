@@ -1,0 +1,505 @@
+/*
+ * Client connections (net child): accept with back-off, read and parse,
+ * keep replies in request order, write each connection's ready replies with
+ * one write per loop pass, and close.
+ */
+
+#include <sys/types.h>
+#include <sys/socket.h>
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+
+#include <errno.h>
+#include <netdb.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "net.h"
+
+/* Accepts per listener event, so one listener cannot starve the rest. */
+#define ACCEPT_BURST		64
+/* Read size per call; the input buffer grows to hold a whole item. */
+#define READ_CHUNK		16384
+/* How long accepting pauses when descriptors run out. */
+#define ACCEPT_BACKOFF_SEC	1
+
+static struct connq	 conns = TAILQ_HEAD_INITIALIZER(conns);
+static struct connq	 conns_dirty = TAILQ_HEAD_INITIALIZER(conns_dirty);
+static struct connq	 conns_blocked = TAILQ_HEAD_INITIALIZER(conns_blocked);
+static int		 nconns;
+static uint64_t		 conn_seq;
+static struct event	 accept_backoff_ev;
+static int		 accept_backoff_set;
+static struct listener_ev *listeners;
+static size_t		 nlisteners;
+
+static void	conn_accept(int, short, void *);
+static void	conn_read(int, short, void *);
+static void	conn_write(int, short, void *);
+static void	conn_flush(struct conn *);
+
+int
+conn_count(void)
+{
+	return (nconns);
+}
+
+static size_t
+conn_in_max(void)
+{
+	/* A whole request: its line, its data block and the \r\n. */
+	return ((size_t)net_conf.nc_line_max + net_conf.nc_item_size_max +
+	    READ_CHUNK);
+}
+
+static void
+conn_mark_dirty(struct conn *c)
+{
+	if (c->c_flags & CONN_DIRTY)
+		return;
+	c->c_flags |= CONN_DIRTY;
+	TAILQ_INSERT_TAIL(&conns_dirty, c, c_dirty_entry);
+}
+
+static void
+conn_read_off(struct conn *c)
+{
+	if (c->c_flags & CONN_READ_OFF)
+		return;
+	event_del(&c->c_rev);
+	c->c_flags |= CONN_READ_OFF;
+}
+
+static void
+conn_read_on(struct conn *c)
+{
+	if (!(c->c_flags & CONN_READ_OFF) || (c->c_flags & CONN_CLOSING))
+		return;
+	event_add(&c->c_rev, NULL);
+	c->c_flags &= ~CONN_READ_OFF;
+}
+
+int
+conn_listener_add(int fd, const struct listener_conf *lc)
+{
+	struct listener_ev	*nl;
+
+	if ((nl = reallocarray(listeners, nlisteners + 1,
+	    sizeof(*listeners))) == NULL)
+		return (-1);
+	listeners = nl;
+	/* Safe to move: no listener event is armed before CFG_DONE. */
+	memset(&nl[nlisteners], 0, sizeof(nl[nlisteners]));
+	nl[nlisteners].le_fd = fd;
+	nl[nlisteners].le_conf = *lc;
+	nlisteners++;
+	return (0);
+}
+
+void
+conn_listeners_resume(void)
+{
+	size_t	i;
+
+	for (i = 0; i < nlisteners; i++) {
+		if (listeners[i].le_armed)
+			continue;
+		event_set(&listeners[i].le_ev, listeners[i].le_fd,
+		    EV_READ | EV_PERSIST, conn_accept, &listeners[i]);
+		event_add(&listeners[i].le_ev, NULL);
+		listeners[i].le_armed = 1;
+	}
+}
+
+void
+conn_listeners_pause(void)
+{
+	size_t	i;
+
+	for (i = 0; i < nlisteners; i++) {
+		if (!listeners[i].le_armed)
+			continue;
+		event_del(&listeners[i].le_ev);
+		listeners[i].le_armed = 0;
+	}
+}
+
+static void
+accept_backoff_end(int fd, short event, void *arg)
+{
+	(void)fd;
+	(void)event;
+	(void)arg;
+	accept_backoff_set = 0;
+	conn_listeners_resume();
+}
+
+static void
+conn_new(struct listener_ev *le, int fd, struct sockaddr_storage *ss,
+    socklen_t sslen)
+{
+	static const char	 full[] = "ERROR Too many open connections\r\n";
+	struct conn		*c;
+	char			 host[NI_MAXHOST], serv[NI_MAXSERV];
+	int			 on = 1;
+
+	if (nconns >= (int)net_conf.nc_maxconns) {
+		/* memcached's maxconns_fast: say why, then hang up. */
+		(void)write(fd, full, sizeof(full) - 1);
+		close(fd);
+		net_stats.ns_rejected_conns++;
+		return;
+	}
+	if ((c = calloc(1, sizeof(*c))) == NULL) {
+		log_warn("connection");
+		close(fd);
+		return;
+	}
+	if (ss->ss_family == AF_INET || ss->ss_family == AF_INET6)
+		(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on,
+		    sizeof(on));
+	if (getnameinfo((struct sockaddr *)ss, sslen, host, sizeof(host),
+	    serv, sizeof(serv), NI_NUMERICHOST | NI_NUMERICSERV) == 0)
+		(void)snprintf(c->c_peer, sizeof(c->c_peer),
+		    ss->ss_family == AF_INET6 ? "[%s]:%s" : "%s:%s", host,
+		    serv);
+	else
+		(void)strlcpy(c->c_peer, "local", sizeof(c->c_peer));
+	c->c_id = ++conn_seq;
+	c->c_fd = fd;
+	c->c_listener = le;
+	TAILQ_INIT(&c->c_pending);
+	event_set(&c->c_rev, fd, EV_READ | EV_PERSIST, conn_read, c);
+	event_set(&c->c_wev, fd, EV_WRITE | EV_PERSIST, conn_write, c);
+	event_add(&c->c_rev, NULL);
+	TAILQ_INSERT_TAIL(&conns, c, c_entry);
+	nconns++;
+	net_stats.ns_curr_conns++;
+	net_stats.ns_total_conns++;
+	log_debug("connection %llu from %s on %s",
+	    (unsigned long long)c->c_id, c->c_peer, le->le_conf.lc_name);
+}
+
+static void
+conn_accept(int fd, short event, void *arg)
+{
+	struct listener_ev	*le = arg;
+	struct sockaddr_storage	 ss;
+	struct timeval		 tv = { ACCEPT_BACKOFF_SEC, 0 };
+	socklen_t		 sslen;
+	int			 s, i;
+
+	(void)event;
+	for (i = 0; i < ACCEPT_BURST; i++) {
+		sslen = sizeof(ss);
+		if ((s = accept4(fd, (struct sockaddr *)&ss, &sslen,
+		    SOCK_NONBLOCK | SOCK_CLOEXEC)) == -1) {
+			switch (errno) {
+			case EINTR:
+			case ECONNABORTED:
+				continue;
+			case EMFILE:
+			case ENFILE:
+			case ENOBUFS:
+			case ENOMEM:
+				/* Retrying at once would spin: pause. */
+				log_warn("accept on %s", le->le_conf.lc_name);
+				conn_listeners_pause();
+				if (!accept_backoff_set) {
+					evtimer_set(&accept_backoff_ev,
+					    accept_backoff_end, NULL);
+					evtimer_add(&accept_backoff_ev, &tv);
+					accept_backoff_set = 1;
+				}
+				return;
+			default:
+				/* EAGAIN and anything transient. */
+				return;
+			}
+		}
+		conn_new(le, s, &ss, sslen);
+	}
+}
+
+static void
+conn_fail_output(struct conn *c)
+{
+	log_info("connection %llu from %s: output over %u bytes, closing",
+	    (unsigned long long)c->c_id, c->c_peer, net_conf.nc_outbuf_max);
+	c->c_flags |= CONN_CLOSING;
+	conn_read_off(c);
+	/* What is queued cannot be completed in order: drop it all. */
+	c->c_out.b_off = c->c_out.b_len = 0;
+	conn_mark_dirty(c);
+}
+
+int
+conn_reply_local(struct conn *c, const void *text, size_t len)
+{
+	struct pending	*p;
+
+	if (c->c_flags & CONN_CLOSING)
+		return (-1);
+	if (TAILQ_EMPTY(&c->c_pending)) {
+		if (buf_add(&c->c_out, text, len, net_conf.nc_outbuf_max) ==
+		    -1) {
+			conn_fail_output(c);
+			return (-1);
+		}
+		conn_mark_dirty(c);
+		return (0);
+	}
+	/* Earlier requests are still at storage: wait behind them. */
+	if ((p = pending_get()) == NULL || (p->p_text = malloc(len)) == NULL) {
+		if (p != NULL)
+			pending_put(p);
+		log_warn("pending reply");
+		return (-1);
+	}
+	memcpy(p->p_text, text, len);
+	p->p_textlen = len;
+	p->p_conn = c;
+	p->p_connid = c->c_id;
+	TAILQ_INSERT_TAIL(&c->c_pending, p, p_conn_entry);
+	return (0);
+}
+
+void
+conn_reply_storage(struct pending *p, const struct cache_rep *rep,
+    const void *key, const void *value)
+{
+	struct conn	*c = p->p_conn;
+	int		 rv = 0;
+
+	if (TAILQ_FIRST(&c->c_pending) != p)
+		fatalx("reply out of order on connection %llu",
+		    (unsigned long long)c->c_id);
+	TAILQ_REMOVE(&c->c_pending, p, p_conn_entry);
+	if (!(c->c_flags & CONN_CLOSING)) {
+		switch (p->p_ctx.px_kind) {
+		case PROTO_TEXT:
+			rv = proto_text_reply(&p->p_ctx, rep, key, value,
+			    &c->c_out, net_conf.nc_outbuf_max);
+			break;
+		default:
+			fatalx("reply for unknown protocol %d",
+			    p->p_ctx.px_kind);
+		}
+	}
+	pending_put(p);
+	if (rv == -1) {
+		conn_fail_output(c);
+		return;
+	}
+	/* Replies made here that waited behind this one go out now. */
+	while ((p = TAILQ_FIRST(&c->c_pending)) != NULL && !p->p_waiting) {
+		TAILQ_REMOVE(&c->c_pending, p, p_conn_entry);
+		if (!(c->c_flags & CONN_CLOSING) && buf_add(&c->c_out,
+		    p->p_text, p->p_textlen, net_conf.nc_outbuf_max) == -1)
+			conn_fail_output(c);
+		pending_put(p);
+	}
+	conn_mark_dirty(c);
+}
+
+static int
+conn_sink_storage(void *arg, const struct cache_req *req, const void *key,
+    const void *value, const struct proto_ctx *ctx)
+{
+	return (batch_add(arg, req, key, value, ctx));
+}
+
+static int
+conn_sink_local(void *arg, const void *text, size_t len)
+{
+	return (conn_reply_local(arg, text, len));
+}
+
+static void
+conn_parse(struct conn *c)
+{
+	struct proto_limits	 lim;
+	struct proto_sink	 sink;
+	enum proto_status	 st;
+	size_t			 used;
+
+	memset(&lim, 0, sizeof(lim));
+	lim.pl_line_max = net_conf.nc_line_max;
+	lim.pl_value_max = net_conf.nc_item_size_max;
+	lim.pl_cas = net_conf.nc_cas;
+	lim.pl_flush = net_conf.nc_flush_enabled;
+	memset(&sink, 0, sizeof(sink));
+	sink.ps_arg = c;
+	sink.ps_storage = conn_sink_storage;
+	sink.ps_local = conn_sink_local;
+
+	if (c->c_proto == 0) {
+		/* The first byte picks the protocol, as in memcached. */
+		if ((unsigned char)*buf_head(&c->c_in) == 0x80 &&
+		    net_conf.nc_protocol != LISTENER_PROTO_ASCII) {
+			log_info("connection %llu from %s: binary protocol "
+			    "not available yet", (unsigned long long)c->c_id,
+			    c->c_peer);
+			conn_close(c);
+			return;
+		}
+		c->c_proto = PROTO_TEXT;
+	}
+	st = proto_text_parse(&c->c_text, &lim, &sink, buf_head(&c->c_in),
+	    buf_used(&c->c_in), &used, net_now);
+	buf_consume(&c->c_in, used);
+	if (st == PROTO_CLOSE) {
+		c->c_flags |= CONN_CLOSING;
+		conn_read_off(c);
+		conn_mark_dirty(c);
+	}
+	buf_release(&c->c_in);
+}
+
+static void
+conn_read(int fd, short event, void *arg)
+{
+	struct conn	*c = arg;
+	ssize_t		 n;
+
+	(void)event;
+	if (batch_throttled()) {
+		/* Storage is behind: leave the bytes in the socket. */
+		conn_read_off(c);
+		if (!(c->c_flags & CONN_BLOCKED)) {
+			c->c_flags |= CONN_BLOCKED;
+			TAILQ_INSERT_TAIL(&conns_blocked, c, c_blocked_entry);
+		}
+		return;
+	}
+	if (buf_reserve(&c->c_in, READ_CHUNK, conn_in_max()) == -1) {
+		log_info("connection %llu from %s: request too large",
+		    (unsigned long long)c->c_id, c->c_peer);
+		conn_close(c);
+		return;
+	}
+	n = read(fd, buf_tail(&c->c_in), buf_room(&c->c_in));
+	if (n == -1) {
+		if (errno == EAGAIN || errno == EINTR)
+			return;
+		log_debug("connection %llu from %s: read: %s",
+		    (unsigned long long)c->c_id, c->c_peer, strerror(errno));
+		conn_close(c);
+		return;
+	}
+	if (n == 0) {
+		log_debug("connection %llu from %s closed by peer",
+		    (unsigned long long)c->c_id, c->c_peer);
+		conn_close(c);
+		return;
+	}
+	buf_produce(&c->c_in, n);
+	net_stats.ns_bytes_read += n;
+	conn_parse(c);
+}
+
+static void
+conn_flush(struct conn *c)
+{
+	ssize_t	n;
+
+	while (buf_used(&c->c_out) > 0) {
+		n = write(c->c_fd, buf_head(&c->c_out), buf_used(&c->c_out));
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN)
+				break;
+			log_debug("connection %llu from %s: write: %s",
+			    (unsigned long long)c->c_id, c->c_peer,
+			    strerror(errno));
+			conn_close(c);
+			return;
+		}
+		net_stats.ns_bytes_written += n;
+		buf_consume(&c->c_out, n);
+	}
+	if (buf_used(&c->c_out) > 0) {
+		/* Ask for writability only after a partial write. */
+		if (!(c->c_flags & CONN_WRITE_ON)) {
+			event_add(&c->c_wev, NULL);
+			c->c_flags |= CONN_WRITE_ON;
+		}
+		return;
+	}
+	if (c->c_flags & CONN_WRITE_ON) {
+		event_del(&c->c_wev);
+		c->c_flags &= ~CONN_WRITE_ON;
+	}
+	buf_release(&c->c_out);
+	if ((c->c_flags & CONN_CLOSING) && TAILQ_EMPTY(&c->c_pending))
+		conn_close(c);
+}
+
+static void
+conn_write(int fd, short event, void *arg)
+{
+	(void)fd;
+	(void)event;
+	conn_flush(arg);
+}
+
+void
+conn_flush_dirty(void)
+{
+	struct conn	*c;
+
+	while ((c = TAILQ_FIRST(&conns_dirty)) != NULL) {
+		TAILQ_REMOVE(&conns_dirty, c, c_dirty_entry);
+		c->c_flags &= ~CONN_DIRTY;
+		conn_flush(c);
+	}
+}
+
+void
+conn_resume_blocked(void)
+{
+	struct conn	*c;
+
+	while (!batch_throttled() &&
+	    (c = TAILQ_FIRST(&conns_blocked)) != NULL) {
+		TAILQ_REMOVE(&conns_blocked, c, c_blocked_entry);
+		c->c_flags &= ~CONN_BLOCKED;
+		conn_read_on(c);
+	}
+}
+
+void
+conn_close(struct conn *c)
+{
+	struct pending	*p;
+
+	log_debug("connection %llu from %s closed",
+	    (unsigned long long)c->c_id, c->c_peer);
+	if (!(c->c_flags & CONN_READ_OFF))
+		event_del(&c->c_rev);
+	if (c->c_flags & CONN_WRITE_ON)
+		event_del(&c->c_wev);
+	close(c->c_fd);
+	while ((p = TAILQ_FIRST(&c->c_pending)) != NULL) {
+		TAILQ_REMOVE(&c->c_pending, p, p_conn_entry);
+		/* Storage still owes an answer: the batch FIFO frees it. */
+		if (p->p_waiting)
+			p->p_conn = NULL;
+		else
+			pending_put(p);
+	}
+	if (c->c_flags & CONN_DIRTY)
+		TAILQ_REMOVE(&conns_dirty, c, c_dirty_entry);
+	if (c->c_flags & CONN_BLOCKED)
+		TAILQ_REMOVE(&conns_blocked, c, c_blocked_entry);
+	TAILQ_REMOVE(&conns, c, c_entry);
+	buf_free(&c->c_in);
+	buf_free(&c->c_out);
+	free(c);
+	nconns--;
+	net_stats.ns_curr_conns--;
+}

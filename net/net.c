@@ -1,0 +1,212 @@
+/*
+ * The net child: takes its configuration, listeners and data channel from
+ * the parent, accepts clients, parses their requests and talks to storage.
+ * Each event-loop pass ends by sending the batch it built and writing every
+ * connection that has replies: one write each, whatever the pass produced.
+ */
+
+#include <sys/types.h>
+
+#include <errno.h>
+#include <event.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "msg.h"
+#include "net.h"
+#include "proc.h"
+
+struct net_conf		 net_conf;
+struct net_stats	 net_stats;
+struct imsgev		 net_storage;
+int			 net_storage_up;
+time_t			 net_now;
+
+static int		 net_configured;
+static int		 net_started;
+static struct event	 net_ev_sigterm, net_ev_sigint, net_ev_sighup;
+
+static void	net_dispatch_storage(int, short, void *);
+
+static void
+net_signal(int sig, short event, void *arg)
+{
+	(void)event;
+	(void)arg;
+	if (sig == SIGHUP)
+		return;
+	exit(0);
+}
+
+static void
+net_storage_lost(const char *why)
+{
+	log_warnx("storage channel lost: %s", why);
+	imsgev_close(&net_storage);
+	net_storage_up = 0;
+	batch_fail_all();
+}
+
+static void
+net_dispatch_storage(int fd, short event, void *arg)
+{
+	struct imsg	 imsg;
+	ssize_t		 n;
+	int		 rv;
+
+	(void)fd;
+	(void)arg;
+	if ((rv = imsgev_io(&net_storage, event)) <= 0) {
+		net_storage_lost(rv == 0 ? "closed" : strerror(errno));
+		return;
+	}
+	while (net_storage_up) {
+		if ((n = imsg_get(&net_storage.iev_ibuf, &imsg)) == -1) {
+			net_storage_lost("malformed message");
+			return;
+		}
+		if (n == 0)
+			break;
+		if (imsg_get_fd(&imsg) != -1) {
+			imsg_free(&imsg);
+			net_storage_lost("unexpected descriptor");
+			return;
+		}
+		switch (imsg_get_type(&imsg)) {
+		case IMSG_CACHE_REP:
+			if (batch_reply(&imsg) == -1)
+				fatalx("storage replied out of order");
+			break;
+		default:
+			fatalx("unexpected message %u from storage",
+			    imsg_get_type(&imsg));
+		}
+		imsg_free(&imsg);
+	}
+	if (net_storage_up)
+		imsgev_add(&net_storage);
+}
+
+static void
+net_start(void)
+{
+	if (net_started || !net_configured || !net_storage_up)
+		return;
+	net_started = 1;
+	conn_listeners_resume();
+}
+
+static void
+net_dispatch_parent(int fd, short event, void *arg)
+{
+	struct imsg		 imsg;
+	struct listener_conf	 lc;
+	ssize_t			 n;
+	int			 rv, peer, verbose;
+
+	(void)fd;
+	(void)arg;
+	if ((rv = imsgev_io(&proc_ctl, event)) == -1)
+		fatal("control channel");
+	if (rv == 0)
+		fatalx("parent went away");
+	for (;;) {
+		if ((n = imsg_get(&proc_ctl.iev_ibuf, &imsg)) == -1)
+			fatal("control message");
+		if (n == 0)
+			break;
+		switch (imsg_get_type(&imsg)) {
+		case IMSG_CFG_NET:
+			if (net_configured || imsg_get_data(&imsg, &net_conf,
+			    sizeof(net_conf)) == -1)
+				fatalx("bad IMSG_CFG_NET");
+			if (net_conf.nc_maxconns == 0 ||
+			    net_conf.nc_batch_max < 1024 ||
+			    net_conf.nc_inflight_max == 0 ||
+			    net_conf.nc_line_max < 1024)
+				fatalx("IMSG_CFG_NET out of range");
+			net_configured = 1;
+			break;
+		case IMSG_CTL_PEER:
+			if (!net_configured || imsg_get_len(&imsg) != 0 ||
+			    (peer = imsg_get_fd(&imsg)) == -1)
+				fatalx("bad IMSG_CTL_PEER");
+			imsgev_close(&net_storage);
+			if (imsgev_init(&net_storage, peer,
+			    net_dispatch_storage, NULL) == -1 ||
+			    imsgbuf_set_maxsize(&net_storage.iev_ibuf,
+			    (size_t)net_conf.nc_item_size_max +
+			    DATA_MSG_SLACK) == -1)
+				fatal("data channel");
+			imsgev_start(&net_storage);
+			net_storage_up = 1;
+			break;
+		case IMSG_CFG_LISTENER:
+			if (imsg_get_data(&imsg, &lc, sizeof(lc)) == -1 ||
+			    (peer = imsg_get_fd(&imsg)) == -1)
+				fatalx("bad IMSG_CFG_LISTENER");
+			lc.lc_name[sizeof(lc.lc_name) - 1] = '\0';
+			if (conn_listener_add(peer, &lc) == -1)
+				fatal("listener");
+			break;
+		case IMSG_CFG_DONE:
+			if (imsg_get_len(&imsg) != 0 || !net_configured)
+				fatalx("bad IMSG_CFG_DONE");
+			net_start();
+			break;
+		case IMSG_CTL_VERBOSE:
+			if (imsg_get_data(&imsg, &verbose,
+			    sizeof(verbose)) == -1)
+				fatalx("bad IMSG_CTL_VERBOSE");
+			log_setverbose(verbose);
+			break;
+		default:
+			fatalx("unexpected message %u from parent",
+			    imsg_get_type(&imsg));
+		}
+		imsg_free(&imsg);
+	}
+	imsgev_add(&proc_ctl);
+}
+
+/* The end of every loop pass: one batch out, one write per connection. */
+static void
+net_pass_end(void)
+{
+	batch_close();
+	if (net_storage_up && imsgbuf_queuelen(&net_storage.iev_ibuf) > 0) {
+		if (imsgbuf_write(&net_storage.iev_ibuf) == -1) {
+			net_storage_lost(strerror(errno));
+		} else
+			imsgev_add(&net_storage);
+	}
+	conn_flush_dirty();
+}
+
+void
+net_main(const struct proc_args *pa)
+{
+	(void)pa;
+	event_init();
+	signal_set(&net_ev_sigterm, SIGTERM, net_signal, NULL);
+	signal_set(&net_ev_sigint, SIGINT, net_signal, NULL);
+	signal_set(&net_ev_sighup, SIGHUP, net_signal, NULL);
+	signal_add(&net_ev_sigterm, NULL);
+	signal_add(&net_ev_sigint, NULL);
+	signal_add(&net_ev_sighup, NULL);
+	proc_ctl.iev_handler = net_dispatch_parent;
+	imsgev_start(&proc_ctl);
+
+	if (imsgev_compose(&proc_ctl, IMSG_CTL_READY, 0, -1, NULL, 0) == -1)
+		fatal("compose READY");
+	for (;;) {
+		if (event_loop(EVLOOP_ONCE) == -1)
+			fatal("event_loop");
+		net_now = time(NULL);
+		net_pass_end();
+	}
+}

@@ -1,0 +1,120 @@
+/*
+ * State shared by the files of the net child: connections, the replies
+ * each is waiting for, and the request batch under construction.
+ */
+
+#ifndef PRIVCACHED_NET_H
+#define PRIVCACHED_NET_H
+
+#include <sys/types.h>
+#include <sys/queue.h>
+#include <sys/socket.h>
+
+#include <event.h>
+#include <stdint.h>
+
+#include "buf.h"
+#include "compat.h"
+#include "imsgev.h"
+#include "msg.h"
+#include "proto.h"
+
+struct conn;
+
+/*
+ * One reply a connection is owed, in request order.  A pending entry waits
+ * for storage (p_waiting) or holds a reply the net child made itself.
+ */
+struct pending {
+	TAILQ_ENTRY(pending)	 p_conn_entry;	/* on its connection */
+	TAILQ_ENTRY(pending)	 p_flight_entry; /* sent to storage */
+	struct conn		*p_conn;	/* NULL once it closed */
+	uint64_t		 p_connid;
+	int			 p_waiting;
+	struct proto_ctx	 p_ctx;
+	char			*p_text;	/* local reply */
+	size_t			 p_textlen;
+};
+TAILQ_HEAD(pendingq, pending);
+
+struct listener_ev {
+	int			 le_fd;
+	struct event		 le_ev;
+	struct listener_conf	 le_conf;
+	int			 le_armed;
+};
+
+#define CONN_CLOSING		0x01	/* close once output is written */
+#define CONN_DIRTY		0x02	/* on the flush list */
+#define CONN_BLOCKED		0x04	/* on the blocked list */
+#define CONN_READ_OFF		0x08	/* read event not armed */
+#define CONN_WRITE_ON		0x10	/* write event armed */
+
+struct conn {
+	TAILQ_ENTRY(conn)	 c_entry;
+	TAILQ_ENTRY(conn)	 c_dirty_entry;
+	TAILQ_ENTRY(conn)	 c_blocked_entry;
+	uint64_t		 c_id;
+	int			 c_fd;
+	int			 c_flags;
+	int			 c_proto;	/* 0 until the first byte */
+	struct event		 c_rev;
+	struct event		 c_wev;
+	struct buf		 c_in;
+	struct buf		 c_out;
+	struct pendingq		 c_pending;
+	struct proto_text_state	 c_text;
+	struct listener_ev	*c_listener;
+	char			 c_peer[64];
+};
+TAILQ_HEAD(connq, conn);
+
+struct net_stats {
+	uint64_t	ns_curr_conns;
+	uint64_t	ns_total_conns;
+	uint64_t	ns_rejected_conns;
+	uint64_t	ns_bytes_read;
+	uint64_t	ns_bytes_written;
+	uint64_t	ns_batches;
+	uint64_t	ns_batch_records;
+};
+
+/* net.c */
+extern struct net_conf	 net_conf;
+extern struct net_stats	 net_stats;
+extern struct imsgev	 net_storage;
+extern int		 net_storage_up;
+extern time_t		 net_now;
+
+/* conn.c */
+/* Takes a listening socket from the parent; 0, or -1 with errno. */
+int	conn_listener_add(int, const struct listener_conf *);
+/* Starts (or after a pause, resumes) accepting on every listener. */
+void	conn_listeners_resume(void);
+void	conn_listeners_pause(void);
+void	conn_flush_dirty(void);
+void	conn_resume_blocked(void);
+/* Queues a reply the net child made; 0, or -1 (connection closing). */
+int	conn_reply_local(struct conn *, const void *, size_t);
+/* Storage answered p (the head of its connection's queue). */
+void	conn_reply_storage(struct pending *, const struct cache_rep *,
+	    const void *key, const void *value);
+void	conn_close(struct conn *);
+int	conn_count(void);
+
+/* batch.c */
+/* Appends one record to the open batch; 0, or -1 on failure. */
+int	batch_add(struct conn *, const struct cache_req *, const void *key,
+	    const void *value, const struct proto_ctx *);
+/* Sends the open batch, if any. */
+void	batch_close(void);
+/* Handles one IMSG_CACHE_REP; -1 if it does not match what was sent. */
+int	batch_reply(struct imsg *);
+/* 1 while too many batches are in flight to read more requests. */
+int	batch_throttled(void);
+/* Storage went away: every waiting request gets SERVER_ERROR. */
+void	batch_fail_all(void);
+struct pending	*pending_get(void);
+void	 pending_put(struct pending *);
+
+#endif /* PRIVCACHED_NET_H */

@@ -1,0 +1,104 @@
+/*
+ * The protocol layer of the net child: parsers turn client bytes into cache
+ * requests and replies the net child makes itself; composers turn storage
+ * answers into client bytes.  No I/O and no process knowledge here, so the
+ * unit tests and fuzzers link these files directly.
+ */
+
+#ifndef PRIVCACHED_PROTO_H
+#define PRIVCACHED_PROTO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+#include "msg.h"
+
+/* Relative exptimes go up to 30 days; larger values are unix times. */
+#define PROTO_REL_TIME_MAX	(60 * 60 * 24 * 30)
+
+enum proto_kind {
+	PROTO_TEXT = 1,
+	PROTO_META,
+	PROTO_BIN,
+};
+
+/* What a protocol remembers about one request to answer it later. */
+struct proto_ctx {
+	uint8_t		 px_kind;	/* enum proto_kind */
+	uint8_t		 px_cmd;	/* protocol's own command number */
+	uint8_t		 px_noreply;
+	uint8_t		 px_last;	/* text get: END follows */
+	uint8_t		 px_b64;	/* meta: key came base64-encoded */
+	uint8_t		 px_nret;	/* meta: return flags, in order */
+	uint8_t		 px_nopaque;
+	uint8_t		 px_pad;
+	char		 px_ret[16];
+	char		 px_opaque[32];	/* meta O token */
+	uint32_t	 px_bin_opaque;	/* binary opaque */
+	uint64_t	 px_cas;	/* meta mg C: compare */
+};
+
+/* Limits a parser enforces before anything reaches storage. */
+struct proto_limits {
+	size_t		 pl_line_max;
+	size_t		 pl_value_max;
+	int		 pl_cas;
+	int		 pl_flush;
+};
+
+/*
+ * Where a parser puts its work, supplied by the net child (and by tests).
+ * ps_storage copies key and value at once; ps_local queues a reply in
+ * request order.  Both return 0, or -1 when the connection must close.
+ */
+struct proto_sink {
+	void	*ps_arg;
+	int	(*ps_storage)(void *, const struct cache_req *,
+		    const void *key, const void *value,
+		    const struct proto_ctx *);
+	int	(*ps_local)(void *, const void *, size_t);
+	/* verbosity N: what the client asked; returns 0 or -1. */
+	int	(*ps_verbosity)(void *, int);
+};
+
+enum proto_status {
+	PROTO_OK,		/* consumed all complete requests */
+	PROTO_CLOSE,		/* flush replies, then close */
+};
+
+/* Parser state that outlives one call. */
+struct proto_text_state {
+	size_t		pt_swallow;	/* refused data block bytes left */
+};
+
+/*
+ * Parses complete text/meta requests from buf.  *used says how many bytes
+ * were consumed; the rest waits for more input.  PROTO_CLOSE after a
+ * request that ends the connection (quit, a line past the limit, a length
+ * that cannot be trusted) or a sink failure.
+ */
+enum proto_status
+	proto_text_parse(struct proto_text_state *, const struct proto_limits *,
+	    const struct proto_sink *, const char *buf, size_t len,
+	    size_t *used, int64_t now);
+/* Formats a text-protocol answer; 0, or -1 past max bytes in out. */
+int	proto_text_reply(const struct proto_ctx *, const struct cache_rep *,
+	    const void *key, const void *value, struct buf *out, size_t max);
+
+/* Shared by the protocols (net/proto.c). */
+
+/* Absolute expiry from a protocol exptime at now (see msg.h). */
+int64_t	proto_exptime(int64_t exptime, int64_t now);
+/* 1 if the key is 1..250 bytes without spaces or control characters. */
+int	proto_key_valid(const char *, size_t);
+/*
+ * The one number parser: decimal digits only (a leading '-' where min < 0),
+ * no sign for unsigned fields, no spaces, value within [min, max].
+ * 0, or -1 when the token is not such a number.
+ */
+int	proto_parse_u64(const char *, size_t, uint64_t max, uint64_t *);
+int	proto_parse_i64(const char *, size_t, int64_t min, int64_t max,
+	    int64_t *);
+
+#endif /* PRIVCACHED_PROTO_H */

@@ -1,0 +1,690 @@
+/*
+ * memcached's text protocol (net child; no I/O): parses request lines and
+ * data blocks into cache requests, and formats storage answers.  Replies and
+ * error strings are those of doc/protocol.txt, byte for byte.  Every number
+ * goes through the one strict parser; a data block whose length cannot be
+ * trusted closes the connection rather than being run as commands.
+ */
+
+#include <stdint.h>
+#include <string.h>
+
+#include "proto.h"
+#include "version.h"
+#include "wire.h"
+
+#define TEXT_TOKENS_MAX		8
+
+enum text_cmd {
+	TEXT_GET = 1,
+	TEXT_GETS,
+	TEXT_GAT,
+	TEXT_GATS,
+	TEXT_SET,
+	TEXT_ADD,
+	TEXT_REPLACE,
+	TEXT_APPEND,
+	TEXT_PREPEND,
+	TEXT_CAS,
+	TEXT_DELETE,
+	TEXT_INCR,
+	TEXT_DECR,
+	TEXT_TOUCH,
+	TEXT_FLUSH,
+};
+
+struct token {
+	const char	*t_s;
+	size_t		 t_len;
+};
+
+/* What handling one line decided. */
+enum text_result {
+	TEXT_DONE,		/* line (and block) consumed */
+	TEXT_NEED_MORE,		/* data block incomplete: wait */
+	TEXT_CLOSE,		/* consumed; close the connection */
+};
+
+struct text_parser {
+	struct proto_text_state		*tp_st;
+	const struct proto_limits	*tp_lim;
+	const struct proto_sink		*tp_sink;
+	int64_t				 tp_now;
+	int				 tp_failed;	/* a sink said no */
+};
+
+static const char	str_error[] = "ERROR\r\n";
+static const char	str_bad_format[] =
+    "CLIENT_ERROR bad command line format\r\n";
+static const char	str_bad_chunk[] = "CLIENT_ERROR bad data chunk\r\n";
+static const char	str_too_large[] =
+    "SERVER_ERROR object too large for cache\r\n";
+static const char	str_line_too_long[] = "CLIENT_ERROR line too long\r\n";
+static const char	str_bad_delta[] =
+    "CLIENT_ERROR invalid numeric delta argument\r\n";
+static const char	str_end[] = "END\r\n";
+static const char	str_ok[] = "OK\r\n";
+static const char	str_unavailable[] =
+    "SERVER_ERROR storage unavailable\r\n";
+
+#define LOCAL(tp, s)	text_local((tp), (s), sizeof(s) - 1)
+
+static void
+text_local(struct text_parser *tp, const char *s, size_t len)
+{
+	if (tp->tp_sink->ps_local(tp->tp_sink->ps_arg, s, len) == -1)
+		tp->tp_failed = 1;
+}
+
+static void
+text_storage(struct text_parser *tp, const struct cache_req *req,
+    const void *key, const void *value, const struct proto_ctx *ctx)
+{
+	if (tp->tp_sink->ps_storage(tp->tp_sink->ps_arg, req, key, value,
+	    ctx) == -1)
+		tp->tp_failed = 1;
+}
+
+static size_t
+text_tokenize(const char *line, size_t len, struct token *tok, size_t max)
+{
+	size_t	n = 0, i = 0, start;
+
+	while (i < len && n < max) {
+		while (i < len && line[i] == ' ')
+			i++;
+		if (i == len)
+			break;
+		start = i;
+		while (i < len && line[i] != ' ')
+			i++;
+		tok[n].t_s = line + start;
+		tok[n].t_len = i - start;
+		n++;
+	}
+	/* A token past max makes the count max + 1: too many. */
+	while (i < len && line[i] == ' ')
+		i++;
+	if (i < len)
+		n = max + 1;
+	return (n);
+}
+
+static int
+tok_is(const struct token *t, const char *s)
+{
+	size_t	len = strlen(s);
+
+	return (t->t_len == len && memcmp(t->t_s, s, len) == 0);
+}
+
+static void
+text_ctx(struct proto_ctx *ctx, enum text_cmd cmd, int noreply)
+{
+	memset(ctx, 0, sizeof(*ctx));
+	ctx->px_kind = PROTO_TEXT;
+	ctx->px_cmd = cmd;
+	ctx->px_noreply = noreply;
+}
+
+/* get, gets, gat, gats: every key checked before any is asked for. */
+static enum text_result
+text_retrieve(struct text_parser *tp, enum text_cmd cmd, const char *line,
+    size_t len)
+{
+	struct cache_req	 req;
+	struct proto_ctx	 ctx;
+	const char		*p = line, *end = line + len, *k;
+	int64_t			 exptime = 0;
+	size_t			 nkeys = 0, klen;
+	int			 touch = (cmd == TEXT_GAT || cmd == TEXT_GATS);
+
+	/* Skip the command word. */
+	while (p < end && *p != ' ')
+		p++;
+	if (touch) {
+		while (p < end && *p == ' ')
+			p++;
+		k = p;
+		while (p < end && *p != ' ')
+			p++;
+		if (p == k) {
+			LOCAL(tp, str_error);
+			return (TEXT_DONE);
+		}
+		if (proto_parse_i64(k, p - k, INT64_MIN, INT64_MAX,
+		    &exptime) == -1) {
+			LOCAL(tp, "CLIENT_ERROR invalid exptime argument\r\n");
+			return (TEXT_DONE);
+		}
+	}
+	/* First pass: validate. */
+	for (k = p; k < end; k += klen) {
+		while (k < end && *k == ' ')
+			k++;
+		if (k == end)
+			break;
+		for (klen = 0; k + klen < end && k[klen] != ' '; klen++)
+			;
+		if (!proto_key_valid(k, klen)) {
+			LOCAL(tp, str_bad_format);
+			return (TEXT_DONE);
+		}
+		nkeys++;
+	}
+	if (nkeys == 0) {
+		LOCAL(tp, str_error);
+		return (TEXT_DONE);
+	}
+	memset(&req, 0, sizeof(req));
+	req.cr_op = CACHE_OP_GET;
+	req.cr_opts = CACHE_OPT_WANT_VALUE | CACHE_OPT_WANT_KEY;
+	if (touch) {
+		req.cr_opts |= CACHE_OPT_TOUCH;
+		req.cr_exptime = proto_exptime(exptime, tp->tp_now);
+	}
+	text_ctx(&ctx, cmd, 0);
+	for (k = p; k < end && !tp->tp_failed; k += klen) {
+		while (k < end && *k == ' ')
+			k++;
+		if (k == end)
+			break;
+		for (klen = 0; k + klen < end && k[klen] != ' '; klen++)
+			;
+		req.cr_nkey = klen;
+		ctx.px_last = (--nkeys == 0);
+		text_storage(tp, &req, k, NULL, &ctx);
+	}
+	return (TEXT_DONE);
+}
+
+/*
+ * set/add/replace/append/prepend/cas.  The data block follows the line in
+ * rest; *extra says how much of it was consumed.
+ */
+static enum text_result
+text_store(struct text_parser *tp, enum text_cmd cmd, struct token *tok,
+    size_t ntok, const char *rest, size_t restlen, size_t *extra)
+{
+	struct cache_req	 req;
+	struct proto_ctx	 ctx;
+	uint64_t		 flags, bytes, cas = 0;
+	int64_t			 exptime;
+	size_t			 nargs = (cmd == TEXT_CAS) ? 6 : 5;
+	int			 noreply = 0;
+
+	if (ntok == nargs + 1 && tok_is(&tok[nargs], "noreply"))
+		noreply = 1;
+	else if (ntok != nargs) {
+		/* The length cannot be trusted: do not guess, hang up. */
+		LOCAL(tp, str_bad_format);
+		return (TEXT_CLOSE);
+	}
+	if (proto_parse_u64(tok[4].t_s, tok[4].t_len, UINT32_MAX, &bytes) ==
+	    -1) {
+		LOCAL(tp, str_bad_format);
+		return (TEXT_CLOSE);
+	}
+	if (bytes > tp->tp_lim->pl_value_max) {
+		/* Drop the block whatever it holds: it is data, not commands. */
+		if (!noreply)
+			LOCAL(tp, str_too_large);
+		tp->tp_st->pt_swallow = bytes + 2;
+		return (TEXT_DONE);
+	}
+	if (restlen < bytes + 2)
+		return (TEXT_NEED_MORE);
+	*extra = bytes + 2;
+	if (!proto_key_valid(tok[1].t_s, tok[1].t_len) ||
+	    proto_parse_u64(tok[2].t_s, tok[2].t_len, UINT32_MAX,
+	    &flags) == -1 ||
+	    proto_parse_i64(tok[3].t_s, tok[3].t_len, INT64_MIN, INT64_MAX,
+	    &exptime) == -1 ||
+	    (cmd == TEXT_CAS && proto_parse_u64(tok[5].t_s, tok[5].t_len,
+	    UINT64_MAX, &cas) == -1)) {
+		if (!noreply)
+			LOCAL(tp, str_bad_format);
+		return (TEXT_DONE);
+	}
+	if (rest[bytes] != '\r' || rest[bytes + 1] != '\n') {
+		if (!noreply)
+			LOCAL(tp, str_bad_chunk);
+		return (TEXT_DONE);
+	}
+	memset(&req, 0, sizeof(req));
+	req.cr_op = CACHE_OP_STORE;
+	switch (cmd) {
+	case TEXT_ADD:
+		req.cr_mode = CACHE_STORE_ADD;
+		break;
+	case TEXT_REPLACE:
+		req.cr_mode = CACHE_STORE_REPLACE;
+		break;
+	case TEXT_APPEND:
+		req.cr_mode = CACHE_STORE_APPEND;
+		break;
+	case TEXT_PREPEND:
+		req.cr_mode = CACHE_STORE_PREPEND;
+		break;
+	case TEXT_CAS:
+		req.cr_mode = CACHE_STORE_SET;
+		req.cr_opts |= CACHE_OPT_CAS;
+		req.cr_cas = cas;
+		break;
+	default:
+		req.cr_mode = CACHE_STORE_SET;
+		break;
+	}
+	req.cr_flags = flags;
+	req.cr_exptime = proto_exptime(exptime, tp->tp_now);
+	req.cr_nkey = tok[1].t_len;
+	req.cr_nvalue = bytes;
+	text_ctx(&ctx, cmd, noreply);
+	text_storage(tp, &req, tok[1].t_s, rest, &ctx);
+	return (TEXT_DONE);
+}
+
+/* delete <key> [0] [noreply] */
+static enum text_result
+text_delete(struct text_parser *tp, struct token *tok, size_t ntok)
+{
+	struct cache_req	 req;
+	struct proto_ctx	 ctx;
+	int			 noreply = 0;
+
+	if (ntok > 2 && tok_is(&tok[ntok - 1], "noreply")) {
+		noreply = 1;
+		ntok--;
+	}
+	/* Old clients send a hold time; only 0 still means anything. */
+	if (ntok == 3 && tok_is(&tok[2], "0"))
+		ntok--;
+	if (ntok != 2) {
+		LOCAL(tp, "CLIENT_ERROR bad command line format.  "
+		    "Usage: delete <key> [noreply]\r\n");
+		return (TEXT_DONE);
+	}
+	if (!proto_key_valid(tok[1].t_s, tok[1].t_len)) {
+		LOCAL(tp, str_bad_format);
+		return (TEXT_DONE);
+	}
+	memset(&req, 0, sizeof(req));
+	req.cr_op = CACHE_OP_DELETE;
+	req.cr_nkey = tok[1].t_len;
+	text_ctx(&ctx, TEXT_DELETE, noreply);
+	text_storage(tp, &req, tok[1].t_s, NULL, &ctx);
+	return (TEXT_DONE);
+}
+
+/* incr|decr <key> <delta> [noreply] */
+static enum text_result
+text_arith(struct text_parser *tp, enum text_cmd cmd, struct token *tok,
+    size_t ntok)
+{
+	struct cache_req	 req;
+	struct proto_ctx	 ctx;
+	uint64_t		 delta;
+	int			 noreply = 0;
+
+	if (ntok == 4 && tok_is(&tok[3], "noreply"))
+		noreply = 1;
+	else if (ntok != 3) {
+		LOCAL(tp, str_error);
+		return (TEXT_DONE);
+	}
+	if (!proto_key_valid(tok[1].t_s, tok[1].t_len)) {
+		LOCAL(tp, str_bad_format);
+		return (TEXT_DONE);
+	}
+	if (proto_parse_u64(tok[2].t_s, tok[2].t_len, UINT64_MAX, &delta) ==
+	    -1) {
+		LOCAL(tp, str_bad_delta);
+		return (TEXT_DONE);
+	}
+	memset(&req, 0, sizeof(req));
+	req.cr_op = CACHE_OP_ARITH;
+	req.cr_mode = cmd == TEXT_INCR ? CACHE_ARITH_INCR : CACHE_ARITH_DECR;
+	req.cr_opts = CACHE_OPT_WANT_VALUE;
+	req.cr_delta = delta;
+	req.cr_nkey = tok[1].t_len;
+	text_ctx(&ctx, cmd, noreply);
+	text_storage(tp, &req, tok[1].t_s, NULL, &ctx);
+	return (TEXT_DONE);
+}
+
+/* touch <key> <exptime> [noreply] */
+static enum text_result
+text_touch(struct text_parser *tp, struct token *tok, size_t ntok)
+{
+	struct cache_req	 req;
+	struct proto_ctx	 ctx;
+	int64_t			 exptime;
+	int			 noreply = 0;
+
+	if (ntok == 4 && tok_is(&tok[3], "noreply"))
+		noreply = 1;
+	else if (ntok != 3) {
+		LOCAL(tp, str_error);
+		return (TEXT_DONE);
+	}
+	if (!proto_key_valid(tok[1].t_s, tok[1].t_len)) {
+		LOCAL(tp, str_bad_format);
+		return (TEXT_DONE);
+	}
+	if (proto_parse_i64(tok[2].t_s, tok[2].t_len, INT64_MIN, INT64_MAX,
+	    &exptime) == -1) {
+		LOCAL(tp, "CLIENT_ERROR invalid exptime argument\r\n");
+		return (TEXT_DONE);
+	}
+	memset(&req, 0, sizeof(req));
+	req.cr_op = CACHE_OP_TOUCH;
+	req.cr_exptime = proto_exptime(exptime, tp->tp_now);
+	req.cr_nkey = tok[1].t_len;
+	text_ctx(&ctx, TEXT_TOUCH, noreply);
+	text_storage(tp, &req, tok[1].t_s, NULL, &ctx);
+	return (TEXT_DONE);
+}
+
+/* flush_all [delay] [noreply] */
+static enum text_result
+text_flush(struct text_parser *tp, struct token *tok, size_t ntok)
+{
+	struct cache_req	 req;
+	struct proto_ctx	 ctx;
+	int64_t			 delay = 0;
+	int			 noreply = 0;
+
+	if (ntok > 1 && tok_is(&tok[ntok - 1], "noreply")) {
+		noreply = 1;
+		ntok--;
+	}
+	if (ntok > 2) {
+		LOCAL(tp, str_error);
+		return (TEXT_DONE);
+	}
+	if (!tp->tp_lim->pl_flush) {
+		LOCAL(tp, "CLIENT_ERROR flush_all not allowed\r\n");
+		return (TEXT_DONE);
+	}
+	if (ntok == 2 && proto_parse_i64(tok[1].t_s, tok[1].t_len, 0,
+	    INT64_MAX, &delay) == -1) {
+		LOCAL(tp, str_bad_format);
+		return (TEXT_DONE);
+	}
+	memset(&req, 0, sizeof(req));
+	req.cr_op = CACHE_OP_FLUSH;
+	req.cr_exptime = delay > 0 ? proto_exptime(delay, tp->tp_now) : 0;
+	text_ctx(&ctx, TEXT_FLUSH, noreply);
+	text_storage(tp, &req, NULL, NULL, &ctx);
+	return (TEXT_DONE);
+}
+
+/* verbosity <level> [noreply] */
+static enum text_result
+text_verbosity(struct text_parser *tp, struct token *tok, size_t ntok)
+{
+	uint64_t	level;
+	int		noreply = 0;
+
+	if (ntok == 3 && tok_is(&tok[2], "noreply"))
+		noreply = 1;
+	else if (ntok != 2) {
+		LOCAL(tp, str_error);
+		return (TEXT_DONE);
+	}
+	if (proto_parse_u64(tok[1].t_s, tok[1].t_len, UINT32_MAX, &level) ==
+	    -1) {
+		LOCAL(tp, str_bad_format);
+		return (TEXT_DONE);
+	}
+	if (tp->tp_sink->ps_verbosity != NULL &&
+	    tp->tp_sink->ps_verbosity(tp->tp_sink->ps_arg, (int)(level > 3 ?
+	    3 : level)) == -1)
+		tp->tp_failed = 1;
+	if (!noreply)
+		LOCAL(tp, str_ok);
+	return (TEXT_DONE);
+}
+
+static const struct {
+	const char	*name;
+	enum text_cmd	 cmd;
+} text_commands[] = {
+	{ "get",	TEXT_GET },
+	{ "gets",	TEXT_GETS },
+	{ "gat",	TEXT_GAT },
+	{ "gats",	TEXT_GATS },
+	{ "set",	TEXT_SET },
+	{ "add",	TEXT_ADD },
+	{ "replace",	TEXT_REPLACE },
+	{ "append",	TEXT_APPEND },
+	{ "prepend",	TEXT_PREPEND },
+	{ "cas",	TEXT_CAS },
+	{ "delete",	TEXT_DELETE },
+	{ "incr",	TEXT_INCR },
+	{ "decr",	TEXT_DECR },
+	{ "touch",	TEXT_TOUCH },
+	{ "flush_all",	TEXT_FLUSH },
+};
+
+static enum text_result
+text_line(struct text_parser *tp, const char *line, size_t len,
+    const char *rest, size_t restlen, size_t *extra)
+{
+	struct token	tok[TEXT_TOKENS_MAX + 1];
+	size_t		ntok, i;
+	enum text_cmd	cmd = 0;
+
+	*extra = 0;
+	ntok = text_tokenize(line, len, tok, TEXT_TOKENS_MAX);
+	if (ntok == 0) {
+		LOCAL(tp, str_error);
+		return (TEXT_DONE);
+	}
+	for (i = 0; i < sizeof(text_commands) / sizeof(text_commands[0]);
+	    i++) {
+		if (tok_is(&tok[0], text_commands[i].name)) {
+			cmd = text_commands[i].cmd;
+			break;
+		}
+	}
+	switch (cmd) {
+	case TEXT_GET:
+	case TEXT_GETS:
+	case TEXT_GAT:
+	case TEXT_GATS:
+		/* Key lists are long: they are walked, not tokenized. */
+		return (text_retrieve(tp, cmd, line, len));
+	case TEXT_SET:
+	case TEXT_ADD:
+	case TEXT_REPLACE:
+	case TEXT_APPEND:
+	case TEXT_PREPEND:
+	case TEXT_CAS:
+		if (ntok > TEXT_TOKENS_MAX) {
+			LOCAL(tp, str_bad_format);
+			return (TEXT_CLOSE);
+		}
+		return (text_store(tp, cmd, tok, ntok, rest, restlen, extra));
+	case TEXT_DELETE:
+		return (text_delete(tp, tok, ntok));
+	case TEXT_INCR:
+	case TEXT_DECR:
+		return (text_arith(tp, cmd, tok, ntok));
+	case TEXT_TOUCH:
+		return (text_touch(tp, tok, ntok));
+	case TEXT_FLUSH:
+		return (text_flush(tp, tok, ntok));
+	default:
+		break;
+	}
+	if (tok_is(&tok[0], "version") && ntok == 1) {
+		LOCAL(tp, "VERSION " PRIVCACHED_PROTO_VERSION "\r\n");
+		return (TEXT_DONE);
+	}
+	if (tok_is(&tok[0], "verbosity"))
+		return (text_verbosity(tp, tok, ntok));
+	if (tok_is(&tok[0], "quit") && ntok == 1)
+		return (TEXT_CLOSE);
+	LOCAL(tp, str_error);
+	return (TEXT_DONE);
+}
+
+enum proto_status
+proto_text_parse(struct proto_text_state *st, const struct proto_limits *lim,
+    const struct proto_sink *sink, const char *buf, size_t len, size_t *used,
+    int64_t now)
+{
+	struct text_parser	 tp;
+	const char		*line, *nl;
+	size_t			 pos = 0, scan, linelen, extra, n;
+	enum text_result	 res;
+
+	memset(&tp, 0, sizeof(tp));
+	tp.tp_st = st;
+	tp.tp_lim = lim;
+	tp.tp_sink = sink;
+	tp.tp_now = now;
+	while (pos < len && !tp.tp_failed) {
+		if (st->pt_swallow > 0) {
+			n = len - pos < st->pt_swallow ? len - pos :
+			    st->pt_swallow;
+			pos += n;
+			st->pt_swallow -= n;
+			continue;
+		}
+		line = buf + pos;
+		scan = len - pos;
+		if (scan > lim->pl_line_max + 1)
+			scan = lim->pl_line_max + 1;
+		if ((nl = memchr(line, '\n', scan)) == NULL) {
+			if (len - pos > lim->pl_line_max) {
+				LOCAL(&tp, str_line_too_long);
+				*used = len;
+				return (PROTO_CLOSE);
+			}
+			break;
+		}
+		linelen = nl - line;
+		if (linelen > 0 && line[linelen - 1] == '\r')
+			linelen--;
+		res = text_line(&tp, line, linelen, nl + 1,
+		    len - pos - (nl + 1 - line), &extra);
+		if (res == TEXT_NEED_MORE)
+			break;
+		pos += (nl + 1 - line) + extra;
+		if (res == TEXT_CLOSE) {
+			*used = pos;
+			return (PROTO_CLOSE);
+		}
+	}
+	*used = pos;
+	return (tp.tp_failed ? PROTO_CLOSE : PROTO_OK);
+}
+
+static int
+text_put(struct buf *out, size_t max, const char *s, size_t len)
+{
+	return (buf_add(out, s, len, max));
+}
+
+#define PUT(out, max, s)	text_put((out), (max), (s), sizeof(s) - 1)
+
+int
+proto_text_reply(const struct proto_ctx *ctx, const struct cache_rep *rep,
+    const void *key, const void *value, struct buf *out, size_t max)
+{
+	int	with_cas;
+
+	switch (ctx->px_cmd) {
+	case TEXT_GET:
+	case TEXT_GETS:
+	case TEXT_GAT:
+	case TEXT_GATS:
+		/* One failed key fails the command; the rest say nothing. */
+		if (rep->rp_status == CACHE_UNAVAILABLE)
+			return (ctx->px_last ? PUT(out, max, str_unavailable) :
+			    0);
+		if (rep->rp_status == CACHE_OK) {
+			with_cas = ctx->px_cmd == TEXT_GETS ||
+			    ctx->px_cmd == TEXT_GATS;
+			if (buf_reserve(out, rep->rp_nkey + rep->rp_nvalue +
+			    64, max) == -1 ||
+			    PUT(out, max, "VALUE ") == -1 ||
+			    text_put(out, max, key, rep->rp_nkey) == -1)
+				return (-1);
+			if (with_cas) {
+				if (buf_printf(out, max, " %u %u %llu\r\n",
+				    rep->rp_flags, rep->rp_nvalue,
+				    (unsigned long long)rep->rp_cas) == -1)
+					return (-1);
+			} else if (buf_printf(out, max, " %u %u\r\n",
+			    rep->rp_flags, rep->rp_nvalue) == -1)
+				return (-1);
+			if (text_put(out, max, value, rep->rp_nvalue) == -1 ||
+			    PUT(out, max, "\r\n") == -1)
+				return (-1);
+		}
+		if (ctx->px_last)
+			return (PUT(out, max, str_end));
+		return (0);
+	default:
+		break;
+	}
+	if (ctx->px_noreply)
+		return (0);
+	switch (rep->rp_status) {
+	case CACHE_NO_MEMORY:
+		return (PUT(out, max,
+		    "SERVER_ERROR out of memory storing object\r\n"));
+	case CACHE_TOO_LARGE:
+		return (PUT(out, max, str_too_large));
+	case CACHE_UNAVAILABLE:
+		return (PUT(out, max, str_unavailable));
+	default:
+		break;
+	}
+	switch (ctx->px_cmd) {
+	case TEXT_SET:
+	case TEXT_ADD:
+	case TEXT_REPLACE:
+	case TEXT_APPEND:
+	case TEXT_PREPEND:
+	case TEXT_CAS:
+		switch (rep->rp_status) {
+		case CACHE_OK:
+			return (PUT(out, max, "STORED\r\n"));
+		case CACHE_EXISTS:
+			return (PUT(out, max, "EXISTS\r\n"));
+		case CACHE_MISS:
+			return (PUT(out, max, "NOT_FOUND\r\n"));
+		default:
+			return (PUT(out, max, "NOT_STORED\r\n"));
+		}
+	case TEXT_DELETE:
+		if (rep->rp_status == CACHE_OK)
+			return (PUT(out, max, "DELETED\r\n"));
+		return (PUT(out, max, "NOT_FOUND\r\n"));
+	case TEXT_TOUCH:
+		if (rep->rp_status == CACHE_OK)
+			return (PUT(out, max, "TOUCHED\r\n"));
+		return (PUT(out, max, "NOT_FOUND\r\n"));
+	case TEXT_INCR:
+	case TEXT_DECR:
+		switch (rep->rp_status) {
+		case CACHE_OK:
+			if (text_put(out, max, value, rep->rp_nvalue) == -1)
+				return (-1);
+			return (PUT(out, max, "\r\n"));
+		case CACHE_NON_NUMERIC:
+			return (PUT(out, max, "CLIENT_ERROR cannot increment "
+			    "or decrement non-numeric value\r\n"));
+		default:
+			return (PUT(out, max, "NOT_FOUND\r\n"));
+		}
+	case TEXT_FLUSH:
+		return (PUT(out, max, str_ok));
+	default:
+		return (PUT(out, max, "SERVER_ERROR unexpected reply\r\n"));
+	}
+}

@@ -1,0 +1,73 @@
+/*
+ * The daemon's configuration as the parent parses it from the command line
+ * (memcached's flags, same letters, same meanings).
+ */
+
+#ifndef PRIVCACHED_CONFIG_H
+#define PRIVCACHED_CONFIG_H
+
+#include <sys/types.h>
+
+#include <netinet/in.h>
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "msg.h"
+#include "version.h"
+
+#define CONFIG_PORT_DEFAULT	11211
+#define CONFIG_MAXCONNS_DEFAULT	1024
+#define CONFIG_MEMORY_DEFAULT	64		/* megabytes */
+#define CONFIG_MEMORY_MAX	(1024 * 1024)	/* megabytes: 1 TiB */
+#define CONFIG_ITEM_MAX_DEFAULT	(1024 * 1024)
+#define CONFIG_ITEM_MAX_MIN	1024
+#define CONFIG_ITEM_MAX_MAX	(1024 * 1024 * 1024)
+#define CONFIG_CHROOT_DEFAULT	"/var/empty"
+#define CONFIG_LISTEN_MAX	64
+#define CONFIG_BACKLOG_DEFAULT	1024
+
+struct listen_spec {
+	char		*ls_host;	/* NULL: the default loopback set */
+	in_port_t	 ls_port;	/* 0: the -p port */
+};
+
+struct config {
+	struct listen_spec	 c_listen[CONFIG_LISTEN_MAX];
+	size_t			 c_nlisten;
+	in_port_t		 c_port;
+	int			 c_udp_port;
+	char			*c_user;
+	char			*c_pidfile;
+	char			*c_chroot;
+	int			 c_verbose;
+	int			 c_daemonize;
+	int			 c_backlog;
+	int			 c_sandbox;	/* 0: -o no_sandbox */
+	struct cache_conf	 c_cache;
+	struct net_conf		 c_net;
+};
+
+enum config_result {
+	CONFIG_OK,
+	CONFIG_HELP,		/* -h: print usage, exit 0 */
+	CONFIG_VERSION,		/* -V: print version, exit 0 */
+	CONFIG_ERROR,		/* message in err */
+};
+
+/* Fills defaults. */
+void	config_init(struct config *);
+/*
+ * Parses memcached-style flags.  CONFIG_ERROR with a message naming the
+ * flag in err; never exits, so tests can drive it.  Resets getopt.
+ */
+enum config_result
+	config_parse_args(struct config *, int argc, char **argv, char *err,
+	    size_t errlen);
+/* Frees what config_parse_args allocated. */
+void	config_clear(struct config *);
+/* Usage text for -h. */
+void	config_usage(FILE *);
+
+#endif /* PRIVCACHED_CONFIG_H */

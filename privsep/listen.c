@@ -1,0 +1,174 @@
+/*
+ * Binding the configured addresses (parent only).
+ */
+
+#include <sys/types.h>
+#include <sys/socket.h>
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+
+#include <errno.h>
+#include <netdb.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "listen.h"
+#include "log.h"
+
+/* Without -l: loopback only, IPv6 when the host has it. */
+static const char *const listen_defaults[] = { "127.0.0.1", "::1" };
+
+static int
+listen_error(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	(void)vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return (-1);
+}
+
+static void
+listen_name(const struct sockaddr *sa, socklen_t salen, char *name,
+    size_t namelen)
+{
+	char	host[NI_MAXHOST], port[NI_MAXSERV];
+
+	if (getnameinfo(sa, salen, host, sizeof(host), port, sizeof(port),
+	    NI_NUMERICHOST | NI_NUMERICSERV) != 0) {
+		(void)strlcpy(name, "?", namelen);
+		return;
+	}
+	/* A truncated name is only cosmetic: it is for logs and stats. */
+	if (sa->sa_family == AF_INET6) {
+		if (snprintf(name, namelen, "[%s]:%s", host, port) < 0)
+			(void)strlcpy(name, "?", namelen);
+	} else if (snprintf(name, namelen, "%s:%s", host, port) < 0)
+		(void)strlcpy(name, "?", namelen);
+}
+
+static int
+listen_one(const struct addrinfo *ai, int backlog, struct listener *l,
+    char *err, size_t errlen)
+{
+	int	fd, on = 1;
+
+	listen_name(ai->ai_addr, ai->ai_addrlen, l->l_conf.lc_name,
+	    sizeof(l->l_conf.lc_name));
+	l->l_conf.lc_family = ai->ai_family;
+	if ((fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK |
+	    SOCK_CLOEXEC, ai->ai_protocol)) == -1)
+		return (listen_error(err, errlen, "socket %s: %s",
+		    l->l_conf.lc_name, strerror(errno)));
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) == -1)
+		goto fail;
+	/* One listener per family: ::1 must not also take 127.0.0.1. */
+	if (ai->ai_family == AF_INET6 && setsockopt(fd, IPPROTO_IPV6,
+	    IPV6_V6ONLY, &on, sizeof(on)) == -1)
+		goto fail;
+	if (bind(fd, ai->ai_addr, ai->ai_addrlen) == -1)
+		goto fail;
+	if (listen(fd, backlog) == -1)
+		goto fail;
+	l->l_fd = fd;
+	return (0);
+ fail:
+	(void)listen_error(err, errlen, "listen on %s: %s", l->l_conf.lc_name,
+	    strerror(errno));
+	close(fd);
+	return (-1);
+}
+
+static int
+listen_host(const char *host, in_port_t port, int backlog, int optional,
+    struct listener **ls, size_t *nls, char *err, size_t errlen)
+{
+	struct addrinfo	 hints, *res, *ai;
+	struct listener	*nl;
+	char		 portstr[16];
+	int		 rv;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_PASSIVE;
+	(void)snprintf(portstr, sizeof(portstr), "%u", port);
+	if ((rv = getaddrinfo(host, portstr, &hints, &res)) != 0)
+		return (listen_error(err, errlen, "-l %s: %s", host,
+		    gai_strerror(rv)));
+	for (ai = res; ai != NULL; ai = ai->ai_next) {
+		if (ai->ai_family != AF_INET && ai->ai_family != AF_INET6)
+			continue;
+		if ((nl = reallocarray(*ls, *nls + 1, sizeof(**ls))) == NULL) {
+			freeaddrinfo(res);
+			return (listen_error(err, errlen, "%s",
+			    strerror(errno)));
+		}
+		*ls = nl;
+		memset(&nl[*nls], 0, sizeof(nl[*nls]));
+		if (listen_one(ai, backlog, &nl[*nls], err, errlen) == -1) {
+			if (optional) {
+				log_warnx("skipping default listener: %s", err);
+				continue;
+			}
+			freeaddrinfo(res);
+			return (-1);
+		}
+		(*nls)++;
+	}
+	freeaddrinfo(res);
+	return (0);
+}
+
+int
+listen_bind_all(const struct config *conf, struct listener **out,
+    size_t *nout, char *err, size_t errlen)
+{
+	struct listener		*ls = NULL;
+	const struct listen_spec *spec;
+	size_t			 nls = 0, i;
+	in_port_t		 port;
+
+	if (conf->c_nlisten == 0) {
+		for (i = 0; i < sizeof(listen_defaults) /
+		    sizeof(listen_defaults[0]); i++) {
+			/* ::1 may be missing on hosts without IPv6. */
+			if (listen_host(listen_defaults[i], conf->c_port,
+			    conf->c_backlog, i > 0, &ls, &nls, err,
+			    errlen) == -1)
+				goto fail;
+		}
+	}
+	for (i = 0; i < conf->c_nlisten; i++) {
+		spec = &conf->c_listen[i];
+		port = spec->ls_port != 0 ? spec->ls_port : conf->c_port;
+		if (listen_host(spec->ls_host, port, conf->c_backlog, 0, &ls,
+		    &nls, err, errlen) == -1)
+			goto fail;
+	}
+	if (nls == 0) {
+		(void)listen_error(err, errlen, "no address to listen on");
+		goto fail;
+	}
+	*out = ls;
+	*nout = nls;
+	return (0);
+ fail:
+	listen_close_all(ls, nls);
+	return (-1);
+}
+
+void
+listen_close_all(struct listener *ls, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++)
+		close(ls[i].l_fd);
+	free(ls);
+}

@@ -1,0 +1,179 @@
+/*
+ * Flag parsing: defaults, every value range, and the refusal messages that
+ * must name the flag.
+ */
+
+#include <criterion/criterion.h>
+#include <string.h>
+
+#include "config.h"
+
+static struct config	conf;
+static char		err[512];
+
+#define ARGC(v)		((int)(sizeof(v) / sizeof(v[0])) - 1)
+
+static enum config_result
+parse(int argc, char **argv)
+{
+	config_init(&conf);
+	err[0] = '\0';
+	return (config_parse_args(&conf, argc, argv, err, sizeof(err)));
+}
+
+#define PARSE(...)	({ char *_v[] = { "privcached", __VA_ARGS__, NULL }; \
+			    parse(ARGC(_v), _v); })
+
+static void
+teardown(void)
+{
+	config_clear(&conf);
+}
+
+TestSuite(config, .fini = teardown);
+
+Test(config, defaults)
+{
+	char	*v[] = { "privcached", NULL };
+
+	cr_assert_eq(parse(1, v), CONFIG_OK);
+	cr_assert_eq(conf.c_port, 11211);
+	cr_assert_eq(conf.c_nlisten, 0, "no -l means the loopback set");
+	cr_assert_eq(conf.c_cache.cc_maxbytes, 64ULL << 20);
+	cr_assert_eq(conf.c_net.nc_maxconns, 1024);
+	cr_assert_eq(conf.c_cache.cc_item_size_max, 1024 * 1024);
+	cr_assert_str_eq(conf.c_chroot, "/var/empty");
+	cr_assert_eq(conf.c_udp_port, 0);
+	cr_assert_eq(conf.c_cache.cc_evict, 1);
+	cr_assert_eq(conf.c_cache.cc_cas, 1);
+}
+
+Test(config, port_range)
+{
+	cr_assert_eq(PARSE("-p", "70000"), CONFIG_ERROR);
+	cr_assert(strstr(err, "-p") != NULL, "message names -p: %s", err);
+	cr_assert_eq(PARSE("-p", "0"), CONFIG_ERROR);
+	cr_assert_eq(PARSE("-p", "12x"), CONFIG_ERROR);
+	cr_assert_eq(PARSE("-p", "65535"), CONFIG_OK);
+	cr_assert_eq(conf.c_port, 65535);
+}
+
+Test(config, memory)
+{
+	cr_assert_eq(PARSE("-m", "-5"), CONFIG_ERROR);
+	cr_assert(strstr(err, "-m") != NULL, "%s", err);
+	cr_assert_eq(PARSE("-m", "0"), CONFIG_ERROR);
+	cr_assert_eq(PARSE("-m", "128"), CONFIG_OK);
+	cr_assert_eq(conf.c_cache.cc_maxbytes, 128ULL << 20);
+	cr_assert_eq(PARSE("--memory-limit=256"), CONFIG_OK);
+	cr_assert_eq(conf.c_cache.cc_maxbytes, 256ULL << 20);
+}
+
+Test(config, conns)
+{
+	cr_assert_eq(PARSE("-c", "abc"), CONFIG_ERROR);
+	cr_assert(strstr(err, "-c") != NULL, "%s", err);
+	cr_assert_eq(PARSE("-c", "5000"), CONFIG_OK);
+	cr_assert_eq(conf.c_net.nc_maxconns, 5000);
+}
+
+Test(config, udp_refused)
+{
+	cr_assert_eq(PARSE("-U", "11211"), CONFIG_ERROR);
+	cr_assert(strstr(err, "UDP") != NULL, "%s", err);
+	cr_assert_eq(PARSE("-U", "0"), CONFIG_OK);
+	cr_assert_eq(PARSE("-U", "x"), CONFIG_ERROR);
+}
+
+Test(config, listen_lists)
+{
+	cr_assert_eq(PARSE("-l", "127.0.0.1,::1", "-l", "[::1]:9999",
+	    "-l", "10.1.2.3:8080"), CONFIG_OK);
+	cr_assert_eq(conf.c_nlisten, 4);
+	cr_assert_str_eq(conf.c_listen[0].ls_host, "127.0.0.1");
+	cr_assert_eq(conf.c_listen[0].ls_port, 0);
+	cr_assert_str_eq(conf.c_listen[1].ls_host, "::1");
+	cr_assert_str_eq(conf.c_listen[2].ls_host, "::1");
+	cr_assert_eq(conf.c_listen[2].ls_port, 9999);
+	cr_assert_str_eq(conf.c_listen[3].ls_host, "10.1.2.3");
+	cr_assert_eq(conf.c_listen[3].ls_port, 8080);
+}
+
+Test(config, listen_bad)
+{
+	cr_assert_eq(PARSE("-l", "127.0.0.1:99999"), CONFIG_ERROR);
+	cr_assert_eq(PARSE("-l", "[::1"), CONFIG_ERROR);
+	cr_assert_eq(PARSE("-l", "[]:1"), CONFIG_ERROR);
+	cr_assert_eq(PARSE("-l", ":80"), CONFIG_ERROR);
+	cr_assert_eq(PARSE("-l", "a,,b"), CONFIG_ERROR);
+	cr_assert_eq(PARSE("-l", "[::1]x"), CONFIG_ERROR);
+}
+
+Test(config, unknown_flag)
+{
+	cr_assert_eq(PARSE("-Q"), CONFIG_ERROR);
+	cr_assert(strstr(err, "-Q") != NULL, "%s", err);
+	cr_assert_eq(PARSE("--bogus"), CONFIG_ERROR);
+	cr_assert(strstr(err, "--bogus") != NULL, "%s", err);
+	cr_assert_eq(PARSE("stray"), CONFIG_ERROR);
+	cr_assert_eq(PARSE("-p"), CONFIG_ERROR);
+}
+
+Test(config, item_size)
+{
+	cr_assert_eq(PARSE("-I", "2m"), CONFIG_OK);
+	cr_assert_eq(conf.c_cache.cc_item_size_max, 2 * 1024 * 1024);
+	cr_assert_eq(conf.c_net.nc_item_size_max, 2 * 1024 * 1024);
+	cr_assert_eq(PARSE("-I", "512k"), CONFIG_OK);
+	cr_assert_eq(conf.c_cache.cc_item_size_max, 512 * 1024);
+	cr_assert_eq(PARSE("-I", "100"), CONFIG_ERROR, "under 1k");
+	cr_assert_eq(PARSE("-I", "2000m"), CONFIG_ERROR, "over 1024m");
+	cr_assert_eq(PARSE("-I", "-1"), CONFIG_ERROR);
+	cr_assert_eq(PARSE("-I", "3m", "-m", "4"), CONFIG_ERROR);
+	cr_assert(strstr(err, "-I") != NULL, "%s", err);
+}
+
+Test(config, factor_and_switches)
+{
+	cr_assert_eq(PARSE("-f", "1.0"), CONFIG_ERROR);
+	cr_assert_eq(PARSE("-f", "abc"), CONFIG_ERROR);
+	cr_assert_eq(PARSE("-f", "1.5", "-n", "64", "-M", "-C", "-F"),
+	    CONFIG_OK);
+	cr_assert_float_eq(conf.c_cache.cc_factor, 1.5, 1e-9);
+	cr_assert_eq(conf.c_cache.cc_chunk_min, 64);
+	cr_assert_eq(conf.c_cache.cc_evict, 0);
+	cr_assert_eq(conf.c_cache.cc_cas, 0);
+	cr_assert_eq(conf.c_net.nc_flush_enabled, 0);
+}
+
+Test(config, protocol)
+{
+	cr_assert_eq(PARSE("-B", "binary"), CONFIG_OK);
+	cr_assert_eq(conf.c_net.nc_protocol, LISTENER_PROTO_BINARY);
+	cr_assert_eq(PARSE("-B", "ascii"), CONFIG_OK);
+	cr_assert_eq(conf.c_net.nc_protocol, LISTENER_PROTO_ASCII);
+	cr_assert_eq(PARSE("-B", "morse"), CONFIG_ERROR);
+}
+
+Test(config, extended)
+{
+	cr_assert_eq(PARSE("-o", "chroot=/srv/empty,no_sandbox"), CONFIG_OK);
+	cr_assert_str_eq(conf.c_chroot, "/srv/empty");
+	cr_assert_eq(conf.c_sandbox, 0);
+	cr_assert_eq(PARSE("-o", "chroot=relative"), CONFIG_ERROR);
+	cr_assert_eq(PARSE("-o", "nonsense"), CONFIG_ERROR);
+	cr_assert(strstr(err, "nonsense") != NULL, "%s", err);
+}
+
+Test(config, help_version_user)
+{
+	cr_assert_eq(PARSE("-h"), CONFIG_HELP);
+	cr_assert_eq(PARSE("-V"), CONFIG_VERSION);
+	cr_assert_eq(PARSE("-u", "nobody", "-vv", "-d", "-P", "/tmp/x.pid"),
+	    CONFIG_OK);
+	cr_assert_str_eq(conf.c_user, "nobody");
+	cr_assert_eq(conf.c_verbose, 2);
+	cr_assert_eq(conf.c_daemonize, 1);
+	cr_assert_str_eq(conf.c_pidfile, "/tmp/x.pid");
+	cr_assert_eq(PARSE("-u", ""), CONFIG_ERROR);
+}

@@ -1,0 +1,473 @@
+/*
+ * The text protocol without a network: requests through a recording sink,
+ * replies through the composer.
+ */
+
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "proto.h"
+#include "version.h"
+
+#define NOW		1700000000LL
+#define REC_MAX		512
+
+struct rec {
+	struct cache_req	r_req;
+	char			r_key[256];
+	char			r_value[4096];
+	struct proto_ctx	r_ctx;
+};
+
+static struct rec		recs[REC_MAX];
+static int			nrecs;
+static char			local[8192];
+static size_t			nlocal;
+static struct proto_text_state	st;
+static struct proto_limits	lim;
+static int			fail_storage;
+
+static int
+rec_storage(void *arg, const struct cache_req *req, const void *key,
+    const void *value, const struct proto_ctx *ctx)
+{
+	struct rec	*r;
+
+	(void)arg;
+	if (fail_storage || nrecs == REC_MAX)
+		return (-1);
+	r = &recs[nrecs++];
+	r->r_req = *req;
+	cr_assert_leq(req->cr_nkey, 250);
+	memcpy(r->r_key, key, req->cr_nkey);
+	r->r_key[req->cr_nkey] = '\0';
+	cr_assert_lt(req->cr_nvalue, sizeof(r->r_value));
+	if (req->cr_nvalue > 0)
+		memcpy(r->r_value, value, req->cr_nvalue);
+	r->r_value[req->cr_nvalue] = '\0';
+	r->r_ctx = *ctx;
+	return (0);
+}
+
+static int
+rec_local(void *arg, const void *text, size_t len)
+{
+	(void)arg;
+	cr_assert_lt(nlocal + len, sizeof(local));
+	memcpy(local + nlocal, text, len);
+	nlocal += len;
+	local[nlocal] = '\0';
+	return (0);
+}
+
+static const struct proto_sink sink = {
+	NULL, rec_storage, rec_local, NULL
+};
+
+static void
+setup(void)
+{
+	memset(recs, 0, sizeof(recs));
+	nrecs = 0;
+	nlocal = 0;
+	local[0] = '\0';
+	memset(&st, 0, sizeof(st));
+	lim.pl_line_max = 2048;
+	lim.pl_value_max = 1024;
+	lim.pl_cas = 1;
+	lim.pl_flush = 1;
+	fail_storage = 0;
+}
+
+TestSuite(text, .init = setup);
+
+static enum proto_status
+feed(const char *s, size_t *used)
+{
+	return (proto_text_parse(&st, &lim, &sink, s, strlen(s), used, NOW));
+}
+
+Test(text, multi_get)
+{
+	size_t	used;
+
+	cr_assert_eq(feed("get a bb  ccc\r\n", &used), PROTO_OK);
+	cr_assert_eq(used, 15);
+	cr_assert_eq(nrecs, 3);
+	cr_assert_str_eq(recs[0].r_key, "a");
+	cr_assert_str_eq(recs[1].r_key, "bb");
+	cr_assert_str_eq(recs[2].r_key, "ccc");
+	cr_assert_eq(recs[0].r_req.cr_op, CACHE_OP_GET);
+	cr_assert(recs[0].r_req.cr_opts & CACHE_OPT_WANT_VALUE);
+	cr_assert_eq(recs[0].r_ctx.px_last, 0);
+	cr_assert_eq(recs[2].r_ctx.px_last, 1);
+	cr_assert_eq(nlocal, 0);
+}
+
+Test(text, hundreds_of_keys)
+{
+	char	line[2048];
+	size_t	used, len = 0;
+	int	i;
+
+	len += snprintf(line + len, sizeof(line) - len, "gets");
+	for (i = 0; i < 300; i++)
+		len += snprintf(line + len, sizeof(line) - len, " k%d", i % 60);
+	len += snprintf(line + len, sizeof(line) - len, "\r\n");
+	cr_assert_eq(feed(line, &used), PROTO_OK);
+	cr_assert_eq(used, len);
+	cr_assert_eq(nrecs, 300);
+	for (i = 0; i < 299; i++)
+		cr_assert_eq(recs[i].r_ctx.px_last, 0);
+	cr_assert_eq(recs[299].r_ctx.px_last, 1);
+	cr_assert_str_eq(recs[299].r_key, "k59");
+}
+
+Test(text, sink_failure_closes)
+{
+	size_t	used;
+
+	fail_storage = 1;
+	cr_assert_eq(feed("get a\r\n", &used), PROTO_CLOSE);
+}
+
+Test(text, set_and_partial_block)
+{
+	size_t	used;
+
+	cr_assert_eq(feed("set k 5 0 3\r\nab", &used), PROTO_OK);
+	cr_assert_eq(used, 0, "incomplete block waits");
+	cr_assert_eq(nrecs, 0);
+	cr_assert_eq(feed("set k 5 0 3\r\nabc\r\n", &used), PROTO_OK);
+	cr_assert_eq(used, 18);
+	cr_assert_eq(nrecs, 1);
+	cr_assert_eq(recs[0].r_req.cr_op, CACHE_OP_STORE);
+	cr_assert_eq(recs[0].r_req.cr_mode, CACHE_STORE_SET);
+	cr_assert_eq(recs[0].r_req.cr_flags, 5);
+	cr_assert_eq(recs[0].r_req.cr_exptime, 0);
+	cr_assert_str_eq(recs[0].r_value, "abc");
+}
+
+Test(text, bare_newlines)
+{
+	size_t	used;
+
+	cr_assert_eq(feed("set k 0 0 2\nhi\r\nget k\n", &used), PROTO_OK);
+	cr_assert_eq(nrecs, 2);
+	cr_assert_str_eq(recs[0].r_value, "hi");
+	cr_assert_str_eq(recs[1].r_key, "k");
+}
+
+Test(text, storage_modes_and_cas)
+{
+	size_t	used;
+
+	cr_assert_eq(feed("add a 0 0 1\r\n1\r\nreplace a 0 0 1\r\n2\r\n"
+	    "append a 0 0 1\r\n3\r\nprepend a 0 0 1\r\n4\r\n"
+	    "cas a 0 0 1 18446744073709551615 noreply\r\n5\r\n", &used),
+	    PROTO_OK);
+	cr_assert_eq(nrecs, 5);
+	cr_assert_eq(recs[0].r_req.cr_mode, CACHE_STORE_ADD);
+	cr_assert_eq(recs[1].r_req.cr_mode, CACHE_STORE_REPLACE);
+	cr_assert_eq(recs[2].r_req.cr_mode, CACHE_STORE_APPEND);
+	cr_assert_eq(recs[3].r_req.cr_mode, CACHE_STORE_PREPEND);
+	cr_assert(recs[4].r_req.cr_opts & CACHE_OPT_CAS);
+	cr_assert_eq(recs[4].r_req.cr_cas, UINT64_MAX);
+	cr_assert_eq(recs[4].r_ctx.px_noreply, 1);
+}
+
+Test(text, bad_data_chunk_stays_in_sync)
+{
+	size_t	used;
+
+	cr_assert_eq(feed("set k 0 0 3\r\nabcXYget z\r\n", &used), PROTO_OK);
+	cr_assert_str_eq(local, "CLIENT_ERROR bad data chunk\r\n");
+	cr_assert_eq(nrecs, 1, "the next command still runs");
+	cr_assert_str_eq(recs[0].r_key, "z");
+}
+
+Test(text, too_large_is_swallowed)
+{
+	char	req[4096];
+	size_t	used;
+
+	/* The block holds a command: it must be dropped, never run. */
+	snprintf(req, sizeof(req), "set k 0 0 1100\r\n%s", "flush_all\r\n");
+	memset(req + strlen(req), 'x', 1100 - 11);
+	req[16 + 1100] = '\0';
+	strcat(req, "\r\nget after\r\n");
+	cr_assert_eq(feed(req, &used), PROTO_OK);
+	cr_assert_str_eq(local, "SERVER_ERROR object too large for cache\r\n");
+	cr_assert_eq(nrecs, 1);
+	cr_assert_str_eq(recs[0].r_key, "after");
+	cr_assert_eq(used, strlen(req));
+}
+
+Test(text, swallow_across_calls)
+{
+	size_t	used;
+
+	cr_assert_eq(feed("set k 0 0 2000\r\n", &used), PROTO_OK);
+	cr_assert_eq(st.pt_swallow, 2002);
+	cr_assert_eq(feed("get x\r\n", &used), PROTO_OK);
+	cr_assert_eq(nrecs, 0, "still inside the refused block");
+	cr_assert_eq(st.pt_swallow, 2002 - 7);
+}
+
+Test(text, untrusted_length_closes)
+{
+	size_t	used;
+
+	cr_assert_eq(feed("set k 0 0 -1\r\nget x\r\n", &used), PROTO_CLOSE);
+	cr_assert_str_eq(local, "CLIENT_ERROR bad command line format\r\n");
+	cr_assert_eq(nrecs, 0);
+	setup();
+	cr_assert_eq(feed("set k 0 0 99999999999999999999\r\n", &used),
+	    PROTO_CLOSE);
+	setup();
+	cr_assert_eq(feed("set k 0 0\r\n", &used), PROTO_CLOSE);
+}
+
+Test(text, bad_keys)
+{
+	char	line[512];
+	size_t	used;
+
+	memset(line, 0, sizeof(line));
+	memcpy(line, "get ", 4);
+	memset(line + 4, 'k', 251);
+	strcat(line, "\r\n");
+	cr_assert_eq(feed(line, &used), PROTO_OK);
+	cr_assert_str_eq(local, "CLIENT_ERROR bad command line format\r\n");
+	cr_assert_eq(nrecs, 0);
+	setup();
+	line[4 + 250] = '\r';
+	line[4 + 251] = '\n';
+	line[4 + 252] = '\0';
+	cr_assert_eq(feed(line, &used), PROTO_OK);
+	cr_assert_eq(nrecs, 1, "250 bytes is fine");
+	setup();
+	cr_assert_eq(feed("get ok bad\x01key\r\n", &used), PROTO_OK);
+	cr_assert_eq(nrecs, 0, "no key is asked when one is bad");
+	cr_assert_str_eq(local, "CLIENT_ERROR bad command line format\r\n");
+	setup();
+	cr_assert_eq(feed("set k\x7f 0 0 1\r\nx\r\n", &used), PROTO_OK);
+	cr_assert_eq(nrecs, 0);
+	cr_assert_eq(used, 17, "the block is consumed anyway");
+}
+
+Test(text, numbers_are_strict)
+{
+	size_t	used;
+
+	cr_assert_eq(feed("set k 4294967296 0 1\r\nx\r\n", &used), PROTO_OK);
+	cr_assert_eq(nrecs, 0, "flags over 32 bits refused");
+	cr_assert_str_eq(local, "CLIENT_ERROR bad command line format\r\n");
+	setup();
+	cr_assert_eq(feed("set k -1 0 1\r\nx\r\n", &used), PROTO_OK);
+	cr_assert_eq(nrecs, 0);
+	setup();
+	cr_assert_eq(feed("set k +1 0 1\r\nx\r\n", &used), PROTO_OK);
+	cr_assert_eq(nrecs, 0);
+	setup();
+	cr_assert_eq(feed("incr k 18446744073709551616\r\n", &used),
+	    PROTO_OK);
+	cr_assert_str_eq(local,
+	    "CLIENT_ERROR invalid numeric delta argument\r\n");
+	setup();
+	cr_assert_eq(feed("incr k 18446744073709551615\r\ndecr k 1 noreply\r\n",
+	    &used), PROTO_OK);
+	cr_assert_eq(nrecs, 2);
+	cr_assert_eq(recs[0].r_req.cr_delta, UINT64_MAX);
+	cr_assert_eq(recs[1].r_req.cr_mode, CACHE_ARITH_DECR);
+	cr_assert_eq(recs[1].r_ctx.px_noreply, 1);
+}
+
+Test(text, exptime_conversion)
+{
+	size_t	used;
+
+	cr_assert_eq(feed("set a 0 100 1\r\nx\r\nset b 0 2592000 1\r\nx\r\n"
+	    "set c 0 2592001 1\r\nx\r\nset d 0 -1 1\r\nx\r\n", &used),
+	    PROTO_OK);
+	cr_assert_eq(nrecs, 4);
+	cr_assert_eq(recs[0].r_req.cr_exptime, NOW + 100);
+	cr_assert_eq(recs[1].r_req.cr_exptime, NOW + 2592000);
+	cr_assert_eq(recs[2].r_req.cr_exptime, 2592001, "absolute time");
+	cr_assert_lt(recs[3].r_req.cr_exptime, 0, "already expired");
+}
+
+Test(text, other_commands)
+{
+	size_t	used;
+
+	cr_assert_eq(feed("delete a\r\ndelete b 0 noreply\r\ntouch c 10\r\n"
+	    "gat 5 d e\r\nflush_all 10\r\n", &used), PROTO_OK);
+	cr_assert_eq(nrecs, 6);
+	cr_assert_eq(recs[0].r_req.cr_op, CACHE_OP_DELETE);
+	cr_assert_eq(recs[1].r_ctx.px_noreply, 1);
+	cr_assert_eq(recs[2].r_req.cr_op, CACHE_OP_TOUCH);
+	cr_assert_eq(recs[2].r_req.cr_exptime, NOW + 10);
+	cr_assert(recs[3].r_req.cr_opts & CACHE_OPT_TOUCH);
+	cr_assert_eq(recs[3].r_req.cr_exptime, NOW + 5);
+	cr_assert_eq(recs[5].r_req.cr_op, CACHE_OP_FLUSH);
+	cr_assert_eq(recs[5].r_req.cr_exptime, NOW + 10);
+	setup();
+	cr_assert_eq(feed("delete a 5\r\n", &used), PROTO_OK);
+	cr_assert(strncmp(local, "CLIENT_ERROR bad command line format.",
+	    37) == 0, "%s", local);
+}
+
+Test(text, flush_disabled)
+{
+	size_t	used;
+
+	lim.pl_flush = 0;
+	cr_assert_eq(feed("flush_all\r\n", &used), PROTO_OK);
+	cr_assert_str_eq(local, "CLIENT_ERROR flush_all not allowed\r\n");
+	cr_assert_eq(nrecs, 0);
+}
+
+Test(text, local_replies)
+{
+	size_t	used;
+
+	cr_assert_eq(feed("version\r\nbogus\r\n\r\nget\r\n", &used), PROTO_OK);
+	cr_assert_str_eq(local, "VERSION " PRIVCACHED_PROTO_VERSION "\r\n"
+	    "ERROR\r\nERROR\r\nERROR\r\n");
+	setup();
+	cr_assert_eq(feed("quit\r\nget a\r\n", &used), PROTO_CLOSE);
+	cr_assert_eq(used, 6);
+	cr_assert_eq(nrecs, 0, "nothing after quit runs");
+}
+
+Test(text, long_line_closes)
+{
+	char	big[4000];
+	size_t	used;
+
+	memset(big, 'a', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	cr_assert_eq(feed(big, &used), PROTO_CLOSE);
+	cr_assert_str_eq(local, "CLIENT_ERROR line too long\r\n");
+	setup();
+	big[100] = '\0';
+	cr_assert_eq(feed(big, &used), PROTO_OK, "short partial line waits");
+	cr_assert_eq(used, 0);
+}
+
+static char *
+reply(const struct proto_ctx *ctx, enum cache_status status,
+    const char *key, const char *value, uint64_t cas)
+{
+	static char		 out[4096];
+	struct cache_rep	 rep;
+	struct buf		 b;
+
+	memset(&b, 0, sizeof(b));
+	memset(&rep, 0, sizeof(rep));
+	rep.rp_status = status;
+	rep.rp_flags = 7;
+	rep.rp_cas = cas;
+	rep.rp_nkey = key != NULL ? strlen(key) : 0;
+	rep.rp_nvalue = value != NULL ? strlen(value) : 0;
+	cr_assert_eq(proto_text_reply(ctx, &rep, key, value, &b, 1 << 20), 0);
+	memcpy(out, buf_head(&b), buf_used(&b));
+	out[buf_used(&b)] = '\0';
+	buf_free(&b);
+	return (out);
+}
+
+Test(text, replies)
+{
+	size_t	used;
+
+	cr_assert_eq(feed("get k\r\ngets k\r\nset k 0 0 1\r\nx\r\n"
+	    "delete k\r\nincr k 1\r\ntouch k 1\r\nflush_all\r\n"
+	    "set q 0 0 1 noreply\r\nx\r\n", &used), PROTO_OK);
+	cr_assert_eq(nrecs, 8);
+	cr_assert_str_eq(reply(&recs[0].r_ctx, CACHE_OK, "k", "abc", 9),
+	    "VALUE k 7 3\r\nabc\r\nEND\r\n");
+	cr_assert_str_eq(reply(&recs[0].r_ctx, CACHE_MISS, NULL, NULL, 0),
+	    "END\r\n");
+	cr_assert_str_eq(reply(&recs[1].r_ctx, CACHE_OK, "k", "abc", 9),
+	    "VALUE k 7 3 9\r\nabc\r\nEND\r\n");
+	cr_assert_str_eq(reply(&recs[2].r_ctx, CACHE_OK, NULL, NULL, 0),
+	    "STORED\r\n");
+	cr_assert_str_eq(reply(&recs[2].r_ctx, CACHE_NOT_STORED, NULL, NULL,
+	    0), "NOT_STORED\r\n");
+	cr_assert_str_eq(reply(&recs[2].r_ctx, CACHE_EXISTS, NULL, NULL, 0),
+	    "EXISTS\r\n");
+	cr_assert_str_eq(reply(&recs[2].r_ctx, CACHE_MISS, NULL, NULL, 0),
+	    "NOT_FOUND\r\n");
+	cr_assert_str_eq(reply(&recs[2].r_ctx, CACHE_NO_MEMORY, NULL, NULL,
+	    0), "SERVER_ERROR out of memory storing object\r\n");
+	cr_assert_str_eq(reply(&recs[3].r_ctx, CACHE_OK, NULL, NULL, 0),
+	    "DELETED\r\n");
+	cr_assert_str_eq(reply(&recs[3].r_ctx, CACHE_MISS, NULL, NULL, 0),
+	    "NOT_FOUND\r\n");
+	cr_assert_str_eq(reply(&recs[4].r_ctx, CACHE_OK, NULL, "42", 0),
+	    "42\r\n");
+	cr_assert_str_eq(reply(&recs[4].r_ctx, CACHE_NON_NUMERIC, NULL, NULL,
+	    0), "CLIENT_ERROR cannot increment or decrement non-numeric "
+	    "value\r\n");
+	cr_assert_str_eq(reply(&recs[5].r_ctx, CACHE_OK, NULL, NULL, 0),
+	    "TOUCHED\r\n");
+	cr_assert_str_eq(reply(&recs[6].r_ctx, CACHE_OK, NULL, NULL, 0),
+	    "OK\r\n");
+	cr_assert_str_eq(reply(&recs[7].r_ctx, CACHE_OK, NULL, NULL, 0), "",
+	    "noreply says nothing");
+	cr_assert_str_eq(reply(&recs[2].r_ctx, CACHE_UNAVAILABLE, NULL, NULL,
+	    0), "SERVER_ERROR storage unavailable\r\n");
+}
+
+Test(text, reply_output_cap)
+{
+	struct proto_ctx	 ctx;
+	struct cache_rep	 rep;
+	struct buf		 b;
+	char			 value[600];
+
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.px_kind = PROTO_TEXT;
+	ctx.px_cmd = 1;		/* get */
+	memset(&rep, 0, sizeof(rep));
+	memset(&b, 0, sizeof(b));
+	memset(value, 'v', sizeof(value));
+	rep.rp_status = CACHE_OK;
+	rep.rp_nkey = 1;
+	rep.rp_nvalue = sizeof(value);
+	cr_assert_eq(proto_text_reply(&ctx, &rep, "k", value, &b, 1000), 0);
+	cr_assert_eq(proto_text_reply(&ctx, &rep, "k", value, &b, 1000), -1,
+	    "past the cap");
+	buf_free(&b);
+}
+
+Test(number, parsers)
+{
+	uint64_t	u;
+	int64_t		i;
+
+	cr_assert_eq(proto_parse_u64("0", 1, 10, &u), 0);
+	cr_assert_eq(u, 0);
+	cr_assert_eq(proto_parse_u64("18446744073709551615", 20, UINT64_MAX,
+	    &u), 0);
+	cr_assert_eq(u, UINT64_MAX);
+	cr_assert_eq(proto_parse_u64("18446744073709551616", 20, UINT64_MAX,
+	    &u), -1);
+	cr_assert_eq(proto_parse_u64("11", 2, 10, &u), -1, "over max");
+	cr_assert_eq(proto_parse_u64("", 0, 10, &u), -1);
+	cr_assert_eq(proto_parse_u64("-1", 2, 10, &u), -1);
+	cr_assert_eq(proto_parse_u64("+1", 2, 10, &u), -1);
+	cr_assert_eq(proto_parse_u64(" 1", 2, 10, &u), -1);
+	cr_assert_eq(proto_parse_u64("1a", 2, 10, &u), -1);
+	cr_assert_eq(proto_parse_i64("-9223372036854775808", 20, INT64_MIN,
+	    INT64_MAX, &i), 0);
+	cr_assert_eq(i, INT64_MIN);
+	cr_assert_eq(proto_parse_i64("9223372036854775808", 19, INT64_MIN,
+	    INT64_MAX, &i), -1);
+	cr_assert_eq(proto_parse_i64("-", 1, INT64_MIN, INT64_MAX, &i), -1);
+	cr_assert_eq(proto_parse_i64("-5", 2, 0, 10, &i), -1, "under min");
+}
