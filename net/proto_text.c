@@ -213,8 +213,9 @@ text_store(struct text_parser *tp, enum text_cmd cmd, struct token *tok,
 	size_t			 nargs = (cmd == TEXT_CAS) ? 6 : 5;
 	int			 noreply = 0;
 
-	if (ntok == nargs + 1 && tok_is(&tok[nargs], "noreply"))
-		noreply = 1;
+	/* As memcached, a last token other than noreply is ignored. */
+	if (ntok == nargs + 1)
+		noreply = tok_is(&tok[nargs], "noreply");
 	else if (ntok != nargs) {
 		/* The length cannot be trusted: do not guess, hang up. */
 		LOCAL(tp, str_bad_format);
@@ -406,7 +407,8 @@ text_flush(struct text_parser *tp, struct token *tok, size_t ntok)
 		LOCAL(tp, "CLIENT_ERROR flush_all not allowed\r\n");
 		return (TEXT_DONE);
 	}
-	if (ntok == 2 && proto_parse_i64(tok[1].t_s, tok[1].t_len, 0,
+	/* A negative delay flushes now, as in memcached. */
+	if (ntok == 2 && proto_parse_i64(tok[1].t_s, tok[1].t_len, INT64_MIN,
 	    INT64_MAX, &delay) == -1) {
 		LOCAL(tp, str_bad_format);
 		return (TEXT_DONE);

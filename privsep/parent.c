@@ -168,6 +168,8 @@ parent_spawn(enum proc_role role, rlim_t nofile)
 	ch->ch_ready = 0;
 	if (imsgev_init(&ch->ch_iev, fd, parent_dispatch_child, ch) == -1)
 		fatal("control channel of %s", proc_role_name(role));
+	/* The parent hands children descriptors, never the reverse. */
+	imsgbuf_allow_fdpass(&ch->ch_iev.iev_ibuf);
 	imsgev_start(&ch->ch_iev);
 	log_debug("started %s child, pid %d", proc_role_name(role),
 	    (int)ch->ch_pid);

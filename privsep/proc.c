@@ -28,6 +28,8 @@
 #include "proc.h"
 #include "wire.h"
 
+extern char	**environ;
+
 /* Log lines a child queues while the parent is not reading, at most. */
 #define PROC_LOG_QUEUE_MAX	1024
 
@@ -37,6 +39,10 @@ static const char *const proc_names[PROC_MAX] = {
 	[PROC_PARENT] = "parent",
 	[PROC_STORAGE] = "storage",
 	[PROC_NET] = "net",
+};
+
+static const char *const proc_env_keep[] = {
+	"ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS", "TZ",
 };
 
 const char *
@@ -79,8 +85,9 @@ proc_spawn(const char *self, const struct proc_args *pa, int *ctlfd)
 {
 	char	 role[64], user[300], root[PATH_MAX + 32], nofile[64];
 	char	 verbose[64], sandbox[64];
-	char	*argv[9];
+	char	*argv[9], *envp[8], **ep;
 	int	 sp[2], devnull, argc = 0;
+	size_t	 i, len, envc = 0;
 	pid_t	 pid;
 
 	(void)snprintf(role, sizeof(role), "%s%s", PROC_CHILD_OPT,
@@ -108,6 +115,16 @@ proc_spawn(const char *self, const struct proc_args *pa, int *ctlfd)
 	argv[argc++] = verbose;
 	argv[argc++] = sandbox;
 	argv[argc] = NULL;
+	/* Children get no environment but what sanitizer runs need. */
+	for (ep = environ; *ep != NULL && envc < nitems(envp) - 1; ep++) {
+		for (i = 0; i < nitems(proc_env_keep); i++) {
+			len = strlen(proc_env_keep[i]);
+			if (strncmp(*ep, proc_env_keep[i], len) == 0 &&
+			    (*ep)[len] == '=')
+				envp[envc++] = *ep;
+		}
+	}
+	envp[envc] = NULL;
 
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) == -1)
 		return (-1);
@@ -129,7 +146,7 @@ proc_spawn(const char *self, const struct proc_args *pa, int *ctlfd)
 		    dup2(devnull, STDERR_FILENO) == -1)
 			_exit(126);
 		closefrom(PROC_CTL_FD + 1);
-		execv(self, argv);
+		execve(self, argv, envp);
 		_exit(127);
 	}
 	close(sp[1]);
@@ -264,6 +281,8 @@ proc_child_main(int argc, char **argv)
 	log_init(1, LOG_DAEMON);
 	if (imsgev_init(&proc_ctl, PROC_CTL_FD, NULL, NULL) == -1)
 		_exit(1);
+	/* Listeners and the data channel arrive over this channel. */
+	imsgbuf_allow_fdpass(&proc_ctl.iev_ibuf);
 	log_setsink(proc_log_sink);
 
 	memset(&pa, 0, sizeof(pa));

@@ -1,0 +1,130 @@
+/*
+ * A raw-bytes memcached client for the integration tests.
+ */
+
+#include <sys/types.h>
+#include <sys/socket.h>
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <arpa/inet.h>
+
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "client.h"
+
+#define CLIENT_TIMEOUT_MS	3000
+
+int
+client_connect(int port)
+{
+	struct sockaddr_in	sin;
+	int			fd, on = 1;
+
+	if ((fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+		return (-1);
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons(port);
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (connect(fd, (struct sockaddr *)&sin, sizeof(sin)) == -1) {
+		close(fd);
+		return (-1);
+	}
+	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
+	return (fd);
+}
+
+int
+client_send(int fd, const void *p, size_t len)
+{
+	const char	*s = p;
+	ssize_t		 n;
+
+	while (len > 0) {
+		if ((n = send(fd, s, len, MSG_NOSIGNAL)) == -1) {
+			if (errno == EINTR)
+				continue;
+			return (-1);
+		}
+		s += n;
+		len -= n;
+	}
+	return (0);
+}
+
+int
+client_sends(int fd, const char *s)
+{
+	return (client_send(fd, s, strlen(s)));
+}
+
+static long
+now_ms(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+}
+
+ssize_t
+client_recv_until(int fd, char *buf, size_t len, const char *end)
+{
+	struct pollfd	pfd;
+	size_t		got = 0, elen = strlen(end);
+	long		deadline = now_ms() + CLIENT_TIMEOUT_MS, left;
+	ssize_t		n;
+
+	buf[0] = '\0';
+	while (got + 1 < len) {
+		if (got >= elen && memcmp(buf + got - elen, end, elen) == 0)
+			break;
+		if ((left = deadline - now_ms()) <= 0)
+			break;
+		pfd.fd = fd;
+		pfd.events = POLLIN;
+		if (poll(&pfd, 1, (int)left) <= 0)
+			break;
+		if ((n = recv(fd, buf + got, len - got - 1, 0)) <= 0)
+			break;
+		got += n;
+		buf[got] = '\0';
+	}
+	return ((ssize_t)got);
+}
+
+int
+client_expect(int fd, const char *req, const char *end, const char *want)
+{
+	char	buf[65536];
+
+	if (req != NULL && client_sends(fd, req) == -1)
+		return (0);
+	if (client_recv_until(fd, buf, sizeof(buf), end) < 0)
+		return (0);
+	if (strcmp(buf, want) != 0) {
+		fprintf(stderr, "request %s: got [%s] want [%s]\n",
+		    req != NULL ? req : "(none)", buf, want);
+		return (0);
+	}
+	return (1);
+}
+
+int
+client_closed(int fd)
+{
+	struct pollfd	pfd;
+	char		c;
+
+	pfd.fd = fd;
+	pfd.events = POLLIN;
+	if (poll(&pfd, 1, CLIENT_TIMEOUT_MS) <= 0)
+		return (0);
+	return (recv(fd, &c, 1, 0) == 0);
+}

@@ -1,0 +1,26 @@
+/*
+ * Test helper: a blocking memcached client that speaks raw bytes.
+ */
+
+#ifndef PRIVCACHED_TEST_CLIENT_H
+#define PRIVCACHED_TEST_CLIENT_H
+
+#include <stddef.h>
+
+/* Connects to 127.0.0.1:port; the fd, or -1. */
+int	client_connect(int port);
+/* Sends all of s. 0, or -1. */
+int	client_send(int fd, const void *, size_t);
+int	client_sends(int fd, const char *);
+/*
+ * Reads until the reply ends with `end' (or the peer closes, or 3 s pass).
+ * NUL-terminated in buf; the number of bytes, or -1.
+ */
+ssize_t	client_recv_until(int fd, char *buf, size_t len, const char *end);
+/* Sends req, reads until end; compares with want exactly. 1 if equal. */
+int	client_expect(int fd, const char *req, const char *end,
+	    const char *want);
+/* 1 once the peer has closed the connection (within 3 s). */
+int	client_closed(int fd);
+
+#endif

@@ -1,0 +1,52 @@
+/*
+ * Test helper: start the real privcached binary on a free 127.0.0.1 port,
+ * find its processes, stop it.
+ */
+
+#ifndef PRIVCACHED_TEST_DAEMON_H
+#define PRIVCACHED_TEST_DAEMON_H
+
+#include <sys/types.h>
+
+#include <stddef.h>
+
+#define DAEMON_ARGS_MAX	32
+
+struct daemon {
+	pid_t	 d_pid;
+	int	 d_port;
+	char	 d_log[320];	/* its stderr */
+	char	 d_dir[256];	/* private copy of the binary, for any user */
+	char	 d_bin[320];
+};
+
+/* The binary under test ($PRIVCACHED_BIN) and the source tree. */
+const char	*daemon_bin(void);
+const char	*daemon_src(void);
+/* A port nothing listens on right now. */
+int		 daemon_free_port(void);
+/*
+ * Starts privcached with args (NULL-terminated) plus -p and -l for a free
+ * port, as `user' when not NULL (through setpriv, for unprivileged runs),
+ * and waits until it answers "version".  0, or -1 (it failed to come up).
+ */
+int		 daemon_start(struct daemon *, const char *user,
+		    const char *const args[]);
+/* Starts with exactly these args and waits for the exit: its status. */
+int		 daemon_run_fail(const char *const args[], char *out,
+		    size_t outlen);
+/* SIGTERM, wait up to 5 s, then SIGKILL.  The exit status, or -1. */
+int		 daemon_stop(struct daemon *);
+/* Children of pid in pids (at most n); how many there are. */
+size_t		 daemon_children(pid_t, pid_t *pids, size_t n);
+/* The child whose title is "privcached: <role>", or -1. */
+pid_t		 daemon_child(struct daemon *, const char *role);
+/* A /proc/<pid>/status field's value, e.g. "Uid", into buf. */
+int		 proc_status_field(pid_t, const char *field, char *buf,
+		    size_t len);
+/* Whether the log contains s; waits up to ms milliseconds for it. */
+int		 daemon_log_has(struct daemon *, const char *s, int ms);
+/* Waits for pid to exit, up to ms: its status, or -1 on timeout. */
+int		 daemon_wait_exit(pid_t, int ms);
+
+#endif
