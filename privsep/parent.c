@@ -53,6 +53,8 @@ static struct listener	*parent_listeners;
 static size_t		 parent_nlisteners;
 static struct child	 children[PROC_MAX];
 static char		*parent_self;
+/* The flags as started: the title shows them, a reload re-reads them. */
+static char		**parent_argv;
 static char		*parent_pidfile;
 static const char	*parent_user;
 static struct event	 ev_sigchld, ev_sigterm, ev_sigint, ev_sighup;
@@ -468,7 +470,6 @@ int
 main(int argc, char **argv, char **envp)
 {
 	char		 errbuf[512];
-	char		**argv_copy;
 	rlim_t		 nofile;
 	int		 i;
 
@@ -483,10 +484,10 @@ main(int argc, char **argv, char **envp)
 	(void)envp;
 
 	/* getopt permutes argv; ps should show it as typed. */
-	if ((argv_copy = calloc(argc + 1, sizeof(*argv_copy))) == NULL)
+	if ((parent_argv = calloc(argc + 1, sizeof(*parent_argv))) == NULL)
 		err(1, "calloc");
 	for (i = 0; i < argc; i++)
-		if ((argv_copy[i] = strdup(argv[i])) == NULL)
+		if ((parent_argv[i] = strdup(argv[i])) == NULL)
 			err(1, "strdup");
 
 	config_init(&parent_conf);
@@ -542,8 +543,8 @@ main(int argc, char **argv, char **envp)
 		    parent_conf.c_user != NULL ? "; -u ignored" : "");
 	}
 
-	if ((parent_self = proc_self_path(argv_copy[0])) == NULL)
-		fatal("cannot find our own binary from %s", argv_copy[0]);
+	if ((parent_self = proc_self_path(parent_argv[0])) == NULL)
+		fatal("cannot find our own binary from %s", parent_argv[0]);
 	if (listen_bind_all(&parent_conf, &parent_listeners,
 	    &parent_nlisteners, errbuf, sizeof(errbuf)) == -1)
 		fatalx("%s", errbuf);
@@ -563,7 +564,7 @@ main(int argc, char **argv, char **envp)
 #ifdef __linux__
 	setproctitle_init(argc, argv, envp);
 #endif
-	parent_title(argc, argv_copy);
+	parent_title(argc, parent_argv);
 
 	event_init();
 	signal_set(&ev_sigchld, SIGCHLD, parent_signal, NULL);

@@ -16,6 +16,7 @@ static char		err[512];
 static enum config_result
 parse(int argc, char **argv)
 {
+	config_clear(&conf);
 	config_init(&conf);
 	err[0] = '\0';
 	return (config_parse_args(&conf, argc, argv, err, sizeof(err)));

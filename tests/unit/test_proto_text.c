@@ -41,7 +41,8 @@ rec_storage(void *arg, const struct cache_req *req, const void *key,
 	r = &recs[nrecs++];
 	r->r_req = *req;
 	cr_assert_leq(req->cr_nkey, 250);
-	memcpy(r->r_key, key, req->cr_nkey);
+	if (req->cr_nkey > 0)
+		memcpy(r->r_key, key, req->cr_nkey);
 	r->r_key[req->cr_nkey] = '\0';
 	cr_assert_lt(req->cr_nvalue, sizeof(r->r_value));
 	if (req->cr_nvalue > 0)
@@ -374,7 +375,8 @@ reply(const struct proto_ctx *ctx, enum cache_status status,
 	rep.rp_nkey = key != NULL ? strlen(key) : 0;
 	rep.rp_nvalue = value != NULL ? strlen(value) : 0;
 	cr_assert_eq(proto_text_reply(ctx, &rep, key, value, &b, 1 << 20), 0);
-	memcpy(out, buf_head(&b), buf_used(&b));
+	if (buf_used(&b) > 0)
+		memcpy(out, buf_head(&b), buf_used(&b));
 	out[buf_used(&b)] = '\0';
 	buf_free(&b);
 	return (out);
