@@ -51,6 +51,8 @@ struct cache_conf {
 
 /* IMSG_CFG_NET: limits and switches of the net child. */
 struct net_conf {
+	struct cache_conf nc_cache;		/* for stats settings */
+	int64_t		nc_start_time;		/* the parent's, for uptime */
 	uint32_t	nc_maxconns;		/* -c */
 	uint32_t	nc_item_size_max;	/* -I */
 	uint32_t	nc_batch_max;		/* bytes per request batch */
@@ -58,6 +60,9 @@ struct net_conf {
 	uint32_t	nc_line_max;		/* longest request line */
 	uint32_t	nc_outbuf_max;		/* per-connection output cap */
 	uint32_t	nc_idle_timeout;	/* seconds, 0: none */
+	uint32_t	nc_tcp_port;		/* -p */
+	uint32_t	nc_backlog;		/* -b */
+	int32_t		nc_verbose;		/* -v count */
 	uint8_t		nc_cas;			/* 0 with -C */
 	uint8_t		nc_flush_enabled;	/* 0 with -F */
 	uint8_t		nc_protocol;		/* -B: enum listener_proto */
@@ -182,6 +187,8 @@ struct cache_rep {
 	int64_t		rp_ttl;		/* remaining seconds, -1 never */
 	uint32_t	rp_last_access;	/* seconds since, before this request */
 	uint32_t	rp_size;	/* total item size in memory */
+	uint32_t	rp_vlen;	/* value length, sent or not */
+	uint32_t	rp_pad2;
 	uint64_t	rp_cas;
 	uint64_t	rp_connid;	/* echo of cr_connid */
 };

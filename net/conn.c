@@ -268,8 +268,8 @@ conn_reply_local(struct conn *c, const void *text, size_t len)
 }
 
 void
-conn_reply_storage(struct pending *p, const struct cache_rep *rep,
-    const void *key, const void *value)
+conn_complete(struct pending *p, int (*fmt)(struct conn *,
+    const struct proto_ctx *, void *), void *arg)
 {
 	struct conn	*c = p->p_conn;
 	int		 rv = 0;
@@ -278,17 +278,8 @@ conn_reply_storage(struct pending *p, const struct cache_rep *rep,
 		fatalx("reply out of order on connection %llu",
 		    (unsigned long long)c->c_id);
 	TAILQ_REMOVE(&c->c_pending, p, p_conn_entry);
-	if (!(c->c_flags & CONN_CLOSING)) {
-		switch (p->p_ctx.px_kind) {
-		case PROTO_TEXT:
-			rv = proto_text_reply(&p->p_ctx, rep, key, value,
-			    &c->c_out, net_conf.nc_outbuf_max);
-			break;
-		default:
-			fatalx("reply for unknown protocol %d",
-			    p->p_ctx.px_kind);
-		}
-	}
+	if (!(c->c_flags & CONN_CLOSING))
+		rv = fmt(c, &p->p_ctx, arg);
 	pending_put(p);
 	if (rv == -1) {
 		conn_fail_output(c);
@@ -305,6 +296,52 @@ conn_reply_storage(struct pending *p, const struct cache_rep *rep,
 	conn_mark_dirty(c);
 }
 
+struct conn_storage_reply {
+	const struct cache_rep	*sr_rep;
+	const void		*sr_key;
+	const void		*sr_value;
+};
+
+static int
+conn_fmt_storage(struct conn *c, const struct proto_ctx *ctx, void *arg)
+{
+	struct conn_storage_reply	*sr = arg;
+
+	switch (ctx->px_kind) {
+	case PROTO_TEXT:
+		return (proto_text_reply(ctx, sr->sr_rep, sr->sr_key,
+		    sr->sr_value, &c->c_out, net_conf.nc_outbuf_max));
+	case PROTO_META:
+		return (proto_meta_reply(ctx, sr->sr_rep, sr->sr_key,
+		    sr->sr_value, &c->c_out, net_conf.nc_outbuf_max));
+	case PROTO_BIN:
+		return (proto_bin_reply(ctx, sr->sr_rep, sr->sr_key,
+		    sr->sr_value, &c->c_out, net_conf.nc_outbuf_max));
+	}
+	fatalx("reply for unknown protocol %d", ctx->px_kind);
+}
+
+void
+conn_reply_storage(struct pending *p, const struct cache_rep *rep,
+    const void *key, const void *value)
+{
+	struct conn_storage_reply	sr = { rep, key, value };
+
+	conn_complete(p, conn_fmt_storage, &sr);
+}
+
+struct conn *
+conn_first(void)
+{
+	return (TAILQ_FIRST(&conns));
+}
+
+struct conn *
+conn_next(struct conn *c)
+{
+	return (TAILQ_NEXT(c, c_entry));
+}
+
 static int
 conn_sink_storage(void *arg, const struct cache_req *req, const void *key,
     const void *value, const struct proto_ctx *ctx)
@@ -316,6 +353,20 @@ static int
 conn_sink_local(void *arg, const void *text, size_t len)
 {
 	return (conn_reply_local(arg, text, len));
+}
+
+static int
+conn_sink_stats(void *arg, int kind, const struct proto_ctx *ctx)
+{
+	return (stats_request(arg, kind, ctx));
+}
+
+static int
+conn_sink_verbosity(void *arg, int level)
+{
+	(void)arg;
+	log_setverbose(level);
+	return (0);
 }
 
 static void
@@ -335,21 +386,33 @@ conn_parse(struct conn *c)
 	sink.ps_arg = c;
 	sink.ps_storage = conn_sink_storage;
 	sink.ps_local = conn_sink_local;
+	sink.ps_stats = conn_sink_stats;
+	sink.ps_verbosity = conn_sink_verbosity;
 
 	if (c->c_proto == 0) {
 		/* The first byte picks the protocol, as in memcached. */
-		if ((unsigned char)*buf_head(&c->c_in) == 0x80 &&
-		    net_conf.nc_protocol != LISTENER_PROTO_ASCII) {
-			log_info("connection %llu from %s: binary protocol "
-			    "not available yet", (unsigned long long)c->c_id,
+		if ((unsigned char)*buf_head(&c->c_in) == 0x80)
+			c->c_proto = PROTO_BIN;
+		else
+			c->c_proto = PROTO_TEXT;
+		if ((c->c_proto == PROTO_BIN &&
+		    net_conf.nc_protocol == LISTENER_PROTO_ASCII) ||
+		    (c->c_proto == PROTO_TEXT &&
+		    net_conf.nc_protocol == LISTENER_PROTO_BINARY)) {
+			log_info("connection %llu from %s: protocol not "
+			    "allowed by -B", (unsigned long long)c->c_id,
 			    c->c_peer);
 			conn_close(c);
 			return;
 		}
-		c->c_proto = PROTO_TEXT;
 	}
-	st = proto_text_parse(&c->c_text, &lim, &sink, buf_head(&c->c_in),
-	    buf_used(&c->c_in), &used, net_now);
+	c->c_last_cmd = net_now;
+	if (c->c_proto == PROTO_BIN)
+		st = proto_bin_parse(&c->c_bin, &lim, &sink,
+		    buf_head(&c->c_in), buf_used(&c->c_in), &used, net_now);
+	else
+		st = proto_text_parse(&c->c_text, &lim, &sink,
+		    buf_head(&c->c_in), buf_used(&c->c_in), &used, net_now);
 	buf_consume(&c->c_in, used);
 	if (st == PROTO_CLOSE) {
 		c->c_flags |= CONN_CLOSING;

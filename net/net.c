@@ -49,6 +49,7 @@ net_storage_lost(const char *why)
 	imsgev_close(&net_storage);
 	net_storage_up = 0;
 	batch_fail_all();
+	stats_fail_all();
 }
 
 static void
@@ -80,6 +81,10 @@ net_dispatch_storage(int fd, short event, void *arg)
 		case IMSG_CACHE_REP:
 			if (batch_reply(&imsg) == -1)
 				fatalx("storage replied out of order");
+			break;
+		case IMSG_CACHE_STATS:
+			if (stats_reply(&imsg) == -1)
+				fatalx("bad stats reply from storage");
 			break;
 		default:
 			fatalx("unexpected message %u from storage",

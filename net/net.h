@@ -31,6 +31,7 @@ struct pending {
 	struct conn		*p_conn;	/* NULL once it closed */
 	uint64_t		 p_connid;
 	int			 p_waiting;
+	int			 p_stats_kind;	/* stats requests */
 	struct proto_ctx	 p_ctx;
 	char			*p_text;	/* local reply */
 	size_t			 p_textlen;
@@ -64,6 +65,8 @@ struct conn {
 	struct buf		 c_out;
 	struct pendingq		 c_pending;
 	struct proto_text_state	 c_text;
+	struct proto_bin_state	 c_bin;
+	time_t			 c_last_cmd;
 	struct listener_ev	*c_listener;
 	char			 c_peer[64];
 };
@@ -96,9 +99,19 @@ void	conn_flush_dirty(void);
 void	conn_resume_blocked(void);
 /* Queues a reply the net child made; 0, or -1 (connection closing). */
 int	conn_reply_local(struct conn *, const void *, size_t);
-/* Storage answered p (the head of its connection's queue). */
+/*
+ * p, the head of its connection's queue, is answered: fmt appends its
+ * reply (0, or -1 past the output cap), then the replies that waited
+ * behind it follow.  p is released.
+ */
+void	conn_complete(struct pending *, int (*fmt)(struct conn *,
+	    const struct proto_ctx *, void *), void *);
+/* Storage answered p. */
 void	conn_reply_storage(struct pending *, const struct cache_rep *,
 	    const void *key, const void *value);
+/* Every open connection, for stats conns. */
+struct conn	*conn_first(void);
+struct conn	*conn_next(struct conn *);
 void	conn_close(struct conn *);
 int	conn_count(void);
 
@@ -116,5 +129,13 @@ int	batch_throttled(void);
 void	batch_fail_all(void);
 struct pending	*pending_get(void);
 void	 pending_put(struct pending *);
+
+/* stats.c */
+/* A stats request from c; 0, or -1. */
+int	stats_request(struct conn *, int kind, const struct proto_ctx *);
+/* Handles one IMSG_CACHE_STATS; -1 if nothing asked for it. */
+int	stats_reply(struct imsg *);
+/* Storage went away: waiting stats requests get an error. */
+void	stats_fail_all(void);
 
 #endif /* PRIVCACHED_NET_H */

@@ -23,20 +23,18 @@ enum proto_kind {
 	PROTO_BIN,
 };
 
+/* Bytes each protocol may keep per request, in its own layout. */
+#define PROTO_PRIV_SIZE		96
+
 /* What a protocol remembers about one request to answer it later. */
 struct proto_ctx {
 	uint8_t		 px_kind;	/* enum proto_kind */
 	uint8_t		 px_cmd;	/* protocol's own command number */
 	uint8_t		 px_noreply;
 	uint8_t		 px_last;	/* text get: END follows */
-	uint8_t		 px_b64;	/* meta: key came base64-encoded */
-	uint8_t		 px_nret;	/* meta: return flags, in order */
-	uint8_t		 px_nopaque;
-	uint8_t		 px_pad;
-	char		 px_ret[16];
-	char		 px_opaque[32];	/* meta O token */
-	uint32_t	 px_bin_opaque;	/* binary opaque */
-	uint64_t	 px_cas;	/* meta mg C: compare */
+	uint32_t	 px_pad;
+	/* Private to the protocol named by px_kind (memcpy in and out). */
+	uint64_t	 px_priv[PROTO_PRIV_SIZE / sizeof(uint64_t)];
 };
 
 /* Limits a parser enforces before anything reaches storage. */
@@ -60,6 +58,30 @@ struct proto_sink {
 	int	(*ps_local)(void *, const void *, size_t);
 	/* verbosity N: what the client asked; returns 0 or -1. */
 	int	(*ps_verbosity)(void *, int);
+	/*
+	 * A statistics request (enum proto_stats): the net child gathers
+	 * the pairs, then formats them with the protocol's stat functions,
+	 * in order with the other replies.  0, or -1.
+	 */
+	int	(*ps_stats)(void *, int kind, const struct proto_ctx *);
+};
+
+enum proto_stats {
+	PROTO_STATS_GENERAL,
+	PROTO_STATS_ITEMS,
+	PROTO_STATS_SLABS,
+	PROTO_STATS_SIZES,
+	PROTO_STATS_SETTINGS,
+	PROTO_STATS_CONNS,
+	PROTO_STATS_RESET,
+	PROTO_STATS_MAX
+};
+
+/* What handling one request line decided (text and meta). */
+enum proto_line {
+	PROTO_LINE_DONE,	/* line (and data block) consumed */
+	PROTO_LINE_NEED_MORE,	/* data block incomplete: wait */
+	PROTO_LINE_CLOSE,	/* consumed; close the connection */
 };
 
 enum proto_status {
@@ -85,6 +107,43 @@ enum proto_status
 /* Formats a text-protocol answer; 0, or -1 past max bytes in out. */
 int	proto_text_reply(const struct proto_ctx *, const struct cache_rep *,
 	    const void *key, const void *value, struct buf *out, size_t max);
+/* One "STAT name value" line, and the END after the last. 0 or -1. */
+int	proto_text_stat(const struct proto_ctx *, const char *name,
+	    const char *value, struct buf *out, size_t max);
+int	proto_text_stats_end(const struct proto_ctx *, struct buf *out,
+	    size_t max);
+
+/*
+ * The meta commands (net/proto_meta.c), reached through the text parser:
+ * one request line without its line ending, then the bytes after it (the
+ * data block of ms).  *extra says how many of those were consumed; a sink
+ * failure sets *failed.
+ */
+enum proto_line
+	proto_meta_line(struct proto_text_state *, const struct proto_limits *,
+	    const struct proto_sink *, int64_t now, const char *line,
+	    size_t len, const char *rest, size_t restlen, size_t *extra,
+	    int *failed);
+/* Formats a meta answer; 0, or -1 past max bytes in out. */
+int	proto_meta_reply(const struct proto_ctx *, const struct cache_rep *,
+	    const void *key, const void *value, struct buf *out, size_t max);
+
+/* The binary protocol (net/proto_bin.c). */
+struct proto_bin_state {
+	size_t		pb_swallow;	/* refused body bytes left to drop */
+};
+/* As proto_text_parse, for binary packets. */
+enum proto_status
+	proto_bin_parse(struct proto_bin_state *, const struct proto_limits *,
+	    const struct proto_sink *, const char *buf, size_t len,
+	    size_t *used, int64_t now);
+int	proto_bin_reply(const struct proto_ctx *, const struct cache_rep *,
+	    const void *key, const void *value, struct buf *out, size_t max);
+/* One stat packet, and the empty one that ends a stat reply. */
+int	proto_bin_stat(const struct proto_ctx *, const char *name,
+	    const char *value, struct buf *out, size_t max);
+int	proto_bin_stats_end(const struct proto_ctx *, struct buf *out,
+	    size_t max);
 
 /* Shared by the protocols (net/proto.c). */
 

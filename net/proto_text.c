@@ -31,6 +31,7 @@ enum text_cmd {
 	TEXT_DECR,
 	TEXT_TOUCH,
 	TEXT_FLUSH,
+	TEXT_STATS,
 };
 
 struct token {
@@ -38,12 +39,6 @@ struct token {
 	size_t		 t_len;
 };
 
-/* What handling one line decided. */
-enum text_result {
-	TEXT_DONE,		/* line (and block) consumed */
-	TEXT_NEED_MORE,		/* data block incomplete: wait */
-	TEXT_CLOSE,		/* consumed; close the connection */
-};
 
 struct text_parser {
 	struct proto_text_state		*tp_st;
@@ -128,7 +123,7 @@ text_ctx(struct proto_ctx *ctx, enum text_cmd cmd, int noreply)
 }
 
 /* get, gets, gat, gats: every key checked before any is asked for. */
-static enum text_result
+static enum proto_line
 text_retrieve(struct text_parser *tp, enum text_cmd cmd, const char *line,
     size_t len)
 {
@@ -150,12 +145,12 @@ text_retrieve(struct text_parser *tp, enum text_cmd cmd, const char *line,
 			p++;
 		if (p == k) {
 			LOCAL(tp, str_error);
-			return (TEXT_DONE);
+			return (PROTO_LINE_DONE);
 		}
 		if (proto_parse_i64(k, p - k, INT64_MIN, INT64_MAX,
 		    &exptime) == -1) {
 			LOCAL(tp, "CLIENT_ERROR invalid exptime argument\r\n");
-			return (TEXT_DONE);
+			return (PROTO_LINE_DONE);
 		}
 	}
 	/* First pass: validate. */
@@ -168,13 +163,13 @@ text_retrieve(struct text_parser *tp, enum text_cmd cmd, const char *line,
 			;
 		if (!proto_key_valid(k, klen)) {
 			LOCAL(tp, str_bad_format);
-			return (TEXT_DONE);
+			return (PROTO_LINE_DONE);
 		}
 		nkeys++;
 	}
 	if (nkeys == 0) {
 		LOCAL(tp, str_error);
-		return (TEXT_DONE);
+		return (PROTO_LINE_DONE);
 	}
 	memset(&req, 0, sizeof(req));
 	req.cr_op = CACHE_OP_GET;
@@ -195,14 +190,14 @@ text_retrieve(struct text_parser *tp, enum text_cmd cmd, const char *line,
 		ctx.px_last = (--nkeys == 0);
 		text_storage(tp, &req, k, NULL, &ctx);
 	}
-	return (TEXT_DONE);
+	return (PROTO_LINE_DONE);
 }
 
 /*
  * set/add/replace/append/prepend/cas.  The data block follows the line in
  * rest; *extra says how much of it was consumed.
  */
-static enum text_result
+static enum proto_line
 text_store(struct text_parser *tp, enum text_cmd cmd, struct token *tok,
     size_t ntok, const char *rest, size_t restlen, size_t *extra)
 {
@@ -219,22 +214,22 @@ text_store(struct text_parser *tp, enum text_cmd cmd, struct token *tok,
 	else if (ntok != nargs) {
 		/* The length cannot be trusted: do not guess, hang up. */
 		LOCAL(tp, str_bad_format);
-		return (TEXT_CLOSE);
+		return (PROTO_LINE_CLOSE);
 	}
 	if (proto_parse_u64(tok[4].t_s, tok[4].t_len, UINT32_MAX, &bytes) ==
 	    -1) {
 		LOCAL(tp, str_bad_format);
-		return (TEXT_CLOSE);
+		return (PROTO_LINE_CLOSE);
 	}
 	if (bytes > tp->tp_lim->pl_value_max) {
 		/* Drop the block whatever it holds: it is data, not commands. */
 		if (!noreply)
 			LOCAL(tp, str_too_large);
 		tp->tp_st->pt_swallow = bytes + 2;
-		return (TEXT_DONE);
+		return (PROTO_LINE_DONE);
 	}
 	if (restlen < bytes + 2)
-		return (TEXT_NEED_MORE);
+		return (PROTO_LINE_NEED_MORE);
 	*extra = bytes + 2;
 	if (!proto_key_valid(tok[1].t_s, tok[1].t_len) ||
 	    proto_parse_u64(tok[2].t_s, tok[2].t_len, UINT32_MAX,
@@ -245,12 +240,12 @@ text_store(struct text_parser *tp, enum text_cmd cmd, struct token *tok,
 	    UINT64_MAX, &cas) == -1)) {
 		if (!noreply)
 			LOCAL(tp, str_bad_format);
-		return (TEXT_DONE);
+		return (PROTO_LINE_DONE);
 	}
 	if (rest[bytes] != '\r' || rest[bytes + 1] != '\n') {
 		if (!noreply)
 			LOCAL(tp, str_bad_chunk);
-		return (TEXT_DONE);
+		return (PROTO_LINE_DONE);
 	}
 	memset(&req, 0, sizeof(req));
 	req.cr_op = CACHE_OP_STORE;
@@ -282,11 +277,11 @@ text_store(struct text_parser *tp, enum text_cmd cmd, struct token *tok,
 	req.cr_nvalue = bytes;
 	text_ctx(&ctx, cmd, noreply);
 	text_storage(tp, &req, tok[1].t_s, rest, &ctx);
-	return (TEXT_DONE);
+	return (PROTO_LINE_DONE);
 }
 
 /* delete <key> [0] [noreply] */
-static enum text_result
+static enum proto_line
 text_delete(struct text_parser *tp, struct token *tok, size_t ntok)
 {
 	struct cache_req	 req;
@@ -303,22 +298,22 @@ text_delete(struct text_parser *tp, struct token *tok, size_t ntok)
 	if (ntok != 2) {
 		LOCAL(tp, "CLIENT_ERROR bad command line format.  "
 		    "Usage: delete <key> [noreply]\r\n");
-		return (TEXT_DONE);
+		return (PROTO_LINE_DONE);
 	}
 	if (!proto_key_valid(tok[1].t_s, tok[1].t_len)) {
 		LOCAL(tp, str_bad_format);
-		return (TEXT_DONE);
+		return (PROTO_LINE_DONE);
 	}
 	memset(&req, 0, sizeof(req));
 	req.cr_op = CACHE_OP_DELETE;
 	req.cr_nkey = tok[1].t_len;
 	text_ctx(&ctx, TEXT_DELETE, noreply);
 	text_storage(tp, &req, tok[1].t_s, NULL, &ctx);
-	return (TEXT_DONE);
+	return (PROTO_LINE_DONE);
 }
 
 /* incr|decr <key> <delta> [noreply] */
-static enum text_result
+static enum proto_line
 text_arith(struct text_parser *tp, enum text_cmd cmd, struct token *tok,
     size_t ntok)
 {
@@ -331,16 +326,16 @@ text_arith(struct text_parser *tp, enum text_cmd cmd, struct token *tok,
 		noreply = 1;
 	else if (ntok != 3) {
 		LOCAL(tp, str_error);
-		return (TEXT_DONE);
+		return (PROTO_LINE_DONE);
 	}
 	if (!proto_key_valid(tok[1].t_s, tok[1].t_len)) {
 		LOCAL(tp, str_bad_format);
-		return (TEXT_DONE);
+		return (PROTO_LINE_DONE);
 	}
 	if (proto_parse_u64(tok[2].t_s, tok[2].t_len, UINT64_MAX, &delta) ==
 	    -1) {
 		LOCAL(tp, str_bad_delta);
-		return (TEXT_DONE);
+		return (PROTO_LINE_DONE);
 	}
 	memset(&req, 0, sizeof(req));
 	req.cr_op = CACHE_OP_ARITH;
@@ -350,11 +345,11 @@ text_arith(struct text_parser *tp, enum text_cmd cmd, struct token *tok,
 	req.cr_nkey = tok[1].t_len;
 	text_ctx(&ctx, cmd, noreply);
 	text_storage(tp, &req, tok[1].t_s, NULL, &ctx);
-	return (TEXT_DONE);
+	return (PROTO_LINE_DONE);
 }
 
 /* touch <key> <exptime> [noreply] */
-static enum text_result
+static enum proto_line
 text_touch(struct text_parser *tp, struct token *tok, size_t ntok)
 {
 	struct cache_req	 req;
@@ -366,16 +361,16 @@ text_touch(struct text_parser *tp, struct token *tok, size_t ntok)
 		noreply = 1;
 	else if (ntok != 3) {
 		LOCAL(tp, str_error);
-		return (TEXT_DONE);
+		return (PROTO_LINE_DONE);
 	}
 	if (!proto_key_valid(tok[1].t_s, tok[1].t_len)) {
 		LOCAL(tp, str_bad_format);
-		return (TEXT_DONE);
+		return (PROTO_LINE_DONE);
 	}
 	if (proto_parse_i64(tok[2].t_s, tok[2].t_len, INT64_MIN, INT64_MAX,
 	    &exptime) == -1) {
 		LOCAL(tp, "CLIENT_ERROR invalid exptime argument\r\n");
-		return (TEXT_DONE);
+		return (PROTO_LINE_DONE);
 	}
 	memset(&req, 0, sizeof(req));
 	req.cr_op = CACHE_OP_TOUCH;
@@ -383,11 +378,11 @@ text_touch(struct text_parser *tp, struct token *tok, size_t ntok)
 	req.cr_nkey = tok[1].t_len;
 	text_ctx(&ctx, TEXT_TOUCH, noreply);
 	text_storage(tp, &req, tok[1].t_s, NULL, &ctx);
-	return (TEXT_DONE);
+	return (PROTO_LINE_DONE);
 }
 
 /* flush_all [delay] [noreply] */
-static enum text_result
+static enum proto_line
 text_flush(struct text_parser *tp, struct token *tok, size_t ntok)
 {
 	struct cache_req	 req;
@@ -401,28 +396,28 @@ text_flush(struct text_parser *tp, struct token *tok, size_t ntok)
 	}
 	if (ntok > 2) {
 		LOCAL(tp, str_error);
-		return (TEXT_DONE);
+		return (PROTO_LINE_DONE);
 	}
 	if (!tp->tp_lim->pl_flush) {
 		LOCAL(tp, "CLIENT_ERROR flush_all not allowed\r\n");
-		return (TEXT_DONE);
+		return (PROTO_LINE_DONE);
 	}
 	/* A negative delay flushes now, as in memcached. */
 	if (ntok == 2 && proto_parse_i64(tok[1].t_s, tok[1].t_len, INT64_MIN,
 	    INT64_MAX, &delay) == -1) {
 		LOCAL(tp, str_bad_format);
-		return (TEXT_DONE);
+		return (PROTO_LINE_DONE);
 	}
 	memset(&req, 0, sizeof(req));
 	req.cr_op = CACHE_OP_FLUSH;
 	req.cr_exptime = delay > 0 ? proto_exptime(delay, tp->tp_now) : 0;
 	text_ctx(&ctx, TEXT_FLUSH, noreply);
 	text_storage(tp, &req, NULL, NULL, &ctx);
-	return (TEXT_DONE);
+	return (PROTO_LINE_DONE);
 }
 
 /* verbosity <level> [noreply] */
-static enum text_result
+static enum proto_line
 text_verbosity(struct text_parser *tp, struct token *tok, size_t ntok)
 {
 	uint64_t	level;
@@ -432,12 +427,12 @@ text_verbosity(struct text_parser *tp, struct token *tok, size_t ntok)
 		noreply = 1;
 	else if (ntok != 2) {
 		LOCAL(tp, str_error);
-		return (TEXT_DONE);
+		return (PROTO_LINE_DONE);
 	}
 	if (proto_parse_u64(tok[1].t_s, tok[1].t_len, UINT32_MAX, &level) ==
 	    -1) {
 		LOCAL(tp, str_bad_format);
-		return (TEXT_DONE);
+		return (PROTO_LINE_DONE);
 	}
 	if (tp->tp_sink->ps_verbosity != NULL &&
 	    tp->tp_sink->ps_verbosity(tp->tp_sink->ps_arg, (int)(level > 3 ?
@@ -445,7 +440,52 @@ text_verbosity(struct text_parser *tp, struct token *tok, size_t ntok)
 		tp->tp_failed = 1;
 	if (!noreply)
 		LOCAL(tp, str_ok);
-	return (TEXT_DONE);
+	return (PROTO_LINE_DONE);
+}
+
+/* stats [items|slabs|sizes|settings|conns|reset] */
+static enum proto_line
+text_stats(struct text_parser *tp, struct token *tok, size_t ntok)
+{
+	static const struct {
+		const char	*name;
+		int		 kind;
+	} kinds[] = {
+		{ "items",	PROTO_STATS_ITEMS },
+		{ "slabs",	PROTO_STATS_SLABS },
+		{ "sizes",	PROTO_STATS_SIZES },
+		{ "settings",	PROTO_STATS_SETTINGS },
+		{ "conns",	PROTO_STATS_CONNS },
+		{ "reset",	PROTO_STATS_RESET },
+	};
+	struct proto_ctx	ctx;
+	size_t			i;
+	int			kind = -1;
+
+	if (ntok == 1)
+		kind = PROTO_STATS_GENERAL;
+	else if (ntok == 2) {
+		for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+			if (tok_is(&tok[1], kinds[i].name))
+				kind = kinds[i].kind;
+	}
+	if (kind == -1 || tp->tp_sink->ps_stats == NULL) {
+		LOCAL(tp, str_error);
+		return (PROTO_LINE_DONE);
+	}
+	text_ctx(&ctx, TEXT_STATS, 0);
+	ctx.px_priv[0] = kind;
+	if (tp->tp_sink->ps_stats(tp->tp_sink->ps_arg, kind, &ctx) == -1)
+		tp->tp_failed = 1;
+	return (PROTO_LINE_DONE);
+}
+
+/* mg ms md ma mn me: two letters, the first an m. */
+static int
+text_is_meta(const struct token *t)
+{
+	return (t->t_len == 2 && t->t_s[0] == 'm' && strchr("gsdane",
+	    t->t_s[1]) != NULL);
 }
 
 static const struct {
@@ -469,7 +509,7 @@ static const struct {
 	{ "flush_all",	TEXT_FLUSH },
 };
 
-static enum text_result
+static enum proto_line
 text_line(struct text_parser *tp, const char *line, size_t len,
     const char *rest, size_t restlen, size_t *extra)
 {
@@ -481,8 +521,12 @@ text_line(struct text_parser *tp, const char *line, size_t len,
 	ntok = text_tokenize(line, len, tok, TEXT_TOKENS_MAX);
 	if (ntok == 0) {
 		LOCAL(tp, str_error);
-		return (TEXT_DONE);
+		return (PROTO_LINE_DONE);
 	}
+	if (text_is_meta(&tok[0]))
+		return (proto_meta_line(tp->tp_st, tp->tp_lim, tp->tp_sink,
+		    tp->tp_now, line, len, rest, restlen, extra,
+		    &tp->tp_failed));
 	for (i = 0; i < sizeof(text_commands) / sizeof(text_commands[0]);
 	    i++) {
 		if (tok_is(&tok[0], text_commands[i].name)) {
@@ -505,7 +549,7 @@ text_line(struct text_parser *tp, const char *line, size_t len,
 	case TEXT_CAS:
 		if (ntok > TEXT_TOKENS_MAX) {
 			LOCAL(tp, str_bad_format);
-			return (TEXT_CLOSE);
+			return (PROTO_LINE_CLOSE);
 		}
 		return (text_store(tp, cmd, tok, ntok, rest, restlen, extra));
 	case TEXT_DELETE:
@@ -522,14 +566,16 @@ text_line(struct text_parser *tp, const char *line, size_t len,
 	}
 	if (tok_is(&tok[0], "version") && ntok == 1) {
 		LOCAL(tp, "VERSION " PRIVCACHED_PROTO_VERSION "\r\n");
-		return (TEXT_DONE);
+		return (PROTO_LINE_DONE);
 	}
 	if (tok_is(&tok[0], "verbosity"))
 		return (text_verbosity(tp, tok, ntok));
+	if (tok_is(&tok[0], "stats"))
+		return (text_stats(tp, tok, ntok));
 	if (tok_is(&tok[0], "quit") && ntok == 1)
-		return (TEXT_CLOSE);
+		return (PROTO_LINE_CLOSE);
 	LOCAL(tp, str_error);
-	return (TEXT_DONE);
+	return (PROTO_LINE_DONE);
 }
 
 enum proto_status
@@ -540,7 +586,7 @@ proto_text_parse(struct proto_text_state *st, const struct proto_limits *lim,
 	struct text_parser	 tp;
 	const char		*line, *nl;
 	size_t			 pos = 0, scan, linelen, extra, n;
-	enum text_result	 res;
+	enum proto_line	 res;
 
 	memset(&tp, 0, sizeof(tp));
 	tp.tp_st = st;
@@ -572,10 +618,10 @@ proto_text_parse(struct proto_text_state *st, const struct proto_limits *lim,
 			linelen--;
 		res = text_line(&tp, line, linelen, nl + 1,
 		    len - pos - (nl + 1 - line), &extra);
-		if (res == TEXT_NEED_MORE)
+		if (res == PROTO_LINE_NEED_MORE)
 			break;
 		pos += (nl + 1 - line) + extra;
-		if (res == TEXT_CLOSE) {
+		if (res == PROTO_LINE_CLOSE) {
 			*used = pos;
 			return (PROTO_CLOSE);
 		}
@@ -689,4 +735,21 @@ proto_text_reply(const struct proto_ctx *ctx, const struct cache_rep *rep,
 	default:
 		return (PUT(out, max, "SERVER_ERROR unexpected reply\r\n"));
 	}
+}
+
+int
+proto_text_stat(const struct proto_ctx *ctx, const char *name,
+    const char *value, struct buf *out, size_t max)
+{
+	(void)ctx;
+	return (buf_printf(out, max, "STAT %s %s\r\n", name, value));
+}
+
+int
+proto_text_stats_end(const struct proto_ctx *ctx, struct buf *out,
+    size_t max)
+{
+	if (ctx->px_priv[0] == PROTO_STATS_RESET)
+		return (PUT(out, max, "RESET\r\n"));
+	return (PUT(out, max, str_end));
 }

@@ -49,6 +49,7 @@ struct child {
 };
 
 static struct config	 parent_conf;
+static time_t		 parent_start_time;
 static struct listener	*parent_listeners;
 static size_t		 parent_nlisteners;
 static struct child	 children[PROC_MAX];
@@ -207,6 +208,11 @@ parent_configure(void)
 	    sizeof(parent_conf.c_cache));
 	parent_compose(storage, IMSG_CTL_PEER, sp[0], NULL, 0);
 
+	parent_conf.c_net.nc_cache = parent_conf.c_cache;
+	parent_conf.c_net.nc_start_time = parent_start_time;
+	parent_conf.c_net.nc_tcp_port = parent_conf.c_port;
+	parent_conf.c_net.nc_backlog = parent_conf.c_backlog;
+	parent_conf.c_net.nc_verbose = parent_conf.c_verbose;
 	parent_compose(net, IMSG_CFG_NET, -1, &parent_conf.c_net,
 	    sizeof(parent_conf.c_net));
 	parent_compose(net, IMSG_CTL_PEER, sp[1], NULL, 0);
@@ -490,6 +496,7 @@ main(int argc, char **argv, char **envp)
 		if ((parent_argv[i] = strdup(argv[i])) == NULL)
 			err(1, "strdup");
 
+	parent_start_time = time(NULL);
 	config_init(&parent_conf);
 	switch (config_parse_args(&parent_conf, argc, argv, errbuf,
 	    sizeof(errbuf))) {

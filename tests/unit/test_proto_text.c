@@ -63,8 +63,23 @@ rec_local(void *arg, const void *text, size_t len)
 	return (0);
 }
 
+static int	stats_kind = -1;
+
+static int
+rec_stats(void *arg, int kind, const struct proto_ctx *ctx)
+{
+	(void)arg;
+	cr_assert_eq(ctx->px_kind, PROTO_TEXT);
+	stats_kind = kind;
+	return (0);
+}
+
 static const struct proto_sink sink = {
-	NULL, rec_storage, rec_local, NULL
+	.ps_arg = NULL,
+	.ps_storage = rec_storage,
+	.ps_local = rec_local,
+	.ps_verbosity = NULL,
+	.ps_stats = rec_stats,
 };
 
 static void
@@ -80,6 +95,7 @@ setup(void)
 	lim.pl_cas = 1;
 	lim.pl_flush = 1;
 	fail_storage = 0;
+	stats_kind = -1;
 }
 
 TestSuite(text, .init = setup);
@@ -472,4 +488,20 @@ Test(number, parsers)
 	    INT64_MAX, &i), -1);
 	cr_assert_eq(proto_parse_i64("-", 1, INT64_MIN, INT64_MAX, &i), -1);
 	cr_assert_eq(proto_parse_i64("-5", 2, 0, 10, &i), -1, "under min");
+}
+
+Test(text, stats_requests)
+{
+	size_t	used;
+
+	cr_assert_eq(feed("stats\r\n", &used), PROTO_OK);
+	cr_assert_eq(stats_kind, PROTO_STATS_GENERAL);
+	cr_assert_eq(feed("stats slabs\r\n", &used), PROTO_OK);
+	cr_assert_eq(stats_kind, PROTO_STATS_SLABS);
+	cr_assert_eq(feed("stats reset\r\n", &used), PROTO_OK);
+	cr_assert_eq(stats_kind, PROTO_STATS_RESET);
+	stats_kind = -1;
+	cr_assert_eq(feed("stats nonsense\r\n", &used), PROTO_OK);
+	cr_assert_eq(stats_kind, -1);
+	cr_assert_str_eq(local, "ERROR\r\n");
 }

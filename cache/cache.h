@@ -1,0 +1,80 @@
+/*
+ * Public API of the cache engine run by the storage child (cache/storage.c).
+ * The engine does no I/O and knows nothing of processes: it executes
+ * decoded requests against slabs, a hash table and LRUs, on a clock the
+ * caller sets.
+ */
+
+#ifndef PRIVCACHED_CACHE_H
+#define PRIVCACHED_CACHE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "msg.h"
+
+struct cache;
+struct item;
+struct cache_conf;
+
+/*
+ * Builds a cache from conf; the SipHash key comes from arc4random_buf.
+ * Returns NULL on error with errno set (EINVAL for a conf out of range,
+ * ENOMEM).
+ */
+struct cache	*cache_new(const struct cache_conf *conf);
+void		 cache_free(struct cache *);
+
+/*
+ * The clock: absolute unix seconds.  storage.c sets it from time(3) once
+ * per batch; tests inject any value.  Times from 1970 to 2093 are exact,
+ * others are clamped.  A flush_all scheduled for a time now reached takes
+ * effect here.
+ */
+void		 cache_set_time(struct cache *, int64_t now);
+
+/*
+ * Runs one request (already validated by the caller: op/mode in range,
+ * opts within CACHE_OPT_ALL, 1..250 byte key, nvalue <= item size max).
+ * Fills *rep completely (rp_connid echoed).  When the reply carries a key
+ * (CACHE_OPT_WANT_KEY on a hit) or a value (CACHE_OPT_WANT_VALUE on a
+ * GET/ARITH hit; the value of ARITH is the new number in decimal), *itp is
+ * set to the item, valid until the next call into the cache, and
+ * rep->rp_nkey / rp_nvalue say how many bytes; otherwise *itp = NULL and
+ * rp_nkey = rp_nvalue = 0.  A GET with CACHE_OPT_CAS whose cr_cas equals
+ * the item's cas (mg C) returns no value: the caller sees rp_cas == cr_cas.
+ */
+void		 cache_exec(struct cache *, const struct cache_req *,
+		    const void *key, const void *value, struct cache_rep *rep,
+		    const struct item **itp);
+
+/* Returns the key of an item (item->it_nkey bytes, rp_nkey in a reply). */
+const void	*item_key(const struct item *);
+/* Copies the value (possibly chunked) into dst, room for rp_nvalue bytes. */
+void		 item_value_copy(const struct item *, void *dst);
+
+/*
+ * Background work for a bounded budget (about budget buckets or items):
+ * advances incremental hash growth, then reclaims expired and flushed
+ * items without being asked.  Returns 1 if more work is pending, 0 if
+ * the engine is idle until the clock passes the next expiry or a flush.
+ * Called from a timer.
+ */
+int		 cache_maintain(struct cache *, unsigned int budget);
+
+/*
+ * Statistics with memcached's names and formats, one call of emit per
+ * line (name, value), in memcached's order.  GENERAL gives the cache's
+ * part of "stats", cmd_get to lru_bumps_dropped; the caller emits pid ..
+ * reserved_fds before it and slots its own lines in after "cmd_touch"
+ * (cmd_meta), "store_no_memory" (auth_cmds .. bytes_written) and
+ * "limit_maxbytes" (accepting_conns .. conn_yields) to match memcached.
+ * ITEMS is "stats items", SLABS "stats slabs", SIZES "stats sizes"
+ * (sizes_status disabled, as stock memcached); RESET zeroes the
+ * resettable counters and emits nothing.
+ */
+void		 cache_stats(struct cache *, enum cache_stats_kind,
+		    void (*emit)(void *arg, const char *name,
+		    const char *value), void *arg);
+
+#endif /* PRIVCACHED_CACHE_H */

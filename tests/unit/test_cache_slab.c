@@ -1,0 +1,110 @@
+/*
+ * Slab class sizing (memcached's progression from the smallest chunk)
+ * and chunk allocation within the budget.
+ */
+
+#include <errno.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <criterion/criterion.h>
+
+#include "msg.h"
+#include "item.h"
+#include "slab.h"
+
+static struct cache_conf
+conf_default(void)
+{
+	struct cache_conf	 cf;
+
+	memset(&cf, 0, sizeof(cf));
+	cf.cc_maxbytes = 64ULL * 1024 * 1024;
+	cf.cc_item_size_max = 1024 * 1024;
+	cf.cc_chunk_min = 48;
+	cf.cc_slab_page_size = 1024 * 1024;
+	cf.cc_slab_chunk_max = 512 * 1024;
+	cf.cc_factor = 1.25;
+	cf.cc_evict = 1;
+	cf.cc_cas = 1;
+	return (cf);
+}
+
+Test(cache_slab, default_classes)
+{
+	struct cache_conf	 cf = conf_default();
+	struct slab		 s;
+	static const uint32_t	 first[] = { 80, 104, 136, 176, 224, 280, 352,
+	    440 };
+	unsigned int		 i;
+
+	cr_assert_eq(ITEM_HDR, 32);
+	cr_assert_eq(slab_init(&s, &cf, ITEM_HDR), 0);
+	for (i = 0; i < 8; i++)
+		cr_expect_eq(s.s_class[i + 1].sc_size, first[i],
+		    "class %u: %u", i + 1, s.s_class[i + 1].sc_size);
+	cr_expect_eq(s.s_largest, 39);
+	cr_expect_eq(s.s_class[38].sc_size, 367192);
+	cr_expect_eq(s.s_class[39].sc_size, 524288);
+	cr_expect_eq(s.s_class[39].sc_perslab, 2);
+	cr_expect_eq(s.s_class[1].sc_perslab, 1048576 / 80);
+	for (i = 1; i <= s.s_largest; i++)
+		cr_expect_eq(s.s_class[i].sc_size % 8, 0);
+	cr_expect_eq(s.s_npages, 64);
+	cr_expect_eq(slab_clsid(&s, 1), 1);
+	cr_expect_eq(slab_clsid(&s, 80), 1);
+	cr_expect_eq(slab_clsid(&s, 81), 2);
+	cr_expect_eq(slab_clsid(&s, 524288), 39);
+	cr_expect_eq(slab_clsid(&s, 524289), 0);
+	slab_destroy(&s);
+}
+
+Test(cache_slab, custom_n_f)
+{
+	struct cache_conf	 cf = conf_default();
+	struct slab		 s;
+	static const uint32_t	 want[] = { 48, 96, 192, 384, 768, 1536, 3072,
+	    6144, 12288, 24576, 49152, 98304, 196608, 524288 };
+	unsigned int		 i;
+
+	cf.cc_chunk_min = 10;
+	cf.cc_factor = 2.0;
+	cr_assert_eq(slab_init(&s, &cf, ITEM_HDR), 0);
+	cr_expect_eq(s.s_largest, 14);
+	for (i = 0; i < 14; i++)
+		cr_expect_eq(s.s_class[i + 1].sc_size, want[i],
+		    "class %u: %u", i + 1, s.s_class[i + 1].sc_size);
+	slab_destroy(&s);
+}
+
+Test(cache_slab, bad_conf)
+{
+	struct cache_conf	 cf = conf_default();
+	struct slab		 s;
+
+	cf.cc_factor = 1.0;
+	cr_expect_eq(slab_init(&s, &cf, ITEM_HDR), -1);
+	cr_expect_eq(errno, EINVAL);
+	cf = conf_default();
+	cf.cc_slab_page_size = 100;
+	cr_expect_eq(slab_init(&s, &cf, ITEM_HDR), -1);
+}
+
+Test(cache_slab, budget_is_pages)
+{
+	struct cache_conf	 cf = conf_default();
+	struct slab		 s;
+	unsigned int		 n = 0;
+	void			*p;
+
+	cf.cc_maxbytes = 2 * 1024 * 1024;
+	cr_assert_eq(slab_init(&s, &cf, ITEM_HDR), 0);
+	while ((p = slab_alloc(&s, 1, 80)) != NULL) {
+		cr_assert(slab_ptr(&s, slab_id(&s, p)) == p);
+		n++;
+	}
+	cr_expect_eq(n, 2 * (1048576 / 80));
+	cr_expect_eq(slab_malloced(&s), 2 * 1048576);
+	cr_expect_null(slab_alloc(&s, 2, 100));
+	slab_destroy(&s);
+}
