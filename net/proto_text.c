@@ -288,6 +288,11 @@ text_delete(struct text_parser *tp, struct token *tok, size_t ntok)
 	struct proto_ctx	 ctx;
 	int			 noreply = 0;
 
+	/* memcached's command table sends other counts to ERROR. */
+	if (ntok < 2 || ntok > 4) {
+		LOCAL(tp, str_error);
+		return (PROTO_LINE_DONE);
+	}
 	if (ntok > 2 && tok_is(&tok[ntok - 1], "noreply")) {
 		noreply = 1;
 		ntok--;
@@ -420,18 +425,19 @@ text_flush(struct text_parser *tp, struct token *tok, size_t ntok)
 static enum proto_line
 text_verbosity(struct text_parser *tp, struct token *tok, size_t ntok)
 {
-	uint64_t	level;
+	uint64_t	level = 0;
 	int		noreply = 0;
 
-	if (ntok == 3 && tok_is(&tok[2], "noreply"))
-		noreply = 1;
-	else if (ntok != 2) {
+	if (ntok != 2 && ntok != 3) {
 		LOCAL(tp, str_error);
 		return (PROTO_LINE_DONE);
 	}
-	if (proto_parse_u64(tok[1].t_s, tok[1].t_len, UINT32_MAX, &level) ==
-	    -1) {
-		LOCAL(tp, str_bad_format);
+	noreply = tok_is(&tok[ntok - 1], "noreply");
+	/* "verbosity noreply" is level 0, quietly, as in memcached. */
+	if (!(ntok == 2 && noreply) && proto_parse_u64(tok[1].t_s,
+	    tok[1].t_len, UINT32_MAX, &level) == -1) {
+		if (!noreply)
+			LOCAL(tp, str_bad_format);
 		return (PROTO_LINE_DONE);
 	}
 	if (tp->tp_sink->ps_verbosity != NULL &&
@@ -564,7 +570,8 @@ text_line(struct text_parser *tp, const char *line, size_t len,
 	default:
 		break;
 	}
-	if (tok_is(&tok[0], "version") && ntok == 1) {
+	/* memcached answers version whatever follows it. */
+	if (tok_is(&tok[0], "version")) {
 		LOCAL(tp, "VERSION " PRIVCACHED_PROTO_VERSION "\r\n");
 		return (PROTO_LINE_DONE);
 	}
