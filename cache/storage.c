@@ -6,6 +6,7 @@
  */
 
 #include <sys/types.h>
+#include <sys/mman.h>
 
 #include <errno.h>
 #include <event.h>
@@ -310,6 +311,10 @@ storage_dispatch_parent(int fd, short event, void *arg)
 				fatalx("bad IMSG_CFG_CACHE");
 			if ((storage_cache = cache_new(&storage_conf)) == NULL)
 				fatal("cannot build the cache");
+			if (storage_conf.cc_lock_memory &&
+			    mlockall(MCL_CURRENT | MCL_FUTURE) == -1)
+				log_warn("-k: mlockall failed; memory stays "
+				    "pageable");
 			storage_configured = 1;
 			storage_msg_max = (size_t)storage_conf.cc_item_size_max
 			    + DATA_MSG_SLACK;

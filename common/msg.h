@@ -25,6 +25,7 @@ enum imsg_type {
 	IMSG_CACHE_REP,		/* storage -> net: reply batch */
 	IMSG_CACHE_STATS_REQ,	/* net -> storage: uint32 kind */
 	IMSG_CACHE_STATS,	/* storage -> net: name/value pairs */
+	IMSG_CTL_SHUTDOWN,	/* net -> parent, empty: shutdown (-A) */
 };
 
 /* Control channels keep imsg's default limit. */
@@ -46,7 +47,7 @@ struct cache_conf {
 	uint8_t		cc_evict;		/* 0 with -M */
 	uint8_t		cc_cas;			/* 0 with -C */
 	uint8_t		cc_prealloc;		/* -L */
-	uint8_t		cc_pad;
+	uint8_t		cc_lock_memory;		/* -k */
 };
 
 /* IMSG_CFG_NET: limits and switches of the net child. */
@@ -66,7 +67,9 @@ struct net_conf {
 	uint8_t		nc_cas;			/* 0 with -C */
 	uint8_t		nc_flush_enabled;	/* 0 with -F */
 	uint8_t		nc_protocol;		/* -B: enum listener_proto */
-	uint8_t		nc_pad;
+	uint8_t		nc_maxconns_fast;	/* refuse, not pause, at -c */
+	uint8_t		nc_shutdown_enabled;	/* -A */
+	uint8_t		nc_pad[3];
 };
 
 enum listener_proto {

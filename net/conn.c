@@ -18,6 +18,7 @@
 
 #include "log.h"
 #include "net.h"
+#include "proc.h"
 
 /* Accepts per listener event, so one listener cannot starve the rest. */
 #define ACCEPT_BURST		64
@@ -33,6 +34,8 @@ static int		 nconns;
 static uint64_t		 conn_seq;
 static struct event	 accept_backoff_ev;
 static int		 accept_backoff_set;
+static int		 listeners_full;
+static struct event	 idle_ev;
 static struct listener_ev *listeners;
 static size_t		 nlisteners;
 
@@ -147,7 +150,7 @@ conn_new(struct listener_ev *le, int fd, struct sockaddr_storage *ss,
 	int			 on = 1;
 
 	if (nconns >= (int)net_conf.nc_maxconns) {
-		/* memcached's maxconns_fast: say why, then hang up. */
+		/* Default maxconns_fast: say why, then hang up. */
 		(void)write(fd, full, sizeof(full) - 1);
 		close(fd);
 		net_stats.ns_rejected_conns++;
@@ -167,7 +170,8 @@ conn_new(struct listener_ev *le, int fd, struct sockaddr_storage *ss,
 		    ss->ss_family == AF_INET6 ? "[%s]:%s" : "%s:%s", host,
 		    serv);
 	else
-		(void)strlcpy(c->c_peer, "local", sizeof(c->c_peer));
+		(void)strlcpy(c->c_peer, le->le_conf.lc_name,
+		    sizeof(c->c_peer));
 	c->c_id = ++conn_seq;
 	c->c_fd = fd;
 	c->c_listener = le;
@@ -175,10 +179,17 @@ conn_new(struct listener_ev *le, int fd, struct sockaddr_storage *ss,
 	event_set(&c->c_rev, fd, EV_READ | EV_PERSIST, conn_read, c);
 	event_set(&c->c_wev, fd, EV_WRITE | EV_PERSIST, conn_write, c);
 	event_add(&c->c_rev, NULL);
+	c->c_last_cmd = net_now;
 	TAILQ_INSERT_TAIL(&conns, c, c_entry);
 	nconns++;
 	net_stats.ns_curr_conns++;
 	net_stats.ns_total_conns++;
+	/* Without maxconns_fast, the backlog waits until a slot frees. */
+	if (!net_conf.nc_maxconns_fast &&
+	    nconns >= (int)net_conf.nc_maxconns) {
+		conn_listeners_pause();
+		listeners_full = 1;
+	}
 	log_debug("connection %llu from %s on %s",
 	    (unsigned long long)c->c_id, c->c_peer, le->le_conf.lc_name);
 }
@@ -362,6 +373,21 @@ conn_sink_stats(void *arg, int kind, const struct proto_ctx *ctx)
 }
 
 static int
+conn_sink_shutdown(void *arg)
+{
+	struct conn	*c = arg;
+
+	if (!net_conf.nc_shutdown_enabled)
+		return (0);
+	log_info("shutdown requested by connection %llu from %s",
+	    (unsigned long long)c->c_id, c->c_peer);
+	if (imsgev_compose(&proc_ctl, IMSG_CTL_SHUTDOWN, 0, -1, NULL, 0) ==
+	    -1)
+		return (-1);
+	return (1);
+}
+
+static int
 conn_sink_verbosity(void *arg, int level)
 {
 	(void)arg;
@@ -388,6 +414,7 @@ conn_parse(struct conn *c)
 	sink.ps_local = conn_sink_local;
 	sink.ps_stats = conn_sink_stats;
 	sink.ps_verbosity = conn_sink_verbosity;
+	sink.ps_shutdown = conn_sink_shutdown;
 
 	if (c->c_proto == 0) {
 		/* The first byte picks the protocol, as in memcached. */
@@ -565,4 +592,44 @@ conn_close(struct conn *c)
 	free(c);
 	nconns--;
 	net_stats.ns_curr_conns--;
+	if (listeners_full && !accept_backoff_set) {
+		listeners_full = 0;
+		conn_listeners_resume();
+	}
+}
+
+static void
+conn_idle_check(int fd, short event, void *arg)
+{
+	struct timeval	 tv = { 1, 0 };
+	struct conn	*c, *next;
+
+	(void)fd;
+	(void)event;
+	(void)arg;
+	/* Only connections with nothing in flight count as idle. */
+	for (c = TAILQ_FIRST(&conns); c != NULL; c = next) {
+		next = TAILQ_NEXT(c, c_entry);
+		if (TAILQ_EMPTY(&c->c_pending) && buf_used(&c->c_out) == 0 &&
+		    net_now - c->c_last_cmd >=
+		    (time_t)net_conf.nc_idle_timeout) {
+			log_debug("connection %llu from %s: idle for %u s",
+			    (unsigned long long)c->c_id, c->c_peer,
+			    net_conf.nc_idle_timeout);
+			net_stats.ns_idle_kicks++;
+			conn_close(c);
+		}
+	}
+	evtimer_add(&idle_ev, &tv);
+}
+
+void
+conn_idle_start(void)
+{
+	struct timeval	tv = { 1, 0 };
+
+	if (net_conf.nc_idle_timeout == 0)
+		return;
+	evtimer_set(&idle_ev, conn_idle_check, NULL);
+	evtimer_add(&idle_ev, &tv);
 }

@@ -102,7 +102,9 @@ net_start(void)
 	if (net_started || !net_configured || !net_storage_up)
 		return;
 	net_started = 1;
+	net_now = time(NULL);
 	conn_listeners_resume();
+	conn_idle_start();
 }
 
 static void

@@ -80,6 +80,7 @@ struct net_stats {
 	uint64_t	ns_bytes_written;
 	uint64_t	ns_batches;
 	uint64_t	ns_batch_records;
+	uint64_t	ns_idle_kicks;
 };
 
 /* net.c */
@@ -95,6 +96,8 @@ int	conn_listener_add(int, const struct listener_conf *);
 /* Starts (or after a pause, resumes) accepting on every listener. */
 void	conn_listeners_resume(void);
 void	conn_listeners_pause(void);
+/* Closes connections idle past -o idle_timeout, checked every second. */
+void	conn_idle_start(void);
 void	conn_flush_dirty(void);
 void	conn_resume_blocked(void);
 /* Queues a reply the net child made; 0, or -1 (connection closing). */

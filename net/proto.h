@@ -64,6 +64,11 @@ struct proto_sink {
 	 * in order with the other replies.  0, or -1.
 	 */
 	int	(*ps_stats)(void *, int kind, const struct proto_ctx *);
+	/*
+	 * shutdown [graceful]: 1 if the server agreed to stop (-A), 0 if
+	 * shutdown is not enabled, -1 when the connection must close.
+	 */
+	int	(*ps_shutdown)(void *);
 };
 
 enum proto_stats {

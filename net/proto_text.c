@@ -581,6 +581,20 @@ text_line(struct text_parser *tp, const char *line, size_t len,
 		return (text_stats(tp, tok, ntok));
 	if (tok_is(&tok[0], "quit") && ntok == 1)
 		return (PROTO_LINE_CLOSE);
+	if (tok_is(&tok[0], "shutdown") && (ntok == 1 || (ntok == 2 &&
+	    tok_is(&tok[1], "graceful")))) {
+		switch (tp->tp_sink->ps_shutdown != NULL ?
+		    tp->tp_sink->ps_shutdown(tp->tp_sink->ps_arg) : 0) {
+		case 1:
+			return (PROTO_LINE_CLOSE);
+		case 0:
+			LOCAL(tp, "ERROR: shutdown not enabled\r\n");
+			return (PROTO_LINE_DONE);
+		default:
+			tp->tp_failed = 1;
+			return (PROTO_LINE_DONE);
+		}
+	}
 	LOCAL(tp, str_error);
 	return (PROTO_LINE_DONE);
 }

@@ -100,6 +100,8 @@ stats_general_tail(struct buf *out, const struct proto_ctx *ctx)
 {
 	char	val[64];
 
+	PUTF("idle_kicks", "%llu",
+	    (unsigned long long)net_stats.ns_idle_kicks);
 	PUTF("privcached_ipc_batches", "%llu",
 	    (unsigned long long)net_stats.ns_batches);
 	PUTF("privcached_ipc_batch_records", "%llu",
@@ -140,10 +142,11 @@ stats_settings(struct buf *out, const struct proto_ctx *ctx)
 	PUTF("auth_enabled_sasl", "%s", yesno(0));
 	PUTF("auth_enabled_ascii", "%s", yesno(0));
 	PUTF("item_size_max", "%u", cc->cc_item_size_max);
-	PUTF("maxconns_fast", "%s", yesno(1));
+	PUTF("maxconns_fast", "%s", yesno(net_conf.nc_maxconns_fast));
 	PUTF("hashpower_init", "%u", cc->cc_hashpower);
 	PUTF("slab_chunk_max", "%u", cc->cc_slab_chunk_max);
 	PUTF("flush_enabled", "%s", yesno(net_conf.nc_flush_enabled));
+	PUTF("shutdown_command", "%s", yesno(net_conf.nc_shutdown_enabled));
 	PUTF("idle_timeout", "%u", net_conf.nc_idle_timeout);
 	PUTF("udp_enabled", "%s", yesno(0));
 	PUTF("privcached_batch_max", "%u", net_conf.nc_batch_max);

@@ -15,9 +15,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "compat.h"
 #include "config.h"
 
-#define SHORTOPTS	"p:U:l:u:m:c:vdP:hVMCFI:f:n:B:t:b:R:o:"
+#define SHORTOPTS	"p:U:l:u:m:c:vdP:hVMCFI:f:n:B:t:b:R:o:s:a:AXLkrD:e:WN:Y:SZ"
 
 static const struct option longopts[] = {
 	{ "port",		required_argument,	NULL, 'p' },
@@ -42,11 +43,28 @@ static const struct option longopts[] = {
 	{ "listen-backlog",	required_argument,	NULL, 'b' },
 	{ "max-reqs-per-event",	required_argument,	NULL, 'R' },
 	{ "extended",		required_argument,	NULL, 'o' },
+	{ "unix-socket",	required_argument,	NULL, 's' },
+	{ "unix-mask",		required_argument,	NULL, 'a' },
+	{ "enable-shutdown",	no_argument,		NULL, 'A' },
+	{ "disable-dumping",	no_argument,		NULL, 'X' },
+	{ "enable-largepages",	no_argument,		NULL, 'L' },
+	{ "lock-memory",	no_argument,		NULL, 'k' },
+	{ "enable-coredumps",	no_argument,		NULL, 'r' },
+	{ "memory-file",	required_argument,	NULL, 'e' },
+	{ "disable-watch",	no_argument,		NULL, 'W' },
+	{ "napi_ids",		required_argument,	NULL, 'N' },
+	{ "auth-file",		required_argument,	NULL, 'Y' },
+	{ "enable-sasl",	no_argument,		NULL, 'S' },
+	{ "enable-ssl",		no_argument,		NULL, 'Z' },
 	{ NULL,			0,			NULL, 0 }
 };
 
 static int	config_error(char *, size_t, const char *, ...)
 		    __attribute__((__format__ (printf, 3, 4)));
+static int	config_note(struct config *, char *, size_t, const char *,
+		    ...)
+		    __attribute__((__format__ (printf, 4, 5)));
+static char	*config_strdup(char **, const char *);
 
 void
 config_init(struct config *conf)
@@ -74,6 +92,9 @@ config_init(struct config *conf)
 	conf->c_net.nc_cas = 1;
 	conf->c_net.nc_flush_enabled = 1;
 	conf->c_net.nc_protocol = LISTENER_PROTO_AUTO;
+	conf->c_net.nc_maxconns_fast = 1;
+	conf->c_unix_mask = CONFIG_UNIX_MASK_DEFAULT;
+	conf->c_threads = 1;
 }
 
 void
@@ -86,6 +107,9 @@ config_clear(struct config *conf)
 	free(conf->c_user);
 	free(conf->c_pidfile);
 	free(conf->c_chroot);
+	free(conf->c_unix_path);
+	for (i = 0; i < conf->c_nnotes; i++)
+		free(conf->c_notes[i]);
 	memset(conf, 0, sizeof(*conf));
 }
 
@@ -217,11 +241,206 @@ config_listen(struct config *conf, const char *arg, char *err, size_t errlen)
 }
 
 static int
+config_note(struct config *conf, char *err, size_t errlen, const char *fmt,
+    ...)
+{
+	va_list	 ap;
+	char	*note;
+	int	 rv;
+
+	if (conf->c_nnotes >= CONFIG_NOTES_MAX)
+		return (0);
+	va_start(ap, fmt);
+	rv = vasprintf(&note, fmt, ap);
+	va_end(ap);
+	if (rv == -1)
+		return (config_error(err, errlen, "%s", strerror(errno)));
+	conf->c_notes[conf->c_nnotes++] = note;
+	return (0);
+}
+
+static int
+ext_chroot(struct config *conf, const char *val, char *err, size_t errlen)
+{
+	if (val == NULL || *val != '/')
+		return (config_error(err, errlen,
+		    "-o chroot: needs an absolute directory"));
+	if (config_strdup(&conf->c_chroot, val) == NULL)
+		return (config_error(err, errlen, "-o: %s", strerror(errno)));
+	return (0);
+}
+
+static int
+ext_no_sandbox(struct config *conf, const char *val, char *err,
+    size_t errlen)
+{
+	(void)val;
+	(void)err;
+	(void)errlen;
+	conf->c_sandbox = 0;
+	return (0);
+}
+
+static int
+ext_idle_timeout(struct config *conf, const char *val, char *err,
+    size_t errlen)
+{
+	long long	n;
+
+	if (val == NULL)
+		return (config_error(err, errlen, "-o idle_timeout: needs "
+		    "a number of seconds"));
+	if (config_number("-o idle_timeout", val, 0, 86400 * 365, &n, err,
+	    errlen) == -1)
+		return (-1);
+	conf->c_net.nc_idle_timeout = n;
+	return (0);
+}
+
+static int
+ext_maxconns_fast(struct config *conf, const char *val, char *err,
+    size_t errlen)
+{
+	(void)val;
+	(void)err;
+	(void)errlen;
+	conf->c_net.nc_maxconns_fast = 1;
+	return (0);
+}
+
+static int
+ext_no_maxconns_fast(struct config *conf, const char *val, char *err,
+    size_t errlen)
+{
+	(void)val;
+	(void)err;
+	(void)errlen;
+	conf->c_net.nc_maxconns_fast = 0;
+	return (0);
+}
+
+static int
+ext_hashpower(struct config *conf, const char *val, char *err,
+    size_t errlen)
+{
+	long long	n;
+
+	if (val == NULL)
+		return (config_error(err, errlen, "-o hashpower: needs a "
+		    "number"));
+	if (config_number("-o hashpower", val, 12, 32, &n, err, errlen) == -1)
+		return (-1);
+	conf->c_cache.cc_hashpower = n;
+	return (0);
+}
+
+static int
+ext_slab_chunk_max(struct config *conf, const char *val, char *err,
+    size_t errlen)
+{
+	long long	n;
+
+	if (val == NULL)
+		return (config_error(err, errlen, "-o slab_chunk_max: needs "
+		    "kilobytes"));
+	/* Kilobytes, at most one page, and a page must hold whole chunks. */
+	if (config_number("-o slab_chunk_max", val, 1,
+	    conf->c_cache.cc_slab_page_size / 1024, &n, err, errlen) == -1)
+		return (-1);
+	if (conf->c_cache.cc_slab_page_size % (n * 1024) != 0)
+		return (config_error(err, errlen, "-o slab_chunk_max: %lld "
+		    "KB does not divide the %u KB slab page", n,
+		    conf->c_cache.cc_slab_page_size / 1024));
+	conf->c_cache.cc_slab_chunk_max = n * 1024;
+	conf->c_chunk_max_set = 1;
+	return (0);
+}
+
+/*
+ * memcached's -o suboptions.  Those without a handler are tuning knobs of
+ * memcached's own threads and LRU that privcached's engine does not have:
+ * accepted, so existing configurations start, and reported as ignored.
+ * Those with a refusal cannot be honoured and say why.
+ */
+static const struct config_extopt {
+	const char	*eo_name;
+	int		 eo_prefix;	/* eo_name is a prefix (ext_) */
+	int		(*eo_fn)(struct config *, const char *, char *,
+			    size_t);
+	const char	*eo_ignored;
+	const char	*eo_refused;
+} config_extopts[] = {
+	{ "chroot", 0, ext_chroot, NULL, NULL },
+	{ "no_sandbox", 0, ext_no_sandbox, NULL, NULL },
+	{ "idle_timeout", 0, ext_idle_timeout, NULL, NULL },
+	{ "maxconns_fast", 0, ext_maxconns_fast, NULL, NULL },
+	{ "no_maxconns_fast", 0, ext_no_maxconns_fast, NULL, NULL },
+	{ "hashpower", 0, ext_hashpower, NULL, NULL },
+	{ "slab_chunk_max", 0, ext_slab_chunk_max, NULL, NULL },
+	{ "modern", 0, NULL, "nothing differs in 1.6", NULL },
+	{ "no_modern", 0, NULL, "1.4 defaults are not kept", NULL },
+	{ "hash_algorithm", 0, NULL, "keys are hashed with keyed SipHash",
+	    NULL },
+	{ "no_hashexpand", 0, NULL, "the table grows incrementally", NULL },
+	{ "lru_crawler", 0, NULL, "expired items are reclaimed in the "
+	    "background always", NULL },
+	{ "no_lru_crawler", 0, NULL, "expired items are reclaimed in the "
+	    "background always", NULL },
+	{ "lru_crawler_sleep", 0, NULL, "no crawler thread", NULL },
+	{ "lru_crawler_tocrawl", 0, NULL, "no crawler thread", NULL },
+	{ "lru_maintainer", 0, NULL, "one LRU per class", NULL },
+	{ "no_lru_maintainer", 0, NULL, "one LRU per class", NULL },
+	{ "lru_segmented", 0, NULL, "one LRU per class", NULL },
+	{ "no_lru_segmented", 0, NULL, "one LRU per class", NULL },
+	{ "hot_lru_pct", 0, NULL, "one LRU per class", NULL },
+	{ "warm_lru_pct", 0, NULL, "one LRU per class", NULL },
+	{ "hot_max_factor", 0, NULL, "one LRU per class", NULL },
+	{ "warm_max_factor", 0, NULL, "one LRU per class", NULL },
+	{ "temp_lru", 0, NULL, "one LRU per class", NULL },
+	{ "temporary_ttl", 0, NULL, "one LRU per class", NULL },
+	{ "tail_repair_time", 0, NULL, "items are never reference-locked",
+	    NULL },
+	{ "slab_reassign", 0, NULL, "pages move to starving classes always",
+	    NULL },
+	{ "no_slab_reassign", 0, NULL, "pages move to starving classes "
+	    "always", NULL },
+	{ "slab_automove", 0, NULL, "pages move to starving classes always",
+	    NULL },
+	{ "slab_automove_ratio", 0, NULL, "pages move to starving classes "
+	    "always", NULL },
+	{ "slab_automove_window", 0, NULL, "pages move to starving classes "
+	    "always", NULL },
+	{ "slab_automove_freeratio", 0, NULL, "pages move to starving "
+	    "classes always", NULL },
+	{ "track_sizes", 0, NULL, "stats sizes is not tracked", NULL },
+	{ "read_buf_mem_limit", 0, NULL, "buffers have their own caps",
+	    NULL },
+	{ "resp_obj_mem_limit", 0, NULL, "buffers have their own caps",
+	    NULL },
+	{ "watcher_logbuf_size", 0, NULL, "no watch command", NULL },
+	{ "worker_logbuf_size", 0, NULL, "no watch command", NULL },
+	{ "inline_ascii_response", 0, NULL, "no such buffers", NULL },
+	{ "no_inline_ascii_response", 0, NULL, "no such buffers", NULL },
+	{ "sock_cookie_id", 0, NULL, "not supported", NULL },
+	{ "drop_privileges", 0, NULL, "privileges are always dropped",
+	    NULL },
+	{ "no_drop_privileges", 0, NULL, NULL, "privilege separation "
+	    "cannot be turned off" },
+	{ "ext_", 1, NULL, NULL, "no external storage: the storage child "
+	    "has no filesystem" },
+	{ "ssl_", 1, NULL, NULL, "TLS is not available yet" },
+	{ "proxy_", 1, NULL, NULL, "no built-in proxy; see the README for "
+	    "twemproxy and mcrouter" },
+};
+
+static int
 config_extended(struct config *conf, const char *arg, char *err,
     size_t errlen)
 {
-	char	*list, *p, *opt, *val;
-	int	 rv = 0;
+	const struct config_extopt	*eo;
+	char				*list, *p, *opt, *val;
+	size_t				 i;
+	int				 rv = 0;
 
 	if ((list = strdup(arg)) == NULL)
 		return (config_error(err, errlen, "-o: %s", strerror(errno)));
@@ -229,22 +448,27 @@ config_extended(struct config *conf, const char *arg, char *err,
 	while (rv == 0 && (opt = strsep(&p, ",")) != NULL) {
 		if ((val = strchr(opt, '=')) != NULL)
 			*val++ = '\0';
-		if (strcmp(opt, "chroot") == 0) {
-			if (val == NULL || *val != '/') {
-				rv = config_error(err, errlen,
-				    "-o chroot: needs an absolute directory");
+		eo = NULL;
+		for (i = 0; i < nitems(config_extopts); i++) {
+			if ((config_extopts[i].eo_prefix &&
+			    strncmp(opt, config_extopts[i].eo_name,
+			    strlen(config_extopts[i].eo_name)) == 0) ||
+			    strcmp(opt, config_extopts[i].eo_name) == 0) {
+				eo = &config_extopts[i];
 				break;
 			}
-			free(conf->c_chroot);
-			if ((conf->c_chroot = strdup(val)) == NULL)
-				rv = config_error(err, errlen, "-o: %s",
-				    strerror(errno));
-		} else if (strcmp(opt, "no_sandbox") == 0 && val == NULL) {
-			conf->c_sandbox = 0;
-		} else {
-			rv = config_error(err, errlen,
-			    "-o: unknown or unsupported option '%s'", opt);
 		}
+		if (eo == NULL)
+			rv = config_error(err, errlen,
+			    "-o: unknown option '%s'", opt);
+		else if (eo->eo_refused != NULL)
+			rv = config_error(err, errlen, "-o %s: refused: %s",
+			    opt, eo->eo_refused);
+		else if (eo->eo_ignored != NULL)
+			rv = config_note(conf, err, errlen,
+			    "-o %s: ignored: %s", opt, eo->eo_ignored);
+		else
+			rv = eo->eo_fn(conf, val, err, errlen);
 	}
 	free(list);
 	return (rv);
@@ -377,8 +601,9 @@ config_parse_args(struct config *conf, int argc, char **argv, char *err,
 				    optarg);
 			break;
 		case 't':
-			rv = config_number("-t", optarg, 1, 64, &n, err,
-			    errlen);
+			if ((rv = config_number("-t", optarg, 1, 64, &n, err,
+			    errlen)) == 0)
+				conf->c_threads = n;
 			break;
 		case 'b':
 			if ((rv = config_number("-b", optarg, 1, 65535, &n,
@@ -386,8 +611,71 @@ config_parse_args(struct config *conf, int argc, char **argv, char *err,
 				conf->c_backlog = n;
 			break;
 		case 'R':
-			rv = config_number("-R", optarg, 1, INT_MAX, &n, err,
-			    errlen);
+			if ((rv = config_number("-R", optarg, 1, INT_MAX, &n,
+			    err, errlen)) == 0)
+				rv = config_note(conf, err, errlen, "-R: "
+				    "ignored: every complete request read is "
+				    "parsed in the same pass");
+			break;
+		case 's':
+			if (*optarg != '/' || strlen(optarg) >= 100)
+				rv = config_error(err, errlen, "-s: needs an "
+				    "absolute path under 100 bytes");
+			else if (config_strdup(&conf->c_unix_path, optarg) ==
+			    NULL)
+				rv = config_error(err, errlen, "-s: %s",
+				    strerror(errno));
+			break;
+		case 'a':
+			errno = 0;
+			n = strtol(optarg, &end, 8);
+			if (errno != 0 || end == optarg || *end != '\0' ||
+			    n < 0 || n > 0777)
+				rv = config_error(err, errlen, "-a: invalid "
+				    "octal mask '%s'", optarg);
+			else
+				conf->c_unix_mask = n;
+			break;
+		case 'A':
+			conf->c_net.nc_shutdown_enabled = 1;
+			break;
+		case 'X':
+		case 'W':
+			/* Nothing to disable: no cachedump, no watch. */
+			break;
+		case 'L':
+			conf->c_cache.cc_prealloc = 1;
+			break;
+		case 'k':
+			conf->c_lock_memory = 1;
+			conf->c_cache.cc_lock_memory = 1;
+			break;
+		case 'r':
+			conf->c_coredumps = 1;
+			rv = config_note(conf, err, errlen, "-r: only the "
+			    "parent may dump core; the children run chrooted "
+			    "without a writable directory");
+			break;
+		case 'D':
+			rv = config_note(conf, err, errlen, "-D: ignored: no "
+			    "per-prefix stats");
+			break;
+		case 'N':
+			rv = config_note(conf, err, errlen, "-N: ignored: no "
+			    "NAPI id grouping");
+			break;
+		case 'e':
+			rv = config_error(err, errlen, "-e: refused: the cache "
+			    "lives in a sandboxed process with no filesystem");
+			break;
+		case 'Y':
+		case 'S':
+			rv = config_error(err, errlen, "-%c: authentication "
+			    "is not available yet", ch);
+			break;
+		case 'Z':
+			rv = config_error(err, errlen, "-Z: TLS is not "
+			    "available yet");
 			break;
 		case 'o':
 			rv = config_extended(conf, optarg, err, errlen);
@@ -419,9 +707,13 @@ config_parse_args(struct config *conf, int argc, char **argv, char *err,
 		    conf->c_cache.cc_item_size_max);
 		return (CONFIG_ERROR);
 	}
-	if (conf->c_cache.cc_item_size_max > conf->c_cache.cc_slab_page_size)
+	if (conf->c_cache.cc_item_size_max > conf->c_cache.cc_slab_page_size &&
+	    !conf->c_chunk_max_set)
 		conf->c_cache.cc_slab_chunk_max =
 		    conf->c_cache.cc_slab_page_size / 2;
+	if (conf->c_threads > 1 && config_note(conf, err, errlen, "-t %d: "
+	    "one net child serves all connections", conf->c_threads) == -1)
+		return (CONFIG_ERROR);
 	if (conf->c_chroot == NULL &&
 	    (conf->c_chroot = strdup(CONFIG_CHROOT_DEFAULT)) == NULL) {
 		(void)config_error(err, errlen, "%s", strerror(errno));
@@ -437,30 +729,49 @@ config_usage(FILE *fp)
 	    "usage: privcached [options]\n"
 	    "-p, --port=<num>          TCP port (default: 11211)\n"
 	    "-U, --udp-port=<num>      only 0: UDP is off by design\n"
+	    "-s, --unix-socket=<file>  unix socket to listen on (no TCP then)\n"
+	    "-a, --unix-mask=<mask>    access mask of the unix socket, octal "
+	    "(default: 700)\n"
 	    "-l, --listen=<addr>       address[:port] to listen on, repeatable"
 	    " and\n"
 	    "                          comma separated; IPv6 as [addr]:port\n"
 	    "                          (default: 127.0.0.1 and ::1 only)\n"
+	    "-b, --listen-backlog=<num> listen backlog (default: 1024)\n"
 	    "-u, --user=<user>         unprivileged user for the children\n"
 	    "                          (default: _privcached, privcached or "
 	    "nobody)\n"
 	    "-m, --memory-limit=<num>  item memory in megabytes (default: 64)\n"
-	    "-c, --conn-limit=<num>    max simultaneous connections "
-	    "(default: 1024)\n"
 	    "-M, --disable-evictions   error on memory exhausted instead of "
 	    "evicting\n"
+	    "-c, --conn-limit=<num>    max simultaneous connections "
+	    "(default: 1024)\n"
 	    "-C, --disable-cas         disable use of CAS\n"
 	    "-F, --disable-flush-all   disable flush_all\n"
+	    "-A, --enable-shutdown     enable the shutdown command\n"
 	    "-I, --max-item-size=<num> max item size (default: 1m, 1k..1024m)\n"
 	    "-f, --slab-growth-factor=<num> chunk growth factor (default: 1.25)"
 	    "\n"
 	    "-n, --slab-min-size=<bytes> smallest chunk (default: 48)\n"
+	    "-L, --enable-largepages   allocate all item memory at start\n"
+	    "-k, --lock-memory         lock item memory in RAM\n"
 	    "-B, --protocol=<name>     ascii, binary or auto (default: auto)\n"
-	    "-b, --listen-backlog=<num> listen backlog (default: 1024)\n"
-	    "-t, --threads=<num>       accepted for compatibility\n"
-	    "-R, --max-reqs-per-event=<num> accepted for compatibility\n"
-	    "-o, --extended=<opts>     chroot=<dir> (default: /var/empty),\n"
-	    "                          no_sandbox (debugging only)\n"
+	    "-t, --threads=<num>       accepted; one net child for now\n"
+	    "-R, -D, -N, -X, -W, -r    accepted for compatibility\n"
+	    "-o, --extended=<opts>     comma separated:\n"
+	    "    chroot=<dir>          the children's empty root "
+	    "(default: /var/empty)\n"
+	    "    idle_timeout=<sec>    close idle connections (default: 0, "
+	    "never)\n"
+	    "    maxconns_fast         refuse connections past -c "
+	    "(default)\n"
+	    "    no_maxconns_fast      leave them in the backlog instead\n"
+	    "    hashpower=<n>         initial hash table size, 2^n (12..32)\n"
+	    "    slab_chunk_max=<kb>   largest chunk before items are chained\n"
+	    "    no_sandbox            debugging only\n"
+	    "                          memcached's other -o options are "
+	    "accepted and\n"
+	    "                          reported as ignored, or refused with "
+	    "the reason\n"
 	    "-v, --verbose             verbose (-vv: also requests)\n"
 	    "-d, --daemon              run as a daemon\n"
 	    "-P, --pidfile=<file>      write the parent's pid to <file>\n"

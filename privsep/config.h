@@ -27,6 +27,8 @@
 #define CONFIG_CHROOT_DEFAULT	"/var/empty"
 #define CONFIG_LISTEN_MAX	64
 #define CONFIG_BACKLOG_DEFAULT	1024
+#define CONFIG_NOTES_MAX	32
+#define CONFIG_UNIX_MASK_DEFAULT 0700
 
 struct listen_spec {
 	char		*ls_host;	/* NULL: the default loopback set */
@@ -45,6 +47,15 @@ struct config {
 	int			 c_daemonize;
 	int			 c_backlog;
 	int			 c_sandbox;	/* 0: -o no_sandbox */
+	char			*c_unix_path;	/* -s */
+	int			 c_unix_mask;	/* -a */
+	int			 c_lock_memory;	/* -k */
+	int			 c_coredumps;	/* -r */
+	int			 c_threads;	/* -t */
+	int			 c_chunk_max_set;
+	/* What was accepted but ignored, logged once logging is up. */
+	char			*c_notes[CONFIG_NOTES_MAX];
+	size_t			 c_nnotes;
 	struct cache_conf	 c_cache;
 	struct net_conf		 c_net;
 };

@@ -4,6 +4,8 @@
 
 #include <sys/types.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -125,6 +127,67 @@ listen_host(const char *host, in_port_t port, int backlog, int optional,
 	return (0);
 }
 
+/* memcached's -s: a unix socket with the -a mask, and no TCP. */
+static int
+listen_unix(const struct config *conf, struct listener **ls, size_t *nls,
+    char *err, size_t errlen)
+{
+	struct sockaddr_un	 sun;
+	struct stat		 st;
+	struct listener		*l;
+	mode_t			 old;
+	int			 fd;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	if (strlcpy(sun.sun_path, conf->c_unix_path, sizeof(sun.sun_path)) >=
+	    sizeof(sun.sun_path))
+		return (listen_error(err, errlen, "-s %s: path too long",
+		    conf->c_unix_path));
+	/* A socket left by a previous run may go; anything else stays. */
+	if (lstat(conf->c_unix_path, &st) == 0) {
+		if (!S_ISSOCK(st.st_mode))
+			return (listen_error(err, errlen, "-s %s: exists and "
+			    "is not a socket", conf->c_unix_path));
+		if (unlink(conf->c_unix_path) == -1)
+			return (listen_error(err, errlen, "-s %s: %s",
+			    conf->c_unix_path, strerror(errno)));
+	}
+	if ((l = calloc(1, sizeof(*l))) == NULL)
+		return (listen_error(err, errlen, "%s", strerror(errno)));
+	(void)snprintf(l->l_conf.lc_name, sizeof(l->l_conf.lc_name),
+	    "unix:%s", conf->c_unix_path);
+	l->l_conf.lc_family = AF_UNIX;
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	    0)) == -1) {
+		free(l);
+		return (listen_error(err, errlen, "socket: %s",
+		    strerror(errno)));
+	}
+	old = umask(~conf->c_unix_mask & 0777);
+	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1 ||
+	    listen(fd, conf->c_backlog) == -1) {
+		(void)umask(old);
+		(void)listen_error(err, errlen, "-s %s: %s",
+		    conf->c_unix_path, strerror(errno));
+		close(fd);
+		free(l);
+		return (-1);
+	}
+	(void)umask(old);
+	l->l_fd = fd;
+	*ls = l;
+	*nls = 1;
+	return (0);
+}
+
+void
+listen_cleanup(const struct config *conf)
+{
+	if (conf->c_unix_path != NULL)
+		(void)unlink(conf->c_unix_path);
+}
+
 int
 listen_bind_all(const struct config *conf, struct listener **out,
     size_t *nout, char *err, size_t errlen)
@@ -134,6 +197,13 @@ listen_bind_all(const struct config *conf, struct listener **out,
 	size_t			 nls = 0, i;
 	in_port_t		 port;
 
+	if (conf->c_unix_path != NULL) {
+		if (listen_unix(conf, &ls, &nls, err, errlen) == -1)
+			return (-1);
+		*out = ls;
+		*nout = nls;
+		return (0);
+	}
 	if (conf->c_nlisten == 0) {
 		for (i = 0; i < sizeof(listen_defaults) /
 		    sizeof(listen_defaults[0]); i++) {

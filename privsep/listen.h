@@ -24,5 +24,7 @@ struct listener {
 int	listen_bind_all(const struct config *, struct listener **out,
 	    size_t *nout, char *err, size_t errlen);
 void	listen_close_all(struct listener *, size_t);
+/* Removes what binding left in the filesystem (the -s socket). */
+void	listen_cleanup(const struct config *);
 
 #endif /* PRIVCACHED_LISTEN_H */

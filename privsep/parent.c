@@ -310,6 +310,17 @@ parent_dispatch_child(int fd, short event, void *arg)
 		case IMSG_CTL_LOG:
 			parent_handle_log(ch, &imsg);
 			break;
+		case IMSG_CTL_SHUTDOWN:
+			if (ch->ch_role != PROC_NET ||
+			    imsg_get_len(&imsg) != 0 ||
+			    !parent_conf.c_net.nc_shutdown_enabled) {
+				imsg_free(&imsg);
+				parent_kill_child(ch, "bad SHUTDOWN");
+				return;
+			}
+			imsg_free(&imsg);
+			log_info("shutdown command received, stopping");
+			parent_shutdown(0);
 		case IMSG_CTL_PEER_BAD:
 			if (ch->ch_role != PROC_STORAGE ||
 			    imsg_get_len(&imsg) != 0) {
@@ -421,6 +432,7 @@ parent_shutdown(int code)
 	}
 	if (parent_pidfile != NULL)
 		(void)unlink(parent_pidfile);
+	listen_cleanup(&parent_conf);
 	log_info("stopped");
 	exit(code);
 }
@@ -515,6 +527,8 @@ main(int argc, char **argv, char **envp)
 	}
 	log_init(1, LOG_DAEMON);
 	log_setverbose(parent_conf.c_verbose);
+	for (i = 0; i < (int)parent_conf.c_nnotes; i++)
+		log_info("%s", parent_conf.c_notes[i]);
 
 	if (geteuid() == 0) {
 		struct passwd	*pw;
@@ -556,6 +570,13 @@ main(int argc, char **argv, char **envp)
 	    &parent_nlisteners, errbuf, sizeof(errbuf)) == -1)
 		fatalx("%s", errbuf);
 	nofile = parent_fd_limits();
+	if (parent_conf.c_lock_memory) {
+		struct rlimit	rl = { RLIM_INFINITY, RLIM_INFINITY };
+
+		/* The storage child locks its memory after the drop. */
+		if (setrlimit(RLIMIT_MEMLOCK, &rl) == -1)
+			log_warn("-k: cannot raise the locked memory limit");
+	}
 	if (parent_conf.c_pidfile != NULL)
 		parent_pidfile = parent_absolute(parent_conf.c_pidfile);
 

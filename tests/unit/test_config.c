@@ -178,3 +178,42 @@ Test(config, help_version_user)
 	cr_assert_str_eq(conf.c_pidfile, "/tmp/x.pid");
 	cr_assert_eq(PARSE("-u", ""), CONFIG_ERROR);
 }
+
+Test(config, extended_table)
+{
+	cr_assert_eq(PARSE("-o", "idle_timeout=30,hashpower=20,"
+	    "no_maxconns_fast,slab_chunk_max=256"), CONFIG_OK);
+	cr_assert_eq(conf.c_net.nc_idle_timeout, 30);
+	cr_assert_eq(conf.c_cache.cc_hashpower, 20);
+	cr_assert_eq(conf.c_net.nc_maxconns_fast, 0);
+	cr_assert_eq(conf.c_cache.cc_slab_chunk_max, 256 * 1024);
+	cr_assert_eq(PARSE("-o", "hashpower=70"), CONFIG_ERROR);
+	cr_assert_eq(PARSE("-o", "idle_timeout=-1"), CONFIG_ERROR);
+	cr_assert_eq(PARSE("-o", "slab_chunk_max=300"), CONFIG_ERROR,
+	    "300 KB does not divide a 1 MB page");
+	cr_assert_eq(PARSE("-o", "modern,lru_crawler,hot_lru_pct=20"),
+	    CONFIG_OK);
+	cr_assert_eq(conf.c_nnotes, 3, "each ignored option is reported");
+	cr_assert(strstr(conf.c_notes[2], "hot_lru_pct") != NULL);
+	cr_assert_eq(PARSE("-o", "ext_path=/tmp/x:1G"), CONFIG_ERROR);
+	cr_assert(strstr(err, "refused") != NULL, "%s", err);
+	cr_assert_eq(PARSE("-o", "no_drop_privileges"), CONFIG_ERROR);
+	cr_assert_eq(PARSE("-o", "ssl_chain_cert=/x"), CONFIG_ERROR);
+}
+
+Test(config, other_letters)
+{
+	cr_assert_eq(PARSE("-s", "/tmp/pc.sock", "-a", "770", "-A", "-X",
+	    "-L", "-k", "-W", "-t", "4", "-R", "10", "-D", ":"), CONFIG_OK);
+	cr_assert_str_eq(conf.c_unix_path, "/tmp/pc.sock");
+	cr_assert_eq(conf.c_unix_mask, 0770);
+	cr_assert_eq(conf.c_net.nc_shutdown_enabled, 1);
+	cr_assert_eq(conf.c_cache.cc_prealloc, 1);
+	cr_assert_eq(conf.c_cache.cc_lock_memory, 1);
+	cr_assert_eq(conf.c_threads, 4);
+	cr_assert_eq(PARSE("-s", "relative.sock"), CONFIG_ERROR);
+	cr_assert_eq(PARSE("-a", "999"), CONFIG_ERROR);
+	cr_assert_eq(PARSE("-e", "/tmp/mem"), CONFIG_ERROR);
+	cr_assert_eq(PARSE("-Z"), CONFIG_ERROR);
+	cr_assert_eq(PARSE("-t", "0"), CONFIG_ERROR);
+}
