@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <sys/un.h>
 
 #include <netinet/in.h>
 #include <arpa/inet.h>
@@ -200,6 +201,54 @@ daemon_start(struct daemon *d, const char *user, const char *const args[])
 			return (-1);
 		}
 		if ((fd = client_connect(d->d_port)) != -1) {
+			if (client_sends(fd, "version\r\n") == 0 &&
+			    client_recv_until(fd, buf, sizeof(buf), "\r\n") >
+			    0 && strncmp(buf, "VERSION ", 8) == 0) {
+				close(fd);
+				return (0);
+			}
+			close(fd);
+		}
+		sleep_ms(20);
+	}
+	return (-1);
+}
+
+int
+client_connect_unix(const char *path)
+{
+	struct sockaddr_un	sun;
+	int			fd;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	(void)strlcpy(sun.sun_path, path, sizeof(sun.sun_path));
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+		return (-1);
+	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
+		close(fd);
+		return (-1);
+	}
+	return (fd);
+}
+
+int
+daemon_start_unix(struct daemon *d, const char *const args[],
+    const char *path)
+{
+	char	buf[256];
+	int	waited, fd, status;
+
+	if (daemon_prepare(d) == -1)
+		return (-1);
+	if ((d->d_pid = daemon_spawn(d, NULL, args, 0)) == -1)
+		return (-1);
+	for (waited = 0; waited < 10000; waited += 20) {
+		if (waitpid(d->d_pid, &status, WNOHANG) == d->d_pid) {
+			d->d_pid = -1;
+			return (-1);
+		}
+		if ((fd = client_connect_unix(path)) != -1) {
 			if (client_sends(fd, "version\r\n") == 0 &&
 			    client_recv_until(fd, buf, sizeof(buf), "\r\n") >
 			    0 && strncmp(buf, "VERSION ", 8) == 0) {

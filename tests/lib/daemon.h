@@ -32,6 +32,11 @@ int		 daemon_free_port(void);
  */
 int		 daemon_start(struct daemon *, const char *user,
 		    const char *const args[]);
+/* Starts with args (which must hold -s path) and waits on the socket. */
+int		 daemon_start_unix(struct daemon *, const char *const args[],
+		    const char *path);
+/* Connects to a unix socket; the fd, or -1. */
+int		 client_connect_unix(const char *path);
 /* Starts with exactly these args and waits for the exit: its status. */
 int		 daemon_run_fail(const char *const args[], char *out,
 		    size_t outlen);
