@@ -20,6 +20,7 @@
 #include "log.h"
 #include "msg.h"
 #include "proc.h"
+#include "sandbox.h"
 #include "wire.h"
 
 /* Background maintenance: how often, and how much per tick. */
@@ -353,7 +354,6 @@ storage_dispatch_parent(int fd, short event, void *arg)
 void
 storage_main(const struct proc_args *pa)
 {
-	(void)pa;
 	event_init();
 	signal_set(&storage_ev_sigterm, SIGTERM, storage_signal, NULL);
 	signal_set(&storage_ev_sigint, SIGINT, storage_signal, NULL);
@@ -364,6 +364,7 @@ storage_main(const struct proc_args *pa)
 	proc_ctl.iev_handler = storage_dispatch_parent;
 	imsgev_start(&proc_ctl);
 
+	sandbox_enter(PROC_STORAGE, pa->pa_sandbox);
 	if (imsgev_compose(&proc_ctl, IMSG_CTL_READY, 0, -1, NULL, 0) == -1)
 		fatal("compose READY");
 	event_dispatch();

@@ -19,6 +19,7 @@
 #include "msg.h"
 #include "net.h"
 #include "proc.h"
+#include "sandbox.h"
 
 struct net_conf		 net_conf;
 struct net_stats	 net_stats;
@@ -197,7 +198,6 @@ net_pass_end(void)
 void
 net_main(const struct proc_args *pa)
 {
-	(void)pa;
 	event_init();
 	signal_set(&net_ev_sigterm, SIGTERM, net_signal, NULL);
 	signal_set(&net_ev_sigint, SIGINT, net_signal, NULL);
@@ -208,6 +208,7 @@ net_main(const struct proc_args *pa)
 	proc_ctl.iev_handler = net_dispatch_parent;
 	imsgev_start(&proc_ctl);
 
+	sandbox_enter(PROC_NET, pa->pa_sandbox);
 	if (imsgev_compose(&proc_ctl, IMSG_CTL_READY, 0, -1, NULL, 0) == -1)
 		fatal("compose READY");
 	for (;;) {

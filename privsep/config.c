@@ -282,6 +282,17 @@ ext_no_sandbox(struct config *conf, const char *val, char *err,
 }
 
 static int
+ext_sandbox_debug(struct config *conf, const char *val, char *err,
+    size_t errlen)
+{
+	(void)val;
+	(void)err;
+	(void)errlen;
+	conf->c_sandbox = 2;
+	return (0);
+}
+
+static int
 ext_idle_timeout(struct config *conf, const char *val, char *err,
     size_t errlen)
 {
@@ -372,6 +383,7 @@ static const struct config_extopt {
 } config_extopts[] = {
 	{ "chroot", 0, ext_chroot, NULL, NULL },
 	{ "no_sandbox", 0, ext_no_sandbox, NULL, NULL },
+	{ "sandbox_debug", 0, ext_sandbox_debug, NULL, NULL },
 	{ "idle_timeout", 0, ext_idle_timeout, NULL, NULL },
 	{ "maxconns_fast", 0, ext_maxconns_fast, NULL, NULL },
 	{ "no_maxconns_fast", 0, ext_no_maxconns_fast, NULL, NULL },
@@ -767,7 +779,10 @@ config_usage(FILE *fp)
 	    "    no_maxconns_fast      leave them in the backlog instead\n"
 	    "    hashpower=<n>         initial hash table size, 2^n (12..32)\n"
 	    "    slab_chunk_max=<kb>   largest chunk before items are chained\n"
-	    "    no_sandbox            debugging only\n"
+	    "    sandbox_debug         a forbidden system call is logged "
+	    "by name\n"
+	    "    no_sandbox            no seccomp/pledge: strace, "
+	    "sanitizers\n"
 	    "                          memcached's other -o options are "
 	    "accepted and\n"
 	    "                          reported as ignored, or refused with "

@@ -46,7 +46,7 @@ struct config {
 	int			 c_verbose;
 	int			 c_daemonize;
 	int			 c_backlog;
-	int			 c_sandbox;	/* 0: -o no_sandbox */
+	int			 c_sandbox;	/* enum sandbox_mode */
 	char			*c_unix_path;	/* -s */
 	int			 c_unix_mask;	/* -a */
 	int			 c_lock_memory;	/* -k */

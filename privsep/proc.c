@@ -86,7 +86,7 @@ proc_spawn(const char *self, const struct proc_args *pa, int *ctlfd)
 	char	 role[64], user[300], root[PATH_MAX + 32], nofile[64];
 	char	 verbose[64], sandbox[64];
 	char	*argv[9], *envp[8], **ep;
-	int	 sp[2], devnull, argc = 0;
+	int	 sp[2], in[2], out[2], argc = 0;
 	size_t	 i, len, envc = 0;
 	pid_t	 pid;
 
@@ -126,30 +126,55 @@ proc_spawn(const char *self, const struct proc_args *pa, int *ctlfd)
 	}
 	envp[envc] = NULL;
 
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) == -1)
+	/*
+	 * Stdio is two dead pipes, not /dev/null: a child then holds no
+	 * descriptor to anything outside its root.  Reads see EOF, writes
+	 * fail with EPIPE (SIGPIPE is ignored), and a stray write to stderr
+	 * can never land on a client socket.
+	 */
+	if (pipe2(in, O_CLOEXEC) == -1)
 		return (-1);
+	if (pipe2(out, O_CLOEXEC) == -1) {
+		close(in[0]);
+		close(in[1]);
+		return (-1);
+	}
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) == -1) {
+		close(in[0]);
+		close(in[1]);
+		close(out[0]);
+		close(out[1]);
+		return (-1);
+	}
 	switch ((pid = fork())) {
 	case -1:
 		close(sp[0]);
 		close(sp[1]);
+		close(in[0]);
+		close(in[1]);
+		close(out[0]);
+		close(out[1]);
 		return (-1);
 	case 0:
 		/* Only async-signal-safe calls from here to execv. */
+		if (dup2(in[0], STDIN_FILENO) == -1 ||
+		    dup2(out[1], STDOUT_FILENO) == -1 ||
+		    dup2(out[1], STDERR_FILENO) == -1)
+			_exit(126);
 		if (sp[1] == PROC_CTL_FD) {
 			if (fcntl(sp[1], F_SETFD, 0) == -1)
 				_exit(126);
 		} else if (dup2(sp[1], PROC_CTL_FD) == -1)
-			_exit(126);
-		if ((devnull = open("/dev/null", O_RDWR)) == -1 ||
-		    dup2(devnull, STDIN_FILENO) == -1 ||
-		    dup2(devnull, STDOUT_FILENO) == -1 ||
-		    dup2(devnull, STDERR_FILENO) == -1)
 			_exit(126);
 		closefrom(PROC_CTL_FD + 1);
 		execve(self, argv, envp);
 		_exit(127);
 	}
 	close(sp[1]);
+	close(in[0]);
+	close(in[1]);
+	close(out[0]);
+	close(out[1]);
 	*ctlfd = sp[0];
 	return (pid);
 }
@@ -303,7 +328,7 @@ proc_child_main(int argc, char **argv)
 		else if ((v = proc_arg(argv[i], "--privsep-verbose")) != NULL)
 			pa.pa_verbose = proc_num(v, 0, 10);
 		else if ((v = proc_arg(argv[i], "--privsep-sandbox")) != NULL)
-			pa.pa_sandbox = proc_num(v, 0, 1);
+			pa.pa_sandbox = proc_num(v, 0, 2);
 		else
 			fatalx("unknown child argument %s", argv[i]);
 	}

@@ -153,6 +153,12 @@ daemon_spawn(struct daemon *d, const char *user, const char *const args[],
 	for (i = 0; args != NULL && args[i] != NULL && i < DAEMON_ARGS_MAX;
 	    i++)
 		argv[n++] = args[i];
+	/* Sanitizer runtimes make calls no sandbox list should allow. */
+	if (getenv("PRIVCACHED_TEST_NO_SANDBOX") != NULL &&
+	    strcmp(getenv("PRIVCACHED_TEST_NO_SANDBOX"), "1") == 0) {
+		argv[n++] = "-o";
+		argv[n++] = "no_sandbox";
+	}
 	if (extra_listen) {
 		(void)snprintf(port, sizeof(port), "%d", d->d_port);
 		argv[n++] = "-p";
