@@ -8,7 +8,7 @@ set -u
 what=${2:-test}
 
 debian_build="gcc make pkg-config libbsd-dev libevent-dev libseccomp-dev"
-debian_test="$debian_build libcriterion-dev python3 python3-pymemcache \
+debian_test="$debian_build clang libcriterion-dev python3 python3-pymemcache \
 python3-memcache libmemcached-tools memcached procps util-linux"
 openbsd_build="libevent"
 openbsd_test="$openbsd_build criterion python3 py3-pymemcache \
@@ -28,7 +28,8 @@ have_test() {
 	    /usr/bin/python3 -c 'import pymemcache, memcache' 2>/dev/null &&
 	    command -v memccapable >/dev/null 2>&1 &&
 	    command -v memcached >/dev/null 2>&1 &&
-	    command -v setpriv >/dev/null 2>&1
+	    command -v setpriv >/dev/null 2>&1 &&
+	    command -v clang >/dev/null 2>&1
 }
 
 install() {

@@ -154,27 +154,39 @@ sandbox_rule(scmp_filter_ctx ctx, uint32_t action, int syscall,
 		    strerror(-rv));
 }
 
+/* libseccomp's SCMP_A* macros leave a field out; spell it all. */
+static struct scmp_arg_cmp
+sandbox_arg(unsigned int arg, enum scmp_compare op, uint64_t a, uint64_t b)
+{
+	struct scmp_arg_cmp	cmp;
+
+	memset(&cmp, 0, sizeof(cmp));
+	cmp.arg = arg;
+	cmp.op = op;
+	cmp.datum_a = a;
+	cmp.datum_b = b;
+	return (cmp);
+}
+
 /* Rules that look at arguments, as the table cannot say them. */
 static void
 sandbox_allow_args(scmp_filter_ctx ctx, enum proc_role role)
 {
-	struct scmp_arg_cmp	noexec[] = {
-		SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0)
-	};
-	struct scmp_arg_cmp	fl[1];
+	struct scmp_arg_cmp	noexec[1], fl[1], opt[2];
 	static const int	fcntl_cmds[] = {
 		F_GETFL, F_SETFL, F_GETFD, F_SETFD
 	};
 	size_t			i;
 
 	/* Memory, never executable: no code can be made at run time. */
+	noexec[0] = sandbox_arg(2, SCMP_CMP_MASKED_EQ, PROT_EXEC, 0);
 	sandbox_rule(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mmap), 1, noexec,
 	    "malloc and the slab region, without PROT_EXEC");
 	sandbox_rule(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mprotect), 1, noexec,
 	    "malloc guard pages, without PROT_EXEC");
 	/* O_NONBLOCK on received channels and client sockets. */
 	for (i = 0; i < nitems(fcntl_cmds); i++) {
-		fl[0] = SCMP_A1(SCMP_CMP_EQ, fcntl_cmds[i]);
+		fl[0] = sandbox_arg(1, SCMP_CMP_EQ, fcntl_cmds[i], 0);
 		sandbox_rule(ctx, SCMP_ACT_ALLOW, SCMP_SYS(fcntl), 1, fl,
 		    "descriptor flags");
 	}
@@ -192,20 +204,15 @@ sandbox_allow_args(scmp_filter_ctx ctx, enum proc_role role)
 	    "no files in the sandbox");
 #endif
 	if (role == PROC_NET) {
-		struct scmp_arg_cmp	nodelay[] = {
-			SCMP_A1(SCMP_CMP_EQ, IPPROTO_TCP),
-			SCMP_A2(SCMP_CMP_EQ, TCP_NODELAY)
-		};
-		struct scmp_arg_cmp	keepalive[] = {
-			SCMP_A1(SCMP_CMP_EQ, SOL_SOCKET),
-			SCMP_A2(SCMP_CMP_EQ, SO_KEEPALIVE)
-		};
-
 		/* Per-client socket options, nothing else. */
+		opt[0] = sandbox_arg(1, SCMP_CMP_EQ, IPPROTO_TCP, 0);
+		opt[1] = sandbox_arg(2, SCMP_CMP_EQ, TCP_NODELAY, 0);
 		sandbox_rule(ctx, SCMP_ACT_ALLOW, SCMP_SYS(setsockopt), 2,
-		    nodelay, "TCP_NODELAY on clients");
+		    opt, "TCP_NODELAY on clients");
+		opt[0] = sandbox_arg(1, SCMP_CMP_EQ, SOL_SOCKET, 0);
+		opt[1] = sandbox_arg(2, SCMP_CMP_EQ, SO_KEEPALIVE, 0);
 		sandbox_rule(ctx, SCMP_ACT_ALLOW, SCMP_SYS(setsockopt), 2,
-		    keepalive, "SO_KEEPALIVE on clients");
+		    opt, "SO_KEEPALIVE on clients");
 	}
 }
 
