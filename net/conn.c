@@ -35,12 +35,14 @@ static uint64_t		 conn_seq;
 static struct event	 accept_backoff_ev;
 static int		 accept_backoff_set;
 static int		 listeners_full;
+static int		 conn_draining;
 static struct event	 idle_ev;
 static struct listener_ev *listeners;
 static size_t		 nlisteners;
 
 static void	conn_accept(int, short, void *);
 static void	conn_read(int, short, void *);
+static int	conn_read_once(struct conn *);
 static void	conn_write(int, short, void *);
 static void	conn_flush(struct conn *);
 
@@ -79,7 +81,8 @@ conn_read_off(struct conn *c)
 static void
 conn_read_on(struct conn *c)
 {
-	if (!(c->c_flags & CONN_READ_OFF) || (c->c_flags & CONN_CLOSING))
+	if (!(c->c_flags & CONN_READ_OFF) || (c->c_flags & CONN_CLOSING) ||
+	    conn_draining)
 		return;
 	event_add(&c->c_rev, NULL);
 	c->c_flags &= ~CONN_READ_OFF;
@@ -107,6 +110,8 @@ conn_listeners_resume(void)
 {
 	size_t	i;
 
+	if (conn_draining)
+		return;
 	for (i = 0; i < nlisteners; i++) {
 		if (listeners[i].le_armed)
 			continue;
@@ -449,12 +454,50 @@ conn_parse(struct conn *c)
 	buf_release(&c->c_in);
 }
 
+/*
+ * Reads once and parses.  1 if the socket may hold more, 0 if not (or the
+ * connection stopped reading), -1 if the connection is gone.
+ */
+static int
+conn_read_once(struct conn *c)
+{
+	ssize_t	n;
+
+	if (c->c_flags & (CONN_READ_OFF | CONN_CLOSING))
+		return (0);
+	if (buf_reserve(&c->c_in, READ_CHUNK, conn_in_max()) == -1) {
+		log_info("connection %llu from %s: request too large",
+		    (unsigned long long)c->c_id, c->c_peer);
+		conn_close(c);
+		return (-1);
+	}
+	n = read(c->c_fd, buf_tail(&c->c_in), buf_room(&c->c_in));
+	if (n == -1) {
+		if (errno == EAGAIN || errno == EINTR)
+			return (0);
+		log_debug("connection %llu from %s: read: %s",
+		    (unsigned long long)c->c_id, c->c_peer, strerror(errno));
+		conn_close(c);
+		return (-1);
+	}
+	if (n == 0) {
+		log_debug("connection %llu from %s closed by peer",
+		    (unsigned long long)c->c_id, c->c_peer);
+		conn_close(c);
+		return (-1);
+	}
+	buf_produce(&c->c_in, n);
+	net_stats.ns_bytes_read += n;
+	conn_parse(c);
+	return (1);
+}
+
 static void
 conn_read(int fd, short event, void *arg)
 {
 	struct conn	*c = arg;
-	ssize_t		 n;
 
+	(void)fd;
 	(void)event;
 	if (batch_throttled()) {
 		/* Storage is behind: leave the bytes in the socket. */
@@ -465,30 +508,7 @@ conn_read(int fd, short event, void *arg)
 		}
 		return;
 	}
-	if (buf_reserve(&c->c_in, READ_CHUNK, conn_in_max()) == -1) {
-		log_info("connection %llu from %s: request too large",
-		    (unsigned long long)c->c_id, c->c_peer);
-		conn_close(c);
-		return;
-	}
-	n = read(fd, buf_tail(&c->c_in), buf_room(&c->c_in));
-	if (n == -1) {
-		if (errno == EAGAIN || errno == EINTR)
-			return;
-		log_debug("connection %llu from %s: read: %s",
-		    (unsigned long long)c->c_id, c->c_peer, strerror(errno));
-		conn_close(c);
-		return;
-	}
-	if (n == 0) {
-		log_debug("connection %llu from %s closed by peer",
-		    (unsigned long long)c->c_id, c->c_peer);
-		conn_close(c);
-		return;
-	}
-	buf_produce(&c->c_in, n);
-	net_stats.ns_bytes_read += n;
-	conn_parse(c);
+	(void)conn_read_once(c);
 }
 
 static void
@@ -621,6 +641,38 @@ conn_idle_check(int fd, short event, void *arg)
 		}
 	}
 	evtimer_add(&idle_ev, &tv);
+}
+
+void
+conn_drain(void)
+{
+	struct conn	*c, *next;
+	int		 n;
+
+	conn_draining = 1;
+	conn_listeners_pause();
+	/*
+	 * What clients sent before the stop is answered: read what each
+	 * socket holds now (a bounded number of times), then no more.
+	 */
+	for (c = TAILQ_FIRST(&conns); c != NULL; c = next) {
+		next = TAILQ_NEXT(c, c_entry);
+		for (n = 0; n < 64 && conn_read_once(c) == 1; n++)
+			;
+	}
+	TAILQ_FOREACH(c, &conns, c_entry)
+		conn_read_off(c);
+}
+
+int
+conn_all_answered(void)
+{
+	struct conn	*c;
+
+	TAILQ_FOREACH(c, &conns, c_entry)
+		if (!TAILQ_EMPTY(&c->c_pending) || buf_used(&c->c_out) > 0)
+			return (0);
+	return (1);
 }
 
 void

@@ -33,6 +33,40 @@ static struct event	 net_ev_sigterm, net_ev_sigint, net_ev_sighup;
 
 static void	net_dispatch_storage(int, short, void *);
 
+/* How long a graceful stop waits for replies still owed. */
+#define NET_DRAIN_SEC		5
+
+static struct event	 net_ev_drain;
+static int		 net_draining;
+
+static void
+net_drain_timeout(int fd, short event, void *arg)
+{
+	(void)fd;
+	(void)event;
+	(void)arg;
+	log_warnx("stopping with %d connections still owed replies",
+	    conn_count());
+	exit(0);
+}
+
+/*
+ * A graceful stop: no new connections or requests; what was asked before
+ * is answered (within NET_DRAIN_SEC), then the process exits.
+ */
+static void
+net_drain(void)
+{
+	struct timeval	tv = { NET_DRAIN_SEC, 0 };
+
+	if (net_draining)
+		return;
+	net_draining = 1;
+	conn_drain();
+	evtimer_set(&net_ev_drain, net_drain_timeout, NULL);
+	evtimer_add(&net_ev_drain, &tv);
+}
+
 static void
 net_signal(int sig, short event, void *arg)
 {
@@ -40,7 +74,7 @@ net_signal(int sig, short event, void *arg)
 	(void)arg;
 	if (sig == SIGHUP)
 		return;
-	exit(0);
+	net_drain();
 }
 
 static void
@@ -143,7 +177,10 @@ net_dispatch_parent(int fd, short event, void *arg)
 			if (!net_configured || imsg_get_len(&imsg) != 0 ||
 			    (peer = imsg_get_fd(&imsg)) == -1)
 				fatalx("bad IMSG_CTL_PEER");
-			imsgev_close(&net_storage);
+			/* A new storage child: the old one owes nothing now. */
+			if (net_storage_up)
+				net_storage_lost("replaced");
+			log_debug("connected to storage");
 			if (imsgev_init(&net_storage, peer,
 			    net_dispatch_storage, NULL) == -1 ||
 			    imsgbuf_set_maxsize(&net_storage.iev_ibuf,
@@ -193,6 +230,8 @@ net_pass_end(void)
 			imsgev_add(&net_storage);
 	}
 	conn_flush_dirty();
+	if (net_draining && conn_all_answered())
+		exit(0);
 }
 
 void

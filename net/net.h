@@ -98,6 +98,10 @@ void	conn_listeners_resume(void);
 void	conn_listeners_pause(void);
 /* Closes connections idle past -o idle_timeout, checked every second. */
 void	conn_idle_start(void);
+/* Stops accepting and reading: a graceful stop. */
+void	conn_drain(void);
+/* 1 when no connection is owed a reply or has output left. */
+int	conn_all_answered(void);
 void	conn_flush_dirty(void);
 void	conn_resume_blocked(void);
 /* Queues a reply the net child made; 0, or -1 (connection closing). */

@@ -31,46 +31,24 @@
 #include "log.h"
 #include "msg.h"
 #include "proc.h"
+#include "supervise.h"
 #include "wire.h"
 
 /* Descriptors the net child needs beyond one per client. */
 #define NET_FD_RESERVE		32
 #define STORAGE_NOFILE		16
-/* Socket buffers of the data channel: room for several full batches. */
-#define DATA_SOCKBUF		(4 * 1024 * 1024)
-/* How long children get to exit after SIGTERM before SIGKILL. */
-#define SHUTDOWN_GRACE_MS	3000
-
-struct child {
-	enum proc_role	 ch_role;
-	pid_t		 ch_pid;
-	int		 ch_ready;
-	struct imsgev	 ch_iev;
-};
 
 static struct config	 parent_conf;
 static time_t		 parent_start_time;
 static struct listener	*parent_listeners;
 static size_t		 parent_nlisteners;
-static struct child	 children[PROC_MAX];
 static char		*parent_self;
 /* The flags as started: the title shows them, a reload re-reads them. */
 static char		**parent_argv;
 static char		*parent_pidfile;
 static const char	*parent_user;
 static struct event	 ev_sigchld, ev_sigterm, ev_sigint, ev_sighup;
-
-static void	parent_dispatch_child(int, short, void *);
-static __attribute__((__noreturn__)) void parent_shutdown(int);
-
-static void
-parent_sanitize(char *s)
-{
-	/* A child's text must not reach a terminal as control sequences. */
-	for (; *s != '\0'; s++)
-		if ((unsigned char)*s < 0x20 || (unsigned char)*s == 0x7f)
-			*s = '?';
-}
+static struct event	 ev_sigusr1;
 
 static const char *
 parent_pick_user(void)
@@ -152,289 +130,24 @@ parent_fd_limits(void)
 }
 
 static void
-parent_spawn(enum proc_role role, rlim_t nofile)
-{
-	struct proc_args	 pa;
-	struct child		*ch = &children[role];
-	int			 fd;
-
-	memset(&pa, 0, sizeof(pa));
-	pa.pa_role = role;
-	pa.pa_user = parent_user;
-	pa.pa_chroot = parent_conf.c_chroot;
-	pa.pa_nofile = nofile;
-	pa.pa_verbose = parent_conf.c_verbose;
-	pa.pa_sandbox = parent_conf.c_sandbox;
-	if ((ch->ch_pid = proc_spawn(parent_self, &pa, &fd)) == -1)
-		fatal("cannot start %s child", proc_role_name(role));
-	ch->ch_role = role;
-	ch->ch_ready = 0;
-	if (imsgev_init(&ch->ch_iev, fd, parent_dispatch_child, ch) == -1)
-		fatal("control channel of %s", proc_role_name(role));
-	/* The parent hands children descriptors, never the reverse. */
-	imsgbuf_allow_fdpass(&ch->ch_iev.iev_ibuf);
-	imsgev_start(&ch->ch_iev);
-	log_debug("started %s child, pid %d", proc_role_name(role),
-	    (int)ch->ch_pid);
-}
-
-static void
-parent_compose(struct child *ch, uint32_t type, int fd, const void *data,
-    size_t len)
-{
-	if (imsgev_compose(&ch->ch_iev, type, 0, fd, data, len) == -1)
-		fatal("compose to %s", proc_role_name(ch->ch_role));
-}
-
-/* Both children are up: give them their configuration and channel. */
-static void
-parent_configure(void)
-{
-	struct child	*net = &children[PROC_NET];
-	struct child	*storage = &children[PROC_STORAGE];
-	int		 sp[2], sz = DATA_SOCKBUF, i;
-	size_t		 n;
-
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) == -1)
-		fatal("data channel");
-	for (i = 0; i < 2; i++) {
-		/* Best effort: the kernel may cap it; batching still works. */
-		(void)setsockopt(sp[i], SOL_SOCKET, SO_SNDBUF, &sz,
-		    sizeof(sz));
-		(void)setsockopt(sp[i], SOL_SOCKET, SO_RCVBUF, &sz,
-		    sizeof(sz));
-	}
-	parent_compose(storage, IMSG_CFG_CACHE, -1, &parent_conf.c_cache,
-	    sizeof(parent_conf.c_cache));
-	parent_compose(storage, IMSG_CTL_PEER, sp[0], NULL, 0);
-
-	parent_conf.c_net.nc_cache = parent_conf.c_cache;
-	parent_conf.c_net.nc_start_time = parent_start_time;
-	parent_conf.c_net.nc_tcp_port = parent_conf.c_port;
-	parent_conf.c_net.nc_backlog = parent_conf.c_backlog;
-	parent_conf.c_net.nc_verbose = parent_conf.c_verbose;
-	parent_compose(net, IMSG_CFG_NET, -1, &parent_conf.c_net,
-	    sizeof(parent_conf.c_net));
-	parent_compose(net, IMSG_CTL_PEER, sp[1], NULL, 0);
-	for (n = 0; n < parent_nlisteners; n++) {
-		int	fd;
-
-		/* The net child gets a copy; ours outlives every child. */
-		if ((fd = dup(parent_listeners[n].l_fd)) == -1)
-			fatal("dup listener");
-		parent_compose(net, IMSG_CFG_LISTENER, fd,
-		    &parent_listeners[n].l_conf,
-		    sizeof(parent_listeners[n].l_conf));
-	}
-	parent_compose(net, IMSG_CFG_DONE, -1, NULL, 0);
-	for (n = 0; n < parent_nlisteners; n++)
-		log_info("listening on %s", parent_listeners[n].l_conf.lc_name);
-}
-
-static void
-parent_kill_child(struct child *ch, const char *why)
-{
-	log_warnx("%s child (pid %d): %s; killing it",
-	    proc_role_name(ch->ch_role), (int)ch->ch_pid, why);
-	if (ch->ch_pid > 0)
-		(void)kill(ch->ch_pid, SIGKILL);
-	imsgev_close(&ch->ch_iev);
-}
-
-static void
-parent_handle_log(struct child *ch, struct imsg *imsg)
-{
-	struct ibuf	 buf;
-	int32_t		 prio;
-	const void	*text;
-	char		 line[CTL_LOG_MAX + 1];
-	size_t		 len;
-
-	if (imsg_get_ibuf(imsg, &buf) == -1 ||
-	    wire_get_i32(&buf, &prio) == -1 ||
-	    (len = ibuf_size(&buf)) > CTL_LOG_MAX ||
-	    wire_get_bytes(&buf, len, &text) == -1 ||
-	    prio < LOG_EMERG || prio > LOG_DEBUG) {
-		parent_kill_child(ch, "malformed log message");
-		return;
-	}
-	memcpy(line, text, len);
-	line[len] = '\0';
-	parent_sanitize(line);
-	log_line(proc_role_name(ch->ch_role), prio, line);
-}
-
-static void
-parent_dispatch_child(int fd, short event, void *arg)
-{
-	struct child	*ch = arg;
-	struct imsg	 imsg;
-	ssize_t		 n;
-	int		 rv;
-
-	(void)fd;
-	if ((rv = imsgev_io(&ch->ch_iev, event)) <= 0) {
-		/* SIGCHLD will tell how it died. */
-		if (rv == -1)
-			log_warn("control channel of %s",
-			    proc_role_name(ch->ch_role));
-		imsgev_close(&ch->ch_iev);
-		return;
-	}
-	for (;;) {
-		if ((n = imsg_get(&ch->ch_iev.iev_ibuf, &imsg)) == -1) {
-			parent_kill_child(ch, "malformed message");
-			return;
-		}
-		if (n == 0)
-			break;
-		/* Every message is checked for type, length and fd. */
-		if (imsg_get_fd(&imsg) != -1) {
-			imsg_free(&imsg);
-			parent_kill_child(ch, "unexpected descriptor");
-			return;
-		}
-		switch (imsg_get_type(&imsg)) {
-		case IMSG_CTL_READY:
-			if (imsg_get_len(&imsg) != 0 || ch->ch_ready) {
-				imsg_free(&imsg);
-				parent_kill_child(ch, "bad READY");
-				return;
-			}
-			ch->ch_ready = 1;
-			log_debug("%s child ready", proc_role_name(ch->ch_role));
-			if (children[PROC_NET].ch_ready &&
-			    children[PROC_STORAGE].ch_ready)
-				parent_configure();
-			break;
-		case IMSG_CTL_LOG:
-			parent_handle_log(ch, &imsg);
-			break;
-		case IMSG_CTL_SHUTDOWN:
-			if (ch->ch_role != PROC_NET ||
-			    imsg_get_len(&imsg) != 0 ||
-			    !parent_conf.c_net.nc_shutdown_enabled) {
-				imsg_free(&imsg);
-				parent_kill_child(ch, "bad SHUTDOWN");
-				return;
-			}
-			imsg_free(&imsg);
-			log_info("shutdown command received, stopping");
-			parent_shutdown(0);
-		case IMSG_CTL_PEER_BAD:
-			if (ch->ch_role != PROC_STORAGE ||
-			    imsg_get_len(&imsg) != 0) {
-				imsg_free(&imsg);
-				parent_kill_child(ch, "bad PEER_BAD");
-				return;
-			}
-			log_warnx("storage reports garbage from net");
-			if (children[PROC_NET].ch_pid > 0)
-				(void)kill(children[PROC_NET].ch_pid, SIGKILL);
-			break;
-		default:
-			imsg_free(&imsg);
-			parent_kill_child(ch, "unexpected message");
-			return;
-		}
-		imsg_free(&imsg);
-		if (!ch->ch_iev.iev_active)
-			return;
-	}
-	imsgev_add(&ch->ch_iev);
-}
-
-static void
-parent_describe_status(int status, char *buf, size_t len)
-{
-	if (WIFSIGNALED(status))
-		(void)snprintf(buf, len, "killed by signal %d (%s)",
-		    WTERMSIG(status), strsignal(WTERMSIG(status)));
-	else if (WIFEXITED(status))
-		(void)snprintf(buf, len, "exited with status %d",
-		    WEXITSTATUS(status));
-	else
-		(void)snprintf(buf, len, "stopped (status %#x)", status);
-}
-
-static void
-parent_sigchld(void)
-{
-	char	 what[128];
-	pid_t	 pid;
-	int	 status, i, lost = 0;
-
-	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-		for (i = 0; i < PROC_MAX; i++) {
-			if (children[i].ch_pid != pid)
-				continue;
-			parent_describe_status(status, what, sizeof(what));
-			log_warnx("lost child: %s (pid %d) %s",
-			    proc_role_name(i), (int)pid, what);
-			children[i].ch_pid = 0;
-			imsgev_close(&children[i].ch_iev);
-			lost = 1;
-		}
-	}
-	/* Respawning comes with the supervisor; until then stop cleanly. */
-	if (lost)
-		parent_shutdown(1);
-}
-
-static void
 parent_signal(int sig, short event, void *arg)
 {
 	(void)event;
 	(void)arg;
 	switch (sig) {
 	case SIGCHLD:
-		parent_sigchld();
+		supervise_reap();
 		break;
 	case SIGTERM:
 	case SIGINT:
+	case SIGUSR1:
+		/* SIGUSR1 is memcached's graceful stop too. */
 		log_info("%s received, stopping", strsignal(sig));
-		parent_shutdown(0);
+		supervise_stop(0);
 	case SIGHUP:
 		log_warnx("SIGHUP: reload is not supported yet; ignored");
 		break;
 	}
-}
-
-static void
-parent_shutdown(int code)
-{
-	struct timespec	 ts = { 0, 10 * 1000 * 1000 };
-	int		 i, alive, waited = 0, status;
-
-	for (i = 0; i < PROC_MAX; i++)
-		if (children[i].ch_pid > 0)
-			(void)kill(children[i].ch_pid, SIGTERM);
-	for (;;) {
-		alive = 0;
-		for (i = 0; i < PROC_MAX; i++) {
-			if (children[i].ch_pid <= 0)
-				continue;
-			if (waitpid(children[i].ch_pid, &status, WNOHANG) ==
-			    children[i].ch_pid)
-				children[i].ch_pid = 0;
-			else
-				alive = 1;
-		}
-		if (!alive)
-			break;
-		if (waited >= SHUTDOWN_GRACE_MS) {
-			for (i = 0; i < PROC_MAX; i++)
-				if (children[i].ch_pid > 0)
-					(void)kill(children[i].ch_pid, SIGKILL);
-		}
-		nanosleep(&ts, NULL);
-		waited += 10;
-	}
-	if (parent_pidfile != NULL)
-		(void)unlink(parent_pidfile);
-	listen_cleanup(&parent_conf);
-	log_info("stopped");
-	exit(code);
 }
 
 static char *
@@ -487,6 +200,7 @@ parent_title(int argc, char **argv)
 int
 main(int argc, char **argv, char **envp)
 {
+	struct supervise_conf	 sc;
 	char		 errbuf[512];
 	rlim_t		 nofile;
 	int		 i;
@@ -603,9 +317,20 @@ main(int argc, char **argv, char **envp)
 	signal_add(&ev_sigterm, NULL);
 	signal_add(&ev_sigint, NULL);
 	signal_add(&ev_sighup, NULL);
+	signal_set(&ev_sigusr1, SIGUSR1, parent_signal, NULL);
+	signal_add(&ev_sigusr1, NULL);
 
-	parent_spawn(PROC_STORAGE, STORAGE_NOFILE);
-	parent_spawn(PROC_NET, nofile);
+	memset(&sc, 0, sizeof(sc));
+	sc.sc_conf = &parent_conf;
+	sc.sc_listeners = parent_listeners;
+	sc.sc_nlisteners = parent_nlisteners;
+	sc.sc_self = parent_self;
+	sc.sc_user = parent_user;
+	sc.sc_pidfile = parent_pidfile;
+	sc.sc_net_nofile = nofile;
+	sc.sc_storage_nofile = STORAGE_NOFILE;
+	sc.sc_start_time = parent_start_time;
+	supervise_start(&sc);
 
 	event_dispatch();
 	fatalx("event loop ended");

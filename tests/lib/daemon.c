@@ -7,6 +7,9 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <sys/un.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
 
 #include <netinet/in.h>
 #include <arpa/inet.h>
@@ -176,6 +179,10 @@ daemon_spawn(struct daemon *d, const char *user, const char *const args[],
 		close(logfd);
 		return (-1);
 	case 0:
+#ifdef __linux__
+		/* A test that dies must not leave its daemon behind. */
+		(void)prctl(PR_SET_PDEATHSIG, SIGKILL);
+#endif
 		(void)dup2(logfd, STDERR_FILENO);
 		(void)dup2(logfd, STDOUT_FILENO);
 		(void)setsid();

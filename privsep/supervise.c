@@ -1,0 +1,449 @@
+/*
+ * Supervision (parent only).  The parent spawns each child, hands it its
+ * configuration and descriptors when it reports ready, and replaces it when
+ * it dies: a new net child gets the same listening sockets (so connections
+ * waiting in the backlog are served) and a fresh channel to storage, which
+ * keeps the cache; a new storage child starts empty and net reconnects to
+ * it.  Nothing a child says is trusted: an unexpected message gets the child
+ * killed and respawned, never the parent stopped.
+ */
+
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <event.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "msg.h"
+#include "proc.h"
+#include "supervise.h"
+#include "wire.h"
+
+/* Socket buffers of the data channel: room for several full batches. */
+#define DATA_SOCKBUF		(4 * 1024 * 1024)
+
+struct child {
+	enum proc_role	 ch_role;
+	pid_t		 ch_pid;
+	int		 ch_ready;
+	struct imsgev	 ch_iev;
+	time_t		 ch_deaths[SUPERVISE_DEATHS_MAX + 1];
+	size_t		 ch_ndeaths;
+	int		 ch_backoff;		/* seconds, 0: at once */
+	time_t		 ch_last_death;
+	struct event	 ch_respawn_ev;
+	int		 ch_respawn_pending;
+	int		 ch_has_listeners;	/* net: this incarnation */
+};
+
+static struct supervise_conf	 sv;
+static struct child		 children[PROC_MAX];
+static int			 sv_listening_logged;
+static int			 sv_stopping;
+
+static void	supervise_dispatch(int, short, void *);
+
+static void
+supervise_sanitize(char *s)
+{
+	/* A child's text must not reach a terminal as control sequences. */
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s < 0x20 || (unsigned char)*s == 0x7f)
+			*s = '?';
+}
+
+static void
+supervise_spawn(enum proc_role role)
+{
+	struct proc_args	 pa;
+	struct child		*ch = &children[role];
+	int			 fd;
+
+	memset(&pa, 0, sizeof(pa));
+	pa.pa_role = role;
+	pa.pa_user = sv.sc_user;
+	pa.pa_chroot = sv.sc_conf->c_chroot;
+	pa.pa_nofile = role == PROC_NET ? sv.sc_net_nofile :
+	    sv.sc_storage_nofile;
+	pa.pa_verbose = sv.sc_conf->c_verbose;
+	pa.pa_sandbox = sv.sc_conf->c_sandbox;
+	if ((ch->ch_pid = proc_spawn(sv.sc_self, &pa, &fd)) == -1) {
+		/* Out of processes or memory: try again after a back-off. */
+		log_warn("cannot start %s child", proc_role_name(role));
+		ch->ch_pid = 0;
+		return;
+	}
+	ch->ch_role = role;
+	ch->ch_ready = 0;
+	ch->ch_has_listeners = 0;
+	if (imsgev_init(&ch->ch_iev, fd, supervise_dispatch, ch) == -1)
+		fatal("control channel of %s", proc_role_name(role));
+	/* The parent hands children descriptors, never the reverse. */
+	imsgbuf_allow_fdpass(&ch->ch_iev.iev_ibuf);
+	imsgev_start(&ch->ch_iev);
+	log_debug("started %s child, pid %d", proc_role_name(role),
+	    (int)ch->ch_pid);
+}
+
+static void
+supervise_compose(struct child *ch, uint32_t type, int fd, const void *data,
+    size_t len)
+{
+	if (imsgev_compose(&ch->ch_iev, type, 0, fd, data, len) == -1)
+		fatal("compose to %s", proc_role_name(ch->ch_role));
+}
+
+static void
+supervise_configure(struct child *ch)
+{
+	struct config	*conf = sv.sc_conf;
+
+	if (ch->ch_role == PROC_STORAGE) {
+		supervise_compose(ch, IMSG_CFG_CACHE, -1, &conf->c_cache,
+		    sizeof(conf->c_cache));
+		return;
+	}
+	conf->c_net.nc_cache = conf->c_cache;
+	conf->c_net.nc_start_time = sv.sc_start_time;
+	conf->c_net.nc_tcp_port = conf->c_port;
+	conf->c_net.nc_backlog = conf->c_backlog;
+	conf->c_net.nc_verbose = conf->c_verbose;
+	supervise_compose(ch, IMSG_CFG_NET, -1, &conf->c_net,
+	    sizeof(conf->c_net));
+}
+
+/*
+ * Both children are ready: a new channel between them.  A net child that
+ * is new also gets its listeners, then the word to start accepting.
+ */
+static void
+supervise_connect(void)
+{
+	struct child	*net = &children[PROC_NET];
+	struct child	*storage = &children[PROC_STORAGE];
+	int		 sp[2], sz = DATA_SOCKBUF, i, fd;
+	size_t		 n;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) == -1)
+		fatal("data channel");
+	for (i = 0; i < 2; i++) {
+		/* Best effort: the kernel may cap it; batching still works. */
+		(void)setsockopt(sp[i], SOL_SOCKET, SO_SNDBUF, &sz,
+		    sizeof(sz));
+		(void)setsockopt(sp[i], SOL_SOCKET, SO_RCVBUF, &sz,
+		    sizeof(sz));
+	}
+	supervise_compose(storage, IMSG_CTL_PEER, sp[0], NULL, 0);
+	supervise_compose(net, IMSG_CTL_PEER, sp[1], NULL, 0);
+	if (net->ch_has_listeners)
+		return;
+	net->ch_has_listeners = 1;
+	for (n = 0; n < sv.sc_nlisteners; n++) {
+		/* The net child gets a copy; ours outlives every child. */
+		if ((fd = dup(sv.sc_listeners[n].l_fd)) == -1)
+			fatal("dup listener");
+		supervise_compose(net, IMSG_CFG_LISTENER, fd,
+		    &sv.sc_listeners[n].l_conf,
+		    sizeof(sv.sc_listeners[n].l_conf));
+	}
+	supervise_compose(net, IMSG_CFG_DONE, -1, NULL, 0);
+	if (!sv_listening_logged) {
+		for (n = 0; n < sv.sc_nlisteners; n++)
+			log_info("listening on %s",
+			    sv.sc_listeners[n].l_conf.lc_name);
+		sv_listening_logged = 1;
+	}
+}
+
+static void
+supervise_ready(struct child *ch)
+{
+	ch->ch_ready = 1;
+	log_debug("%s child ready", proc_role_name(ch->ch_role));
+	supervise_configure(ch);
+	if (children[PROC_NET].ch_ready && children[PROC_STORAGE].ch_ready)
+		supervise_connect();
+}
+
+static void
+supervise_kill(struct child *ch, const char *why)
+{
+	log_warnx("%s child (pid %d): %s; killing it",
+	    proc_role_name(ch->ch_role), (int)ch->ch_pid, why);
+	if (ch->ch_pid > 0)
+		(void)kill(ch->ch_pid, SIGKILL);
+	ch->ch_ready = 0;
+	imsgev_close(&ch->ch_iev);
+}
+
+static void
+supervise_log(struct child *ch, struct imsg *imsg)
+{
+	struct ibuf	 buf;
+	int32_t		 prio;
+	const void	*text;
+	char		 line[CTL_LOG_MAX + 1];
+	size_t		 len;
+
+	if (imsg_get_ibuf(imsg, &buf) == -1 ||
+	    wire_get_i32(&buf, &prio) == -1 ||
+	    (len = ibuf_size(&buf)) > CTL_LOG_MAX ||
+	    wire_get_bytes(&buf, len, &text) == -1 ||
+	    prio < LOG_EMERG || prio > LOG_DEBUG) {
+		supervise_kill(ch, "malformed log message");
+		return;
+	}
+	memcpy(line, text, len);
+	line[len] = '\0';
+	supervise_sanitize(line);
+	log_line(proc_role_name(ch->ch_role), prio, line);
+}
+
+/* One message from a child, checked for type, length and descriptor. */
+static int
+supervise_message(struct child *ch, struct imsg *imsg)
+{
+	if (imsg_get_fd(imsg) != -1) {
+		supervise_kill(ch, "unexpected descriptor");
+		return (-1);
+	}
+	switch (imsg_get_type(imsg)) {
+	case IMSG_CTL_READY:
+		if (imsg_get_len(imsg) != 0 || ch->ch_ready) {
+			supervise_kill(ch, "bad READY");
+			return (-1);
+		}
+		supervise_ready(ch);
+		return (0);
+	case IMSG_CTL_LOG:
+		supervise_log(ch, imsg);
+		return (ch->ch_iev.iev_active ? 0 : -1);
+	case IMSG_CTL_SHUTDOWN:
+		if (ch->ch_role != PROC_NET || imsg_get_len(imsg) != 0 ||
+		    !sv.sc_conf->c_net.nc_shutdown_enabled) {
+			supervise_kill(ch, "bad SHUTDOWN");
+			return (-1);
+		}
+		log_info("shutdown command received, stopping");
+		supervise_stop(0);
+	case IMSG_CTL_PEER_BAD:
+		if (ch->ch_role != PROC_STORAGE || imsg_get_len(imsg) != 0) {
+			supervise_kill(ch, "bad PEER_BAD");
+			return (-1);
+		}
+		/* Net sent storage garbage: it may be compromised. */
+		if (children[PROC_NET].ch_pid > 0)
+			supervise_kill(&children[PROC_NET],
+			    "storage reports garbage from it");
+		return (0);
+	default:
+		supervise_kill(ch, "unexpected message");
+		return (-1);
+	}
+}
+
+static void
+supervise_dispatch(int fd, short event, void *arg)
+{
+	struct child	*ch = arg;
+	struct imsg	 imsg;
+	ssize_t		 n;
+	int		 rv;
+
+	(void)fd;
+	if ((rv = imsgev_io(&ch->ch_iev, event)) <= 0) {
+		/* SIGCHLD will tell how it died. */
+		if (rv == -1)
+			log_warn("control channel of %s",
+			    proc_role_name(ch->ch_role));
+		ch->ch_ready = 0;
+		imsgev_close(&ch->ch_iev);
+		return;
+	}
+	for (;;) {
+		if ((n = imsg_get(&ch->ch_iev.iev_ibuf, &imsg)) == -1) {
+			supervise_kill(ch, "malformed message");
+			return;
+		}
+		if (n == 0)
+			break;
+		rv = supervise_message(ch, &imsg);
+		imsg_free(&imsg);
+		if (rv == -1)
+			return;
+	}
+	imsgev_add(&ch->ch_iev);
+}
+
+static void
+supervise_respawn(int fd, short event, void *arg)
+{
+	struct child	*ch = arg;
+
+	(void)fd;
+	(void)event;
+	ch->ch_respawn_pending = 0;
+	if (sv_stopping)
+		return;
+	supervise_spawn(ch->ch_role);
+	if (ch->ch_pid == 0)
+		supervise_reap();
+}
+
+/*
+ * A death: count it, stop everything on a crash loop, else respawn after
+ * the back-off: at once after a quiet minute, then 1 s doubling to 30 s.
+ */
+static void
+supervise_lost(struct child *ch, time_t now)
+{
+	struct timeval	tv;
+	size_t		i, recent = 0;
+
+	if (ch->ch_ndeaths == nitems(ch->ch_deaths)) {
+		memmove(ch->ch_deaths, ch->ch_deaths + 1,
+		    sizeof(ch->ch_deaths[0]) * (ch->ch_ndeaths - 1));
+		ch->ch_ndeaths--;
+	}
+	ch->ch_deaths[ch->ch_ndeaths++] = now;
+	for (i = 0; i < ch->ch_ndeaths; i++)
+		if (now - ch->ch_deaths[i] < SUPERVISE_WINDOW)
+			recent++;
+	if (recent > SUPERVISE_DEATHS_MAX) {
+		log_warnx("crash loop: %s child died %zu times in %d s; "
+		    "stopping", proc_role_name(ch->ch_role), recent,
+		    SUPERVISE_WINDOW);
+		supervise_stop(1);
+	}
+	if (ch->ch_last_death == 0 ||
+	    now - ch->ch_last_death >= SUPERVISE_WINDOW)
+		ch->ch_backoff = 0;
+	else if (ch->ch_backoff == 0)
+		ch->ch_backoff = 1;
+	else if ((ch->ch_backoff *= 2) > SUPERVISE_BACKOFF_MAX)
+		ch->ch_backoff = SUPERVISE_BACKOFF_MAX;
+	ch->ch_last_death = now;
+	if (ch->ch_respawn_pending)
+		return;
+	log_info("restarting %s child in %d s", proc_role_name(ch->ch_role),
+	    ch->ch_backoff);
+	tv.tv_sec = ch->ch_backoff;
+	tv.tv_usec = 0;
+	evtimer_set(&ch->ch_respawn_ev, supervise_respawn, ch);
+	evtimer_add(&ch->ch_respawn_ev, &tv);
+	ch->ch_respawn_pending = 1;
+}
+
+static void
+supervise_status(int status, char *buf, size_t len)
+{
+	if (WIFSIGNALED(status))
+		(void)snprintf(buf, len, "killed by signal %d (%s)",
+		    WTERMSIG(status), strsignal(WTERMSIG(status)));
+	else if (WIFEXITED(status))
+		(void)snprintf(buf, len, "exited with status %d",
+		    WEXITSTATUS(status));
+	else
+		(void)snprintf(buf, len, "stopped (status %#x)", status);
+}
+
+void
+supervise_reap(void)
+{
+	char	 what[128];
+	pid_t	 pid;
+	time_t	 now = time(NULL);
+	int	 status, i;
+
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		for (i = 0; i < PROC_MAX; i++) {
+			if (children[i].ch_pid != pid)
+				continue;
+			supervise_status(status, what, sizeof(what));
+			log_warnx("lost child: %s (pid %d) %s",
+			    proc_role_name(i), (int)pid, what);
+			children[i].ch_pid = 0;
+			children[i].ch_ready = 0;
+			imsgev_close(&children[i].ch_iev);
+			supervise_lost(&children[i], now);
+		}
+	}
+	/* A spawn that failed outright counts as a death too. */
+	for (i = PROC_STORAGE; i <= PROC_NET; i++)
+		if (children[i].ch_pid == 0 && !children[i].ch_respawn_pending)
+			supervise_lost(&children[i], now);
+}
+
+void
+supervise_start(const struct supervise_conf *conf)
+{
+	int	i;
+
+	sv = *conf;
+	for (i = 0; i < PROC_MAX; i++)
+		children[i].ch_role = i;
+	supervise_spawn(PROC_STORAGE);
+	supervise_spawn(PROC_NET);
+	if (children[PROC_STORAGE].ch_pid == 0 ||
+	    children[PROC_NET].ch_pid == 0)
+		fatalx("cannot start the children");
+}
+
+/* Waits up to ms for the role to exit; 1 if it did. */
+static int
+supervise_wait(enum proc_role role, int ms)
+{
+	struct timespec	 ts = { 0, 10 * 1000 * 1000 };
+	struct child	*ch = &children[role];
+	int		 waited, status;
+
+	for (waited = 0; ch->ch_pid > 0 && waited < ms; waited += 10) {
+		if (waitpid(ch->ch_pid, &status, WNOHANG) == ch->ch_pid) {
+			ch->ch_pid = 0;
+			break;
+		}
+		nanosleep(&ts, NULL);
+	}
+	return (ch->ch_pid == 0);
+}
+
+void
+supervise_stop(int code)
+{
+	int	i;
+
+	sv_stopping = 1;
+	/* Net first: it stops accepting and finishes what is in flight. */
+	if (children[PROC_NET].ch_pid > 0) {
+		(void)kill(children[PROC_NET].ch_pid, SIGTERM);
+		if (!supervise_wait(PROC_NET, SUPERVISE_DRAIN_MS + 1000)) {
+			(void)kill(children[PROC_NET].ch_pid, SIGKILL);
+			(void)supervise_wait(PROC_NET, 1000);
+		}
+	}
+	if (children[PROC_STORAGE].ch_pid > 0) {
+		(void)kill(children[PROC_STORAGE].ch_pid, SIGTERM);
+		if (!supervise_wait(PROC_STORAGE, 2000)) {
+			(void)kill(children[PROC_STORAGE].ch_pid, SIGKILL);
+			(void)supervise_wait(PROC_STORAGE, 1000);
+		}
+	}
+	for (i = 0; i < PROC_MAX; i++)
+		if (children[i].ch_pid > 0)
+			log_warnx("%s child (pid %d) did not exit",
+			    proc_role_name(i), (int)children[i].ch_pid);
+	if (sv.sc_pidfile != NULL)
+		(void)unlink(sv.sc_pidfile);
+	listen_cleanup(sv.sc_conf);
+	log_info("stopped");
+	exit(code);
+}

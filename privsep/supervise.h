@@ -1,0 +1,46 @@
+/*
+ * The parent's supervision of its two children: spawning, configuring,
+ * respawning with back-off, and stopping.
+ */
+
+#ifndef PRIVCACHED_SUPERVISE_H
+#define PRIVCACHED_SUPERVISE_H
+
+#include <sys/types.h>
+#include <sys/resource.h>
+
+#include <time.h>
+
+#include "config.h"
+#include "listen.h"
+
+/* More deaths of one role than this within SUPERVISE_WINDOW: give up. */
+#define SUPERVISE_DEATHS_MAX	5
+#define SUPERVISE_WINDOW	60	/* seconds */
+#define SUPERVISE_BACKOFF_MAX	30	/* seconds */
+/* How long net gets to finish in-flight requests on a graceful stop. */
+#define SUPERVISE_DRAIN_MS	5000
+
+struct supervise_conf {
+	struct config		*sc_conf;
+	struct listener		*sc_listeners;
+	size_t			 sc_nlisteners;
+	const char		*sc_self;	/* our binary, absolute */
+	const char		*sc_user;	/* NULL: not root */
+	const char		*sc_pidfile;	/* removed on exit */
+	rlim_t			 sc_net_nofile;
+	rlim_t			 sc_storage_nofile;
+	time_t			 sc_start_time;
+};
+
+/* Spawns storage, then net; both are configured as they report ready. */
+void	supervise_start(const struct supervise_conf *);
+/* Reaps children and schedules their respawn (SIGCHLD). */
+void	supervise_reap(void);
+/*
+ * Graceful stop: net stops accepting and drains for a bounded time, then
+ * storage goes; anything left is killed.  Exits with code.
+ */
+__attribute__((__noreturn__)) void supervise_stop(int code);
+
+#endif /* PRIVCACHED_SUPERVISE_H */
