@@ -107,7 +107,7 @@ storage_reply_close(struct storage_reply *sr, uint32_t flags)
 
 static void
 storage_reply_add(struct storage_reply *sr, const struct cache_rep *rep,
-    const struct item *it)
+    const struct item *it, const void *reqkey)
 {
 	size_t	 need;
 	void	*dst;
@@ -120,8 +120,8 @@ storage_reply_add(struct storage_reply *sr, const struct cache_rep *rep,
 	}
 	if (wire_put_rep(sr->sr_buf, rep) == -1)
 		fatal("reply record");
-	if (rep->rp_nkey > 0 &&
-	    wire_put_bytes(sr->sr_buf, item_key(it), rep->rp_nkey) == -1)
+	if (rep->rp_nkey > 0 && wire_put_bytes(sr->sr_buf, it != NULL ?
+	    item_key(it) : reqkey, rep->rp_nkey) == -1)
 		fatal("reply key");
 	if (rep->rp_nvalue > 0) {
 		if ((dst = ibuf_reserve(sr->sr_buf, rep->rp_nvalue)) == NULL)
@@ -171,7 +171,14 @@ storage_batch(struct imsg *imsg)
 		    &key, &value) == -1)
 			fatalx("batch changed under us");
 		cache_exec(storage_cache, &req, key, value, &rep, &it);
-		storage_reply_add(&sr, &rep, it);
+		/* A miss that asked for the key (getk) gets the one asked. */
+		if (rep.rp_status == CACHE_MISS && rep.rp_nkey == 0 &&
+		    (req.cr_opts & CACHE_OPT_WANT_KEY) && req.cr_op ==
+		    CACHE_OP_GET) {
+			rep.rp_nkey = req.cr_nkey;
+			it = NULL;
+		}
+		storage_reply_add(&sr, &rep, it, key);
 	}
 	storage_reply_close(&sr, 0);
 }

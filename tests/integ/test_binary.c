@@ -455,3 +455,27 @@ Test(bin_integ, bad_packets)
 	cr_assert(client_closed(fd));
 	close(fd);
 }
+
+Test(bin_integ, getk_miss_echoes_long_key)
+{
+	const char	*args[] = { NULL };
+	uint8_t		 buf[512];
+	char		 key[201];
+	struct resp	 r;
+	size_t		 n;
+	int		 fd;
+
+	/* Longer than a reply context can hold: storage echoes it. */
+	memset(key, 'k', 200);
+	key[200] = '\0';
+	cr_assert_eq(daemon_start(&d, NULL, args), 0);
+	cr_assert_geq(fd = client_connect(d.d_port), 0);
+	n = pkt(buf, OP_GETK, NULL, 0, key, NULL, 0xabcd, 0);
+	cr_assert_eq(client_send(fd, buf, n), 0);
+	recv_resp(fd, &r);
+	cr_assert_eq(r.r_status, 0x0001, "not found");
+	cr_assert_eq(r.r_opaque, 0xabcd);
+	cr_assert_eq(r.r_keylen, 200);
+	cr_assert(memcmp(r.r_body, key, 200) == 0, "the key asked for");
+	close(fd);
+}
