@@ -37,6 +37,7 @@ static int		 accept_backoff_set;
 static int		 listeners_full;
 static int		 conn_draining;
 static struct event	 idle_ev;
+static int		 idle_armed;
 static struct listener_ev *listeners;
 static size_t		 nlisteners;
 
@@ -392,6 +393,22 @@ conn_sink_shutdown(void *arg)
 	return (1);
 }
 
+static void
+conn_sink_trace(void *arg, const char *line, size_t len)
+{
+	struct conn	*c = arg;
+	char		 show[201];
+	size_t		 i;
+
+	/* Client bytes reach a log: printable ASCII only, bounded. */
+	if (len > sizeof(show) - 1)
+		len = sizeof(show) - 1;
+	for (i = 0; i < len; i++)
+		show[i] = (line[i] >= 0x20 && line[i] < 0x7f) ? line[i] : '?';
+	show[len] = '\0';
+	log_trace("connection %llu: %s", (unsigned long long)c->c_id, show);
+}
+
 static int
 conn_sink_verbosity(void *arg, int level)
 {
@@ -420,6 +437,8 @@ conn_parse(struct conn *c)
 	sink.ps_stats = conn_sink_stats;
 	sink.ps_verbosity = conn_sink_verbosity;
 	sink.ps_shutdown = conn_sink_shutdown;
+	if (log_getverbose() >= 2)
+		sink.ps_trace = conn_sink_trace;
 
 	if (c->c_proto == 0) {
 		/* The first byte picks the protocol, as in memcached. */
@@ -627,6 +646,11 @@ conn_idle_check(int fd, short event, void *arg)
 	(void)fd;
 	(void)event;
 	(void)arg;
+	if (net_conf.nc_idle_timeout == 0) {
+		/* A reload turned it off. */
+		idle_armed = 0;
+		return;
+	}
 	/* Only connections with nothing in flight count as idle. */
 	for (c = TAILQ_FIRST(&conns); c != NULL; c = next) {
 		next = TAILQ_NEXT(c, c_entry);
@@ -680,8 +704,9 @@ conn_idle_start(void)
 {
 	struct timeval	tv = { 1, 0 };
 
-	if (net_conf.nc_idle_timeout == 0)
+	if (net_conf.nc_idle_timeout == 0 || idle_armed)
 		return;
+	idle_armed = 1;
 	evtimer_set(&idle_ev, conn_idle_check, NULL);
 	evtimer_add(&idle_ev, &tv);
 }

@@ -131,6 +131,21 @@ net_dispatch_storage(int fd, short event, void *arg)
 		imsgev_add(&net_storage);
 }
 
+/* A reload: limits and switches change; sizes fixed at start do not. */
+static void
+net_reload(const struct net_conf *nc)
+{
+	net_conf.nc_maxconns = nc->nc_maxconns;
+	net_conf.nc_idle_timeout = nc->nc_idle_timeout;
+	net_conf.nc_maxconns_fast = nc->nc_maxconns_fast;
+	net_conf.nc_flush_enabled = nc->nc_flush_enabled;
+	net_conf.nc_shutdown_enabled = nc->nc_shutdown_enabled;
+	net_conf.nc_protocol = nc->nc_protocol;
+	if (net_started)
+		conn_idle_start();
+	log_info("configuration reloaded");
+}
+
 static void
 net_start(void)
 {
@@ -147,6 +162,7 @@ net_dispatch_parent(int fd, short event, void *arg)
 {
 	struct imsg		 imsg;
 	struct listener_conf	 lc;
+	struct net_conf		 nc;
 	ssize_t			 n;
 	int			 rv, peer, verbose;
 
@@ -163,14 +179,15 @@ net_dispatch_parent(int fd, short event, void *arg)
 			break;
 		switch (imsg_get_type(&imsg)) {
 		case IMSG_CFG_NET:
-			if (net_configured || imsg_get_data(&imsg, &net_conf,
-			    sizeof(net_conf)) == -1)
+			if (imsg_get_data(&imsg, &nc, sizeof(nc)) == -1)
 				fatalx("bad IMSG_CFG_NET");
-			if (net_conf.nc_maxconns == 0 ||
-			    net_conf.nc_batch_max < 1024 ||
-			    net_conf.nc_inflight_max == 0 ||
-			    net_conf.nc_line_max < 1024)
+			if (nc.nc_maxconns == 0 || nc.nc_batch_max < 1024 ||
+			    nc.nc_inflight_max == 0 || nc.nc_line_max < 1024)
 				fatalx("IMSG_CFG_NET out of range");
+			if (net_configured)
+				net_reload(&nc);
+			else
+				net_conf = nc;
 			net_configured = 1;
 			break;
 		case IMSG_CTL_PEER:

@@ -69,6 +69,8 @@ struct proto_sink {
 	 * shutdown is not enabled, -1 when the connection must close.
 	 */
 	int	(*ps_shutdown)(void *);
+	/* -vv: each request line as received, before it is handled. */
+	void	(*ps_trace)(void *, const char *, size_t);
 };
 
 enum proto_stats {

@@ -18,6 +18,16 @@
 #include "compat.h"
 #include "config.h"
 
+/* Long options without a letter. */
+#define CONFIG_OPT_FILE		1000
+#define CONFIG_OPT_CHECK	1001
+
+/* Where flags come from: the command line overrides the file. */
+enum config_origin {
+	ORIGIN_FILE,
+	ORIGIN_ARGS,
+};
+
 #define SHORTOPTS	"p:U:l:u:m:c:vdP:hVMCFI:f:n:B:t:b:R:o:s:a:AXLkrD:e:WN:Y:SZ"
 
 static const struct option longopts[] = {
@@ -56,6 +66,8 @@ static const struct option longopts[] = {
 	{ "auth-file",		required_argument,	NULL, 'Y' },
 	{ "enable-sasl",	no_argument,		NULL, 'S' },
 	{ "enable-ssl",		no_argument,		NULL, 'Z' },
+	{ "config",		required_argument,	NULL, CONFIG_OPT_FILE },
+	{ "check-config",	no_argument,		NULL, CONFIG_OPT_CHECK },
 	{ NULL,			0,			NULL, 0 }
 };
 
@@ -108,6 +120,7 @@ config_clear(struct config *conf)
 	free(conf->c_pidfile);
 	free(conf->c_chroot);
 	free(conf->c_unix_path);
+	free(conf->c_config_file);
 	for (i = 0; i < conf->c_nnotes; i++)
 		free(conf->c_notes[i]);
 	memset(conf, 0, sizeof(*conf));
@@ -494,13 +507,14 @@ config_strdup(char **dst, const char *src)
 	return (*dst);
 }
 
-enum config_result
-config_parse_args(struct config *conf, int argc, char **argv, char *err,
-    size_t errlen)
+static int
+config_parse_flags(struct config *conf, int argc, char **argv, char *err,
+    size_t errlen, enum config_origin origin)
 {
 	long long	 n = 0;
 	char		*end;
 	double		 f;
+	size_t		 i;
 	int		 ch, rv = 0;
 
 	/* glibc restarts with optind 0, the BSDs with optreset. */
@@ -527,7 +541,16 @@ config_parse_args(struct config *conf, int argc, char **argv, char *err,
 			conf->c_udp_port = 0;
 			break;
 		case 'l':
-			rv = config_listen(conf, optarg, err, errlen);
+			/* -l on the command line replaces the file's list. */
+			if (origin == ORIGIN_ARGS && conf->c_listen_from_file) {
+				for (i = 0; i < conf->c_nlisten; i++)
+					free(conf->c_listen[i].ls_host);
+				conf->c_nlisten = 0;
+				conf->c_listen_from_file = 0;
+			}
+			if ((rv = config_listen(conf, optarg, err, errlen)) ==
+			    0 && origin == ORIGIN_FILE)
+				conf->c_listen_from_file = 1;
 			break;
 		case 'u':
 			if (*optarg == '\0')
@@ -566,6 +589,15 @@ config_parse_args(struct config *conf, int argc, char **argv, char *err,
 			return (CONFIG_HELP);
 		case 'V':
 			return (CONFIG_VERSION);
+		case CONFIG_OPT_FILE:
+			/* Read before the rest of the command line. */
+			if (origin == ORIGIN_FILE)
+				rv = config_error(err, errlen, "--config "
+				    "inside a configuration file");
+			break;
+		case CONFIG_OPT_CHECK:
+			conf->c_check_only = 1;
+			break;
 		case 'M':
 			conf->c_cache.cc_evict = 0;
 			break;
@@ -713,6 +745,81 @@ config_parse_args(struct config *conf, int argc, char **argv, char *err,
 		    argv[optind]);
 		return (CONFIG_ERROR);
 	}
+	return (CONFIG_OK);
+}
+
+/*
+ * A memcached.conf: one or more flags a line, as on the command line, and
+ * # comments.  Each line is parsed on its own, so an error names it.
+ */
+static int
+config_parse_file(struct config *conf, const char *path, char *err,
+    size_t errlen)
+{
+	char		*line = NULL, *p, *tok, *argv[CONFIG_LINE_TOKENS + 2];
+	char		 msg[512];
+	size_t		 cap = 0;
+	ssize_t		 len;
+	FILE		*fp;
+	int		 argc, lineno = 0, rv = 0;
+	enum config_result cr;
+
+	if ((fp = fopen(path, "r")) == NULL)
+		return (config_error(err, errlen, "--config %s: %s", path,
+		    strerror(errno)));
+	while (rv == 0 && (len = getline(&line, &cap, fp)) != -1) {
+		lineno++;
+		if ((p = strchr(line, '#')) != NULL)
+			*p = '\0';
+		argc = 0;
+		argv[argc++] = "privcached";
+		p = line;
+		while ((tok = strsep(&p, " \t\r\n")) != NULL) {
+			if (*tok == '\0')
+				continue;
+			if (argc > CONFIG_LINE_TOKENS) {
+				rv = config_error(err, errlen, "%s:%d: too "
+				    "many words", path, lineno);
+				break;
+			}
+			argv[argc++] = tok;
+		}
+		argv[argc] = NULL;
+		if (rv != 0 || argc == 1)
+			continue;
+		/* Debian's wrapper reads this one itself. */
+		if (strcmp(argv[1], "logfile") == 0) {
+			rv = config_note(conf, err, errlen, "%s:%d: logfile "
+			    "ignored: logs go to stderr or syslog", path,
+			    lineno);
+			continue;
+		}
+		if (argv[1][0] != '-') {
+			rv = config_error(err, errlen, "%s:%d: expected a "
+			    "flag, not '%s'", path, lineno, argv[1]);
+			continue;
+		}
+		cr = config_parse_flags(conf, argc, argv, msg, sizeof(msg),
+		    ORIGIN_FILE);
+		if (cr == CONFIG_HELP || cr == CONFIG_VERSION)
+			rv = config_error(err, errlen, "%s:%d: -h and -V do "
+			    "not belong in a file", path, lineno);
+		else if (cr != CONFIG_OK)
+			rv = config_error(err, errlen, "%s:%d: %s", path,
+			    lineno, msg);
+	}
+	if (rv == 0 && ferror(fp))
+		rv = config_error(err, errlen, "--config %s: read error",
+		    path);
+	free(line);
+	fclose(fp);
+	return (rv);
+}
+
+/* Checks that need every flag seen, and derived values. */
+static enum config_result
+config_finish(struct config *conf, char *err, size_t errlen)
+{
 	if (conf->c_cache.cc_item_size_max > conf->c_cache.cc_maxbytes / 2) {
 		(void)config_error(err, errlen, "-I: item size limit %u is "
 		    "more than half of the memory limit (-m)",
@@ -732,6 +839,103 @@ config_parse_args(struct config *conf, int argc, char **argv, char *err,
 		return (CONFIG_ERROR);
 	}
 	return (CONFIG_OK);
+}
+
+/* The configuration file named by --config, if any. */
+static const char *
+config_file_arg(int argc, char **argv)
+{
+	int	i;
+
+	for (i = 1; i < argc; i++) {
+		if (strncmp(argv[i], "--config=", 9) == 0)
+			return (argv[i] + 9);
+		if (strcmp(argv[i], "--config") == 0 && i + 1 < argc)
+			return (argv[i + 1]);
+		if (strcmp(argv[i], "--") == 0)
+			break;
+	}
+	return (NULL);
+}
+
+enum config_result
+config_parse_args(struct config *conf, int argc, char **argv, char *err,
+    size_t errlen)
+{
+	enum config_result	 cr;
+	const char		*file;
+
+	if ((file = config_file_arg(argc, argv)) != NULL) {
+		if (config_strdup(&conf->c_config_file, file) == NULL) {
+			(void)config_error(err, errlen, "%s", strerror(errno));
+			return (CONFIG_ERROR);
+		}
+		if (config_parse_file(conf, file, err, errlen) == -1)
+			return (CONFIG_ERROR);
+	}
+	if ((cr = config_parse_flags(conf, argc, argv, err, errlen,
+	    ORIGIN_ARGS)) != CONFIG_OK)
+		return (cr);
+	return (config_finish(conf, err, errlen));
+}
+
+static void
+config_changed(char *buf, size_t len, int *n, int cond, const char *what)
+{
+	if (!cond)
+		return;
+	if ((*n)++ > 0)
+		(void)strlcat(buf, ", ", len);
+	(void)strlcat(buf, what, len);
+}
+
+static int
+config_str_differs(const char *a, const char *b)
+{
+	if (a == NULL || b == NULL)
+		return (a != b);
+	return (strcmp(a, b) != 0);
+}
+
+int
+config_needs_restart(const struct config *cur, const struct config *next,
+    char *buf, size_t len)
+{
+	const struct cache_conf	*a = &cur->c_cache, *b = &next->c_cache;
+	size_t			 i;
+	int			 n = 0, listen = 0;
+
+	buf[0] = '\0';
+	if (cur->c_nlisten != next->c_nlisten || cur->c_port != next->c_port ||
+	    config_str_differs(cur->c_unix_path, next->c_unix_path) ||
+	    cur->c_unix_mask != next->c_unix_mask ||
+	    cur->c_backlog != next->c_backlog)
+		listen = 1;
+	for (i = 0; !listen && i < cur->c_nlisten; i++)
+		if (config_str_differs(cur->c_listen[i].ls_host,
+		    next->c_listen[i].ls_host) ||
+		    cur->c_listen[i].ls_port != next->c_listen[i].ls_port)
+			listen = 1;
+	config_changed(buf, len, &n, listen, "listeners (-l -p -s -a -b)");
+	config_changed(buf, len, &n, a->cc_maxbytes != b->cc_maxbytes ||
+	    a->cc_item_size_max != b->cc_item_size_max ||
+	    a->cc_chunk_min != b->cc_chunk_min ||
+	    a->cc_factor != b->cc_factor ||
+	    a->cc_slab_chunk_max != b->cc_slab_chunk_max ||
+	    a->cc_hashpower != b->cc_hashpower ||
+	    a->cc_evict != b->cc_evict || a->cc_cas != b->cc_cas ||
+	    a->cc_prealloc != b->cc_prealloc ||
+	    a->cc_lock_memory != b->cc_lock_memory,
+	    "memory settings (-m -I -n -f -M -C -L -k -o hashpower, "
+	    "slab_chunk_max)");
+	config_changed(buf, len, &n, config_str_differs(cur->c_user,
+	    next->c_user) || config_str_differs(cur->c_chroot,
+	    next->c_chroot) || cur->c_sandbox != next->c_sandbox,
+	    "privilege settings (-u, chroot, sandbox)");
+	config_changed(buf, len, &n, cur->c_daemonize != next->c_daemonize ||
+	    config_str_differs(cur->c_pidfile, next->c_pidfile),
+	    "-d or -P");
+	return (n > 0);
 }
 
 void
@@ -790,6 +994,9 @@ config_usage(FILE *fp)
 	    "-v, --verbose             verbose (-vv: also requests)\n"
 	    "-d, --daemon              run as a daemon\n"
 	    "-P, --pidfile=<file>      write the parent's pid to <file>\n"
+	    "    --config=<file>       read flags from a memcached.conf-style "
+	    "file first\n"
+	    "    --check-config        check the configuration and exit\n"
 	    "-h, --help                print this help and exit\n"
 	    "-V, --version             print version and exit\n");
 }

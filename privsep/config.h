@@ -28,6 +28,7 @@
 #define CONFIG_LISTEN_MAX	64
 #define CONFIG_BACKLOG_DEFAULT	1024
 #define CONFIG_NOTES_MAX	32
+#define CONFIG_LINE_TOKENS	32	/* words on one config file line */
 #define CONFIG_UNIX_MASK_DEFAULT 0700
 
 struct listen_spec {
@@ -53,6 +54,9 @@ struct config {
 	int			 c_coredumps;	/* -r */
 	int			 c_threads;	/* -t */
 	int			 c_chunk_max_set;
+	int			 c_listen_from_file;
+	int			 c_check_only;	/* --check-config */
+	char			*c_config_file;	/* --config */
 	/* What was accepted but ignored, logged once logging is up. */
 	char			*c_notes[CONFIG_NOTES_MAX];
 	size_t			 c_nnotes;
@@ -78,6 +82,12 @@ enum config_result
 	    size_t errlen);
 /* Frees what config_parse_args allocated. */
 void	config_clear(struct config *);
+/*
+ * 1 if next differs from cur in what only a restart can apply, with the
+ * names of those settings in buf; 0 if a reload can apply all of it.
+ */
+int	config_needs_restart(const struct config *, const struct config *,
+	    char *buf, size_t len);
 /* Usage text for -h. */
 void	config_usage(FILE *);
 

@@ -129,6 +129,55 @@ parent_fd_limits(void)
 	return (need);
 }
 
+/*
+ * SIGHUP: read the flags (and --config file) again.  What the net child
+ * can change at run time is applied without touching the cache; what
+ * needs a restart is named in the log and left as it was.
+ */
+static void
+parent_reload(void)
+{
+	struct config	 next;
+	char		 errbuf[512];
+	size_t		 i;
+	int		 argc;
+
+	for (argc = 0; parent_argv[argc] != NULL; argc++)
+		;
+	memset(&next, 0, sizeof(next));
+	config_init(&next);
+	if (config_parse_args(&next, argc, parent_argv, errbuf,
+	    sizeof(errbuf)) != CONFIG_OK) {
+		log_warnx("reload failed, keeping the running configuration: "
+		    "%s", errbuf);
+		config_clear(&next);
+		return;
+	}
+	for (i = 0; i < next.c_nnotes; i++)
+		log_info("%s", next.c_notes[i]);
+	if (config_needs_restart(&parent_conf, &next, errbuf,
+	    sizeof(errbuf)))
+		log_warnx("reload: %s changed; restart to apply", errbuf);
+	if (next.c_net.nc_maxconns > parent_conf.c_net.nc_maxconns) {
+		log_warnx("reload: raising -c to %u needs a restart",
+		    next.c_net.nc_maxconns);
+		next.c_net.nc_maxconns = parent_conf.c_net.nc_maxconns;
+	}
+	/* Only what net applies live moves over. */
+	parent_conf.c_verbose = next.c_verbose;
+	parent_conf.c_net.nc_maxconns = next.c_net.nc_maxconns;
+	parent_conf.c_net.nc_idle_timeout = next.c_net.nc_idle_timeout;
+	parent_conf.c_net.nc_maxconns_fast = next.c_net.nc_maxconns_fast;
+	parent_conf.c_net.nc_flush_enabled = next.c_net.nc_flush_enabled;
+	parent_conf.c_net.nc_shutdown_enabled =
+	    next.c_net.nc_shutdown_enabled;
+	parent_conf.c_net.nc_protocol = next.c_net.nc_protocol;
+	config_clear(&next);
+	log_setverbose(parent_conf.c_verbose);
+	supervise_reconfigure();
+	log_info("configuration reloaded");
+}
+
 static void
 parent_signal(int sig, short event, void *arg)
 {
@@ -145,7 +194,7 @@ parent_signal(int sig, short event, void *arg)
 		log_info("%s received, stopping", strsignal(sig));
 		supervise_stop(0);
 	case SIGHUP:
-		log_warnx("SIGHUP: reload is not supported yet; ignored");
+		parent_reload();
 		break;
 	}
 }
@@ -233,11 +282,27 @@ main(int argc, char **argv, char **envp)
 		printf("privcached %s\n", PRIVCACHED_PROTO_VERSION);
 		exit(0);
 	case CONFIG_ERROR:
-		fprintf(stderr, "privcached: %s\n", errbuf);
-		config_usage(stderr);
+		fprintf(stderr, "privcached: %s\n(privcached -h lists the "
+		    "flags)\n", errbuf);
 		exit(2);
 	case CONFIG_OK:
 		break;
+	}
+	if (parent_conf.c_check_only) {
+		struct passwd	*pw;
+
+		if (parent_conf.c_user != NULL &&
+		    ((pw = getpwnam(parent_conf.c_user)) == NULL ||
+		    pw->pw_uid == 0)) {
+			fprintf(stderr, "privcached: -u %s: no such "
+			    "unprivileged user\n", parent_conf.c_user);
+			exit(1);
+		}
+		for (i = 0; i < (int)parent_conf.c_nnotes; i++)
+			fprintf(stderr, "privcached: %s\n",
+			    parent_conf.c_notes[i]);
+		printf("privcached: configuration OK\n");
+		exit(0);
 	}
 	log_init(1, LOG_DAEMON);
 	log_setverbose(parent_conf.c_verbose);
@@ -318,6 +383,7 @@ main(int argc, char **argv, char **envp)
 	signal_add(&ev_sigint, NULL);
 	signal_add(&ev_sighup, NULL);
 	signal_set(&ev_sigusr1, SIGUSR1, parent_signal, NULL);
+	/* The argv copy must end with NULL for a reload's parse. */
 	signal_add(&ev_sigusr1, NULL);
 
 	memset(&sc, 0, sizeof(sc));

@@ -398,6 +398,21 @@ supervise_start(const struct supervise_conf *conf)
 		fatalx("cannot start the children");
 }
 
+void
+supervise_reconfigure(void)
+{
+	int	verbose = sv.sc_conf->c_verbose, i;
+
+	for (i = PROC_STORAGE; i <= PROC_NET; i++) {
+		if (!children[i].ch_ready)
+			continue;
+		supervise_compose(&children[i], IMSG_CTL_VERBOSE, -1,
+		    &verbose, sizeof(verbose));
+		if (i == PROC_NET)
+			supervise_configure(&children[i]);
+	}
+}
+
 /* Waits up to ms for the role to exit; 1 if it did. */
 static int
 supervise_wait(enum proc_role role, int ms)

@@ -35,6 +35,8 @@ struct supervise_conf {
 
 /* Spawns storage, then net; both are configured as they report ready. */
 void	supervise_start(const struct supervise_conf *);
+/* Sends the running children what a reload changed. */
+void	supervise_reconfigure(void);
 /* Reaps children and schedules their respawn (SIGCHLD). */
 void	supervise_reap(void);
 /*

@@ -11,6 +11,7 @@
 #include <criterion/criterion.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -239,4 +240,91 @@ Test(supervise, parent_death_ends_children)
 		usleep(10000);
 	cr_assert(kill(net, 0) == -1, "net exited");
 	cr_assert(kill(storage, 0) == -1, "storage exited");
+}
+
+static void
+write_file(const char *path, const char *text)
+{
+	FILE	*fp;
+
+	cr_assert_not_null(fp = fopen(path, "w"));
+	fputs(text, fp);
+	cr_assert_eq(fclose(fp), 0);
+}
+
+Test(supervise, sighup_reload_keeps_data)
+{
+	char		 conf[128], arg[160];
+	const char	*args[] = { arg, NULL };
+	int		 fd;
+
+	(void)snprintf(conf, sizeof(conf), "/tmp/pc-reload-%d.conf",
+	    (int)getpid());
+	(void)snprintf(arg, sizeof(arg), "--config=%s", conf);
+	write_file(conf, "-m 64\n");
+	cr_assert_eq(daemon_start(&d, NULL, args), 0);
+	cr_assert_geq(fd = client_connect(d.d_port), 0);
+	cr_assert(client_expect(fd, "set keep 0 0 4\r\ndata\r\n", "\r\n",
+	    "STORED\r\n"));
+	/* flush_all becomes refused, and -m needs a restart. */
+	write_file(conf, "-m 128\n-F\n");
+	cr_assert_eq(kill(d.d_pid, SIGHUP), 0);
+	cr_assert(daemon_log_has(&d, "net: configuration reloaded", 3000));
+	cr_assert(daemon_log_has(&d, "memory settings", 0),
+	    "what needs a restart is named");
+	cr_assert(client_expect(fd, "flush_all\r\n", "\r\n",
+	    "CLIENT_ERROR flush_all not allowed\r\n"), "applied live");
+	cr_assert(client_expect(fd, "get keep\r\n", "END\r\n",
+	    "VALUE keep 0 4\r\ndata\r\nEND\r\n"), "data kept");
+	/* A broken file is refused and the running setup stays. */
+	write_file(conf, "-m banana\n");
+	cr_assert_eq(kill(d.d_pid, SIGHUP), 0);
+	cr_assert(daemon_log_has(&d, "reload failed", 3000));
+	cr_assert(daemon_log_has(&d, ":1:", 0), "error names the line");
+	cr_assert(client_expect(fd, "get keep\r\n", "END\r\n",
+	    "VALUE keep 0 4\r\ndata\r\nEND\r\n"));
+	close(fd);
+	unlink(conf);
+}
+
+Test(supervise, daemon_mode)
+{
+	char		 pidfile[128], port[16], buf[64];
+	const char	*args[] = { "-d", "-P", pidfile, "-p", port, "-l",
+			    "127.0.0.1", NULL };
+	char		 out[4096], path[64], link[64];
+	FILE		*fp;
+	pid_t		 pid = 0;
+	ssize_t		 n;
+	int		 st, fd, i;
+
+	(void)snprintf(pidfile, sizeof(pidfile), "/tmp/pc-d-%d.pid",
+	    (int)getpid());
+	(void)snprintf(port, sizeof(port), "%d", d.d_port =
+	    daemon_free_port());
+	st = daemon_run_fail(args, out, sizeof(out));
+	cr_assert(st != -1 && WIFEXITED(st) && WEXITSTATUS(st) == 0,
+	    "the foreground process returns at once: %#x %s", st, out);
+	for (i = 0; i < 200 && pid == 0; i++) {
+		if ((fp = fopen(pidfile, "r")) != NULL) {
+			if (fgets(buf, sizeof(buf), fp) != NULL)
+				pid = atoi(buf);
+			fclose(fp);
+		}
+		usleep(10000);
+	}
+	cr_assert_gt(pid, 0, "pidfile written");
+	cr_assert_eq(getsid(pid), pid, "a session of its own");
+	(void)snprintf(path, sizeof(path), "/proc/%d/fd/0", (int)pid);
+	n = readlink(path, link, sizeof(link) - 1);
+	cr_assert_gt(n, 0);
+	link[n] = '\0';
+	cr_assert_str_eq(link, "/dev/null");
+	cr_assert_geq(fd = reconnect(5000), 0, "serves");
+	close(fd);
+	cr_assert_eq(kill(pid, SIGTERM), 0);
+	for (i = 0; i < 500 && kill(pid, 0) == 0; i++)
+		usleep(10000);
+	cr_assert_neq(kill(pid, 0), 0, "stopped");
+	cr_assert_neq(access(pidfile, F_OK), 0, "pidfile removed");
 }

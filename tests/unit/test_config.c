@@ -4,7 +4,9 @@
  */
 
 #include <criterion/criterion.h>
+#include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "config.h"
 
@@ -216,4 +218,104 @@ Test(config, other_letters)
 	cr_assert_eq(PARSE("-e", "/tmp/mem"), CONFIG_ERROR);
 	cr_assert_eq(PARSE("-Z"), CONFIG_ERROR);
 	cr_assert_eq(PARSE("-t", "0"), CONFIG_ERROR);
+}
+
+static char *
+write_conf(const char *text)
+{
+	static char	path[64];
+	FILE		*fp;
+
+	(void)snprintf(path, sizeof(path), "/tmp/pc-conf-%d.conf",
+	    (int)getpid());
+	cr_assert_not_null(fp = fopen(path, "w"));
+	fputs(text, fp);
+	fclose(fp);
+	return (path);
+}
+
+Test(config, file_like_debian)
+{
+	char	*path, arg[128];
+
+	path = write_conf("# Default memcached config\n-d\n"
+	    "logfile /var/log/memcached.log\n-m 128\n-p 11311\n"
+	    "-u memcache\n-l 127.0.0.1\n  \n-c 2048   # trailing comment\n"
+	    "-P /var/run/memcached/memcached.pid\n");
+	(void)snprintf(arg, sizeof(arg), "--config=%s", path);
+	cr_assert_eq(PARSE(arg), CONFIG_OK, "%s", err);
+	cr_assert_eq(conf.c_cache.cc_maxbytes, 128ULL << 20);
+	cr_assert_eq(conf.c_port, 11311);
+	cr_assert_str_eq(conf.c_user, "memcache");
+	cr_assert_eq(conf.c_nlisten, 1);
+	cr_assert_eq(conf.c_net.nc_maxconns, 2048);
+	cr_assert_eq(conf.c_daemonize, 1);
+	cr_assert_eq(conf.c_nnotes, 1, "logfile is reported as ignored");
+	unlink(path);
+}
+
+Test(config, command_line_overrides_file)
+{
+	char	*path;
+
+	path = write_conf("-m 128\n-l 10.0.0.1\n-l 10.0.0.2\n");
+	cr_assert_eq(PARSE("--config", path, "-m", "256", "-l",
+	    "127.0.0.1"), CONFIG_OK, "%s", err);
+	cr_assert_eq(conf.c_cache.cc_maxbytes, 256ULL << 20);
+	cr_assert_eq(conf.c_nlisten, 1, "-l replaces the file's list");
+	cr_assert_str_eq(conf.c_listen[0].ls_host, "127.0.0.1");
+	unlink(path);
+}
+
+Test(config, file_errors_name_the_line)
+{
+	char	*path, arg[128];
+
+	path = write_conf("-m 64\n# fine\n-p 70000\n");
+	(void)snprintf(arg, sizeof(arg), "--config=%s", path);
+	cr_assert_eq(PARSE(arg), CONFIG_ERROR);
+	cr_assert(strstr(err, ":3:") != NULL && strstr(err, "-p") != NULL,
+	    "%s", err);
+	path = write_conf("-m 64\nm 64\n");
+	cr_assert_eq(PARSE(arg), CONFIG_ERROR);
+	cr_assert(strstr(err, ":2: expected a flag") != NULL, "%s", err);
+	path = write_conf("--config=/etc/other\n");
+	cr_assert_eq(PARSE(arg), CONFIG_ERROR);
+	cr_assert(strstr(err, ":1:") != NULL, "%s", err);
+	path = write_conf("-h\n");
+	cr_assert_eq(PARSE(arg), CONFIG_ERROR);
+	unlink(path);
+	cr_assert_eq(PARSE("--config=/nonexistent/privcached.conf"),
+	    CONFIG_ERROR);
+	cr_assert(strstr(err, "/nonexistent/privcached.conf") != NULL, "%s",
+	    err);
+	cr_assert_eq(PARSE("--check-config"), CONFIG_OK);
+	cr_assert_eq(conf.c_check_only, 1);
+}
+
+Test(config, restart_needed)
+{
+	struct config	 a, b;
+	char		 why[256];
+	char		*va[] = { "privcached", "-m", "64", "-c", "100", NULL };
+	char		*vb[] = { "privcached", "-m", "64", "-c", "50", NULL };
+	char		*vc[] = { "privcached", "-m", "128", "-p", "1234", NULL };
+
+	config_init(&a);
+	config_init(&b);
+	cr_assert_eq(config_parse_args(&a, 5, va, err, sizeof(err)),
+	    CONFIG_OK);
+	cr_assert_eq(config_parse_args(&b, 5, vb, err, sizeof(err)),
+	    CONFIG_OK);
+	cr_assert_eq(config_needs_restart(&a, &b, why, sizeof(why)), 0,
+	    "-c can change live");
+	config_clear(&b);
+	config_init(&b);
+	cr_assert_eq(config_parse_args(&b, 5, vc, err, sizeof(err)),
+	    CONFIG_OK);
+	cr_assert_eq(config_needs_restart(&a, &b, why, sizeof(why)), 1);
+	cr_assert(strstr(why, "memory") != NULL && strstr(why, "listeners")
+	    != NULL, "%s", why);
+	config_clear(&a);
+	config_clear(&b);
 }
