@@ -654,8 +654,9 @@ conn_idle_check(int fd, short event, void *arg)
 	/* Only connections with nothing in flight count as idle. */
 	for (c = TAILQ_FIRST(&conns); c != NULL; c = next) {
 		next = TAILQ_NEXT(c, c_entry);
+		/* Whole seconds: strictly more than the timeout has passed. */
 		if (TAILQ_EMPTY(&c->c_pending) && buf_used(&c->c_out) == 0 &&
-		    net_now - c->c_last_cmd >=
+		    net_now - c->c_last_cmd >
 		    (time_t)net_conf.nc_idle_timeout) {
 			log_debug("connection %llu from %s: idle for %u s",
 			    (unsigned long long)c->c_id, c->c_peer,
