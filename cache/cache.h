@@ -41,8 +41,8 @@ void		 cache_set_time(struct cache *, int64_t now);
  * GET/ARITH hit; the value of ARITH is the new number in decimal), *itp is
  * set to the item, valid until the next call into the cache, and
  * rep->rp_nkey / rp_nvalue say how many bytes; otherwise *itp = NULL and
- * rp_nkey = rp_nvalue = 0 (storage.c then echoes the request's key on a
- * GET miss that asked for it).  A GET with CACHE_OPT_CAS whose cr_cas equals
+ * rp_nkey = rp_nvalue = 0 (storage.c then echoes the request's key when
+ * one was asked for).  A GET with CACHE_OPT_CAS whose cr_cas equals
  * the item's cas (mg C) returns no value: the caller sees rp_cas == cr_cas.
  */
 void		 cache_exec(struct cache *, const struct cache_req *,

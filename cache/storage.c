@@ -171,10 +171,11 @@ storage_batch(struct imsg *imsg)
 		    &key, &value) == -1)
 			fatalx("batch changed under us");
 		cache_exec(storage_cache, &req, key, value, &rep, &it);
-		/* A miss that asked for the key (getk) gets the one asked. */
-		if (rep.rp_status == CACHE_MISS && rep.rp_nkey == 0 &&
-		    (req.cr_opts & CACHE_OPT_WANT_KEY) && req.cr_op ==
-		    CACHE_OP_GET) {
+		/*
+		 * A request that asked for the key gets the one it asked
+		 * with when no item answers (getk miss, meta k on NF/NS).
+		 */
+		if (rep.rp_nkey == 0 && (req.cr_opts & CACHE_OPT_WANT_KEY)) {
 			rep.rp_nkey = req.cr_nkey;
 			it = NULL;
 		}

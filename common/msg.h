@@ -127,7 +127,8 @@ enum cache_arith_mode {
 
 /* cr_opts */
 #define CACHE_OPT_WANT_VALUE	0x0001	/* GET, ARITH: return the value */
-#define CACHE_OPT_WANT_KEY	0x0002	/* return the key on a hit */
+#define CACHE_OPT_WANT_KEY	0x0002	/* return the key (the item's, or
+					 * the request's when none answers) */
 #define CACHE_OPT_TOUCH		0x0004	/* GET: exptime := cr_exptime */
 #define CACHE_OPT_NO_BUMP	0x0008	/* GET: no LRU bump, no access mark */
 #define CACHE_OPT_CAS		0x0010	/* compare cr_cas with the item */

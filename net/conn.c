@@ -14,6 +14,7 @@
 #include <netdb.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -185,7 +186,7 @@ conn_new(struct listener_ev *le, int fd, struct sockaddr_storage *ss,
 	event_set(&c->c_rev, fd, EV_READ | EV_PERSIST, conn_read, c);
 	event_set(&c->c_wev, fd, EV_WRITE | EV_PERSIST, conn_write, c);
 	event_add(&c->c_rev, NULL);
-	c->c_last_cmd = net_now;
+	c->c_last_cmd = net_now = time(NULL);
 	TAILQ_INSERT_TAIL(&conns, c, c_entry);
 	nconns++;
 	net_stats.ns_curr_conns++;
@@ -484,6 +485,8 @@ conn_read_once(struct conn *c)
 
 	if (c->c_flags & (CONN_READ_OFF | CONN_CLOSING))
 		return (0);
+	/* Relative expiry times count from now, not from the last pass. */
+	net_now = time(NULL);
 	if (buf_reserve(&c->c_in, READ_CHUNK, conn_in_max()) == -1) {
 		log_info("connection %llu from %s: request too large",
 		    (unsigned long long)c->c_id, c->c_peer);
