@@ -23,6 +23,8 @@
 #include "sandbox.h"
 #include "wire.h"
 
+/* Reply messages waiting to be written before a batch pauses. */
+#define STORAGE_QUEUE_MAX	16
 /* Background maintenance: how often, and how much per tick. */
 #define STORAGE_MAINTAIN_MS	100
 #define STORAGE_MAINTAIN_BUDGET	1000
@@ -44,6 +46,7 @@ static struct event	 storage_ev_sigterm, storage_ev_sigint;
 static struct event	 storage_ev_sighup;
 
 static void	storage_dispatch_net(int, short, void *);
+static void	storage_batch_drop(void);
 
 static void
 storage_signal(int sig, short event, void *arg)
@@ -75,6 +78,7 @@ static void
 storage_peer_bad(const char *why)
 {
 	log_warnx("dropping data channel: %s", why);
+	storage_batch_drop();
 	imsgev_close(&storage_net);
 	if (imsgev_compose(&proc_ctl, IMSG_CTL_PEER_BAD, 0, -1, NULL, 0) ==
 	    -1)
@@ -131,46 +135,59 @@ storage_reply_add(struct storage_reply *sr, const struct cache_rep *rep,
 	sr->sr_batch.cb_count++;
 }
 
-static void
-storage_batch(struct imsg *imsg)
+/*
+ * The batch being answered.  A batch whose replies would pile up (a
+ * multi-get of thousands of large items) is answered a piece at a time:
+ * storage stops when STORAGE_QUEUE_MAX reply messages wait to be written
+ * and goes on when net has read them.
+ */
+static struct {
+	int			 sb_active;
+	struct imsg		 sb_imsg;
+	struct ibuf		 sb_buf;
+	uint32_t		 sb_left;
+	struct storage_reply	 sb_reply;
+	uint64_t		 sb_connid;	/* whose records run now */
+	uint64_t		 sb_conn_bytes;	/* and what they got so far */
+} storage_cur;
+
+/* Returns 1 when the batch is fully answered, 0 when it must wait. */
+static int
+storage_batch_run(void)
 {
-	struct ibuf		 buf, scan;
-	struct cache_batch	 batch;
 	struct cache_req	 req;
 	struct cache_rep	 rep;
-	struct storage_reply	 sr;
 	const struct item	*it;
 	const void		*key, *value;
-	uint32_t		 i;
-
-	if (imsg_get_ibuf(imsg, &buf) == -1 ||
-	    wire_get_batch(&buf, &batch) == -1 || batch.cb_flags != 0) {
-		storage_peer_bad("bad batch header");
-		return;
-	}
-	/* Decode everything before acting on anything. */
-	ibuf_from_ibuf(&scan, &buf);
-	for (i = 0; i < batch.cb_count; i++) {
-		if (wire_get_req(&scan, storage_conf.cc_item_size_max, &req,
-		    &key, &value) == -1) {
-			storage_peer_bad("bad request record");
-			return;
-		}
-	}
-	if (wire_end(&scan) == -1) {
-		storage_peer_bad("trailing bytes in batch");
-		return;
-	}
 
 	cache_set_time(storage_cache, time(NULL));
-	memset(&sr, 0, sizeof(sr));
-	sr.sr_peerid = imsg_get_id(imsg);
-	storage_reply_open(&sr);
-	for (i = 0; i < batch.cb_count; i++) {
-		if (wire_get_req(&buf, storage_conf.cc_item_size_max, &req,
-		    &key, &value) == -1)
+	while (storage_cur.sb_left > 0) {
+		if (imsgbuf_queuelen(&storage_net.iev_ibuf) >=
+		    STORAGE_QUEUE_MAX)
+			return (0);
+		if (wire_get_req(&storage_cur.sb_buf,
+		    storage_conf.cc_item_size_max, &req, &key, &value) == -1)
 			fatalx("batch changed under us");
+		storage_cur.sb_left--;
+		/*
+		 * A connection's records sit together in a batch.  Past its
+		 * budget (a multi-get naming one big item thousands of
+		 * times) the rest is not copied: net closes it anyway.
+		 */
+		if (req.cr_connid != storage_cur.sb_connid) {
+			storage_cur.sb_connid = req.cr_connid;
+			storage_cur.sb_conn_bytes = 0;
+		}
+		if (storage_cur.sb_conn_bytes > storage_conf.cc_reply_budget) {
+			memset(&rep, 0, sizeof(rep));
+			rep.rp_status = CACHE_REPLY_LIMIT;
+			rep.rp_connid = req.cr_connid;
+			storage_reply_add(&storage_cur.sb_reply, &rep, NULL,
+			    NULL);
+			continue;
+		}
 		cache_exec(storage_cache, &req, key, value, &rep, &it);
+		storage_cur.sb_conn_bytes += rep.rp_nvalue;
 		/*
 		 * A request that asked for the key gets the one it asked
 		 * with when no item answers (getk miss, meta k on NF/NS).
@@ -179,9 +196,66 @@ storage_batch(struct imsg *imsg)
 			rep.rp_nkey = req.cr_nkey;
 			it = NULL;
 		}
-		storage_reply_add(&sr, &rep, it, key);
+		storage_reply_add(&storage_cur.sb_reply, &rep, it, key);
 	}
-	storage_reply_close(&sr, 0);
+	storage_reply_close(&storage_cur.sb_reply, 0);
+	imsg_free(&storage_cur.sb_imsg);
+	storage_cur.sb_active = 0;
+	return (1);
+}
+
+/* Takes over imsg: 1 if answered, 0 if it waits, -1 if it was bad. */
+static int
+storage_batch(struct imsg *imsg)
+{
+	struct ibuf		 buf, scan;
+	struct cache_batch	 batch;
+	struct cache_req	 req;
+	const void		*key, *value;
+	uint32_t		 i;
+
+	if (imsg_get_ibuf(imsg, &buf) == -1 ||
+	    wire_get_batch(&buf, &batch) == -1 || batch.cb_flags != 0) {
+		storage_peer_bad("bad batch header");
+		return (-1);
+	}
+	/* Decode everything before acting on anything. */
+	ibuf_from_ibuf(&scan, &buf);
+	for (i = 0; i < batch.cb_count; i++) {
+		if (wire_get_req(&scan, storage_conf.cc_item_size_max, &req,
+		    &key, &value) == -1) {
+			storage_peer_bad("bad request record");
+			return (-1);
+		}
+	}
+	if (wire_end(&scan) == -1) {
+		storage_peer_bad("trailing bytes in batch");
+		return (-1);
+	}
+	storage_cur.sb_active = 1;
+	storage_cur.sb_imsg = *imsg;
+	ibuf_from_ibuf(&storage_cur.sb_buf, &buf);
+	storage_cur.sb_left = batch.cb_count;
+	storage_cur.sb_connid = 0;
+	storage_cur.sb_conn_bytes = 0;
+	memset(&storage_cur.sb_reply, 0, sizeof(storage_cur.sb_reply));
+	storage_cur.sb_reply.sr_peerid = imsg_get_id(imsg);
+	storage_reply_open(&storage_cur.sb_reply);
+	return (storage_batch_run());
+}
+
+/* The channel is gone: drop the batch and what was built of its reply. */
+static void
+storage_batch_drop(void)
+{
+	if (!storage_cur.sb_active)
+		return;
+	if (storage_cur.sb_reply.sr_buf != NULL) {
+		ibuf_free(storage_cur.sb_reply.sr_buf);
+		storage_cur.sb_reply.sr_buf = NULL;
+	}
+	imsg_free(&storage_cur.sb_imsg);
+	storage_cur.sb_active = 0;
 }
 
 struct storage_stats_ctx {
@@ -240,6 +314,13 @@ storage_stats(struct imsg *imsg)
 }
 
 static void
+storage_channel_close(void)
+{
+	storage_batch_drop();
+	imsgev_close(&storage_net);
+}
+
+static void
 storage_dispatch_net(int fd, short event, void *arg)
 {
 	struct imsg	 imsg;
@@ -253,10 +334,21 @@ storage_dispatch_net(int fd, short event, void *arg)
 			log_warn("data channel");
 		else
 			log_debug("net closed the data channel");
-		imsgev_close(&storage_net);
+		storage_channel_close();
 		return;
 	}
 	while (storage_net.iev_active) {
+		/* A paused batch goes on before anything newer is read. */
+		if (storage_cur.sb_active) {
+			if (imsgbuf_queuelen(&storage_net.iev_ibuf) > 0 &&
+			    imsgbuf_write(&storage_net.iev_ibuf) == -1) {
+				log_warn("data channel write");
+				storage_channel_close();
+				return;
+			}
+			if (storage_batch_run() == 0)
+				break;
+		}
 		if ((n = imsg_get(&storage_net.iev_ibuf, &imsg)) == -1) {
 			storage_peer_bad("malformed message");
 			return;
@@ -270,16 +362,19 @@ storage_dispatch_net(int fd, short event, void *arg)
 		}
 		switch (imsg_get_type(&imsg)) {
 		case IMSG_CACHE_REQ:
-			storage_batch(&imsg);
+			/* The batch owns the message from here on. */
+			if (storage_batch(&imsg) == -1)
+				imsg_free(&imsg);
 			break;
 		case IMSG_CACHE_STATS_REQ:
 			storage_stats(&imsg);
+			imsg_free(&imsg);
 			break;
 		default:
+			imsg_free(&imsg);
 			storage_peer_bad("unexpected message type");
 			break;
 		}
-		imsg_free(&imsg);
 	}
 	if (!storage_net.iev_active)
 		return;
@@ -287,10 +382,11 @@ storage_dispatch_net(int fd, short event, void *arg)
 	if (imsgbuf_queuelen(&storage_net.iev_ibuf) > 0 &&
 	    imsgbuf_write(&storage_net.iev_ibuf) == -1) {
 		log_warn("data channel write");
-		imsgev_close(&storage_net);
+		storage_channel_close();
 		return;
 	}
-	imsgev_add(&storage_net);
+	/* While a batch waits, new requests stay in the socket. */
+	imsgev_pause_read(&storage_net, storage_cur.sb_active);
 }
 
 static void
@@ -327,6 +423,8 @@ storage_dispatch_parent(int fd, short event, void *arg)
 			storage_configured = 1;
 			storage_msg_max = (size_t)storage_conf.cc_item_size_max
 			    + DATA_MSG_SLACK;
+			if (storage_conf.cc_reply_budget == 0)
+				fatalx("IMSG_CFG_CACHE without a reply budget");
 			evtimer_set(&storage_ev_maintain, storage_maintain,
 			    NULL);
 			storage_maintain(-1, 0, NULL);
@@ -336,6 +434,7 @@ storage_dispatch_parent(int fd, short event, void *arg)
 			    (peer = imsg_get_fd(&imsg)) == -1)
 				fatalx("bad IMSG_CTL_PEER");
 			/* A new net child: forget the old one's half batch. */
+			storage_batch_drop();
 			imsgev_close(&storage_net);
 			if (imsgev_init(&storage_net, peer,
 			    storage_dispatch_net, NULL) == -1 ||

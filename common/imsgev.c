@@ -26,6 +26,7 @@ imsgev_init(struct imsgev *iev, int fd, void (*handler)(int, short, void *),
 	iev->iev_events = 0;
 	iev->iev_active = 1;
 	iev->iev_started = 0;
+	iev->iev_read_paused = 0;
 	return (0);
 }
 
@@ -39,7 +40,7 @@ imsgev_start(struct imsgev *iev)
 void
 imsgev_add(struct imsgev *iev)
 {
-	short	events = EV_READ;
+	short	events = iev->iev_read_paused ? 0 : EV_READ;
 
 	if (!iev->iev_active || !iev->iev_started)
 		return;
@@ -50,10 +51,19 @@ imsgev_add(struct imsgev *iev)
 		return;
 	if (iev->iev_events != 0)
 		event_del(&iev->iev_ev);
+	iev->iev_events = events;
+	if (events == 0)
+		return;
 	event_set(&iev->iev_ev, iev->iev_ibuf.fd, events | EV_PERSIST,
 	    iev->iev_handler, iev->iev_data);
 	event_add(&iev->iev_ev, NULL);
-	iev->iev_events = events;
+}
+
+void
+imsgev_pause_read(struct imsgev *iev, int pause)
+{
+	iev->iev_read_paused = pause;
+	imsgev_add(iev);
 }
 
 int

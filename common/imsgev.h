@@ -18,6 +18,7 @@ struct imsgev {
 	short		 iev_events;
 	int		 iev_active;
 	int		 iev_started;
+	int		 iev_read_paused;	/* write-only until resumed */
 };
 
 /*
@@ -30,6 +31,11 @@ int	imsgev_init(struct imsgev *, int fd, void (*)(int, short, void *),
 void	imsgev_start(struct imsgev *);
 /* Re-arms the event: EV_WRITE too while messages are queued. */
 void	imsgev_add(struct imsgev *);
+/*
+ * Stops (1) or resumes (0) reading, for a reader that must first get rid
+ * of what it owes; writing goes on.
+ */
+void	imsgev_pause_read(struct imsgev *, int);
 /* Queues one message and re-arms. 0, or -1 with errno. */
 int	imsgev_compose(struct imsgev *, uint32_t type, uint32_t peerid,
 	    int fd, const void *, size_t);

@@ -48,6 +48,9 @@ struct cache_conf {
 	uint8_t		cc_cas;			/* 0 with -C */
 	uint8_t		cc_prealloc;		/* -L */
 	uint8_t		cc_lock_memory;		/* -k */
+	uint32_t	cc_reply_budget;	/* bytes one connection may
+						 * get from one batch */
+	uint32_t	cc_pad2;
 };
 
 /* IMSG_CFG_NET: limits and switches of the net child. */
@@ -171,6 +174,8 @@ enum cache_status {
 	CACHE_NO_MEMORY,	/* out of memory storing object */
 	CACHE_TOO_LARGE,	/* object too large for cache */
 	CACHE_UNAVAILABLE,	/* net only: no storage child to ask */
+	CACHE_REPLY_LIMIT,	/* this connection's replies in the batch
+				 * passed cc_reply_budget: net closes it */
 	CACHE_STATUS_MAX
 };
 

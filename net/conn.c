@@ -25,6 +25,8 @@
 #define ACCEPT_BURST		64
 /* Read size per call; the input buffer grows to hold a whole item. */
 #define READ_CHUNK		16384
+/* Output past this is written at once rather than at the pass end. */
+#define CONN_EARLY_FLUSH	(256 * 1024)
 /* How long accepting pauses when descriptors run out. */
 #define ACCEPT_BACKOFF_SEC	1
 
@@ -343,9 +345,22 @@ void
 conn_reply_storage(struct pending *p, const struct cache_rep *rep,
     const void *key, const void *value)
 {
-	struct conn_storage_reply	sr = { rep, key, value };
+	struct conn_storage_reply	 sr = { rep, key, value };
+	struct conn			*c = p->p_conn;
 
+	if (rep->rp_status == CACHE_REPLY_LIMIT) {
+		/* Storage stopped copying for it: more than we would buffer. */
+		TAILQ_REMOVE(&c->c_pending, p, p_conn_entry);
+		pending_put(p);
+		if (!(c->c_flags & CONN_CLOSING))
+			conn_fail_output(c);
+		return;
+	}
 	conn_complete(p, conn_fmt_storage, &sr);
+	/* Big replies go out as they come, not after the whole batch. */
+	if (buf_used(&c->c_out) > CONN_EARLY_FLUSH &&
+	    !(c->c_flags & CONN_WRITE_ON))
+		conn_flush(c);
 }
 
 struct conn *

@@ -99,8 +99,8 @@ config_init(struct config *conf)
 	conf->c_net.nc_item_size_max = CONFIG_ITEM_MAX_DEFAULT;
 	conf->c_net.nc_batch_max = 64 * 1024;
 	conf->c_net.nc_inflight_max = 8;
-	conf->c_net.nc_line_max = 8192;
-	conf->c_net.nc_outbuf_max = 4 * 1024 * 1024;
+	conf->c_net.nc_line_max = 65536;
+	conf->c_net.nc_outbuf_max = 64 * 1024 * 1024;
 	conf->c_net.nc_cas = 1;
 	conf->c_net.nc_flush_enabled = 1;
 	conf->c_net.nc_protocol = LISTENER_PROTO_AUTO;

@@ -108,6 +108,8 @@ supervise_configure(struct child *ch)
 	struct config	*conf = sv.sc_conf;
 
 	if (ch->ch_role == PROC_STORAGE) {
+		/* More than net would buffer for one client is wasted work. */
+		conf->c_cache.cc_reply_budget = conf->c_net.nc_outbuf_max;
 		supervise_compose(ch, IMSG_CFG_CACHE, -1, &conf->c_cache,
 		    sizeof(conf->c_cache));
 		return;

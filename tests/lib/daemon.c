@@ -276,6 +276,20 @@ daemon_start_unix(struct daemon *d, const char *const args[],
 }
 
 int
+daemon_run_detached(struct daemon *d, const char *const args[])
+{
+	int	status;
+
+	if (daemon_prepare(d) == -1)
+		return (-1);
+	if ((d->d_pid = daemon_spawn(d, NULL, args, 0)) == -1)
+		return (-1);
+	status = daemon_wait_exit(d->d_pid, 5000);
+	d->d_pid = -1;
+	return (status);
+}
+
+int
 daemon_run_fail(const char *const args[], char *out, size_t outlen)
 {
 	struct daemon	d;

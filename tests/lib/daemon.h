@@ -37,6 +37,12 @@ int		 daemon_start_unix(struct daemon *, const char *const args[],
 		    const char *path);
 /* Connects to a unix socket; the fd, or -1. */
 int		 client_connect_unix(const char *path);
+/*
+ * Starts with exactly these args (-d among them) and waits for the
+ * foreground process to return: its status.  The binary stays until
+ * daemon_stop, since the detached daemon still re-executes it.
+ */
+int		 daemon_run_detached(struct daemon *, const char *const args[]);
 /* Starts with exactly these args and waits for the exit: its status. */
 int		 daemon_run_fail(const char *const args[], char *out,
 		    size_t outlen);
