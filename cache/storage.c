@@ -338,16 +338,21 @@ storage_dispatch_net(int fd, short event, void *arg)
 		return;
 	}
 	while (storage_net.iev_active) {
-		/* A paused batch goes on before anything newer is read. */
-		if (storage_cur.sb_active) {
-			if (imsgbuf_queuelen(&storage_net.iev_ibuf) > 0 &&
-			    imsgbuf_write(&storage_net.iev_ibuf) == -1) {
+		/*
+		 * A paused batch goes on before anything newer is read.  It
+		 * waits only while its replies fill the queue after a write:
+		 * then EV_WRITE (the queue is not empty) brings us back.
+		 */
+		if (storage_cur.sb_active && storage_batch_run() == 0) {
+			if (imsgbuf_write(&storage_net.iev_ibuf) == -1) {
 				log_warn("data channel write");
 				storage_channel_close();
 				return;
 			}
-			if (storage_batch_run() == 0)
-				break;
+			if (imsgbuf_queuelen(&storage_net.iev_ibuf) <
+			    STORAGE_QUEUE_MAX)
+				continue;
+			break;
 		}
 		if ((n = imsg_get(&storage_net.iev_ibuf, &imsg)) == -1) {
 			storage_peer_bad("malformed message");

@@ -19,6 +19,11 @@
 #include "imsg.h"
 #endif
 
+/* <sys/tree.h>'s static generators use the BSD spelling. */
+#ifndef __unused
+#define __unused	__attribute__((__unused__))
+#endif
+
 #ifndef nitems
 #define nitems(a)	(sizeof((a)) / sizeof((a)[0]))
 #endif

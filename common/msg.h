@@ -53,8 +53,23 @@ struct cache_conf {
 	uint32_t	cc_pad2;
 };
 
+/* One allowlist entry: an address and how many leading bits count. */
+struct net_cidr {
+	uint8_t		nr_family;	/* AF_INET or AF_INET6 */
+	uint8_t		nr_prefix;	/* 0..32 or 0..128 */
+	uint8_t		nr_pad[2];
+	uint8_t		nr_addr[16];	/* network order, v4 in the first 4 */
+};
+#define NET_ALLOW_MAX		64
+
 /* IMSG_CFG_NET: limits and switches of the net child. */
 struct net_conf {
+	struct net_cidr	nc_allow[NET_ALLOW_MAX];	/* empty: everyone */
+	uint32_t	nc_nallow;
+	uint32_t	nc_conn_per_ip;		/* 0: no limit */
+	uint32_t	nc_request_timeout;	/* seconds a partial request
+						 * may wait, 0: none */
+	uint32_t	nc_buffer_budget;	/* MiB, all client buffers */
 	struct cache_conf nc_cache;		/* for stats settings */
 	int64_t		nc_start_time;		/* the parent's, for uptime */
 	uint32_t	nc_maxconns;		/* -c */

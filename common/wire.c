@@ -184,7 +184,8 @@ wire_get_rep(struct ibuf *buf, size_t value_max, struct cache_rep *r,
 		return (-1);
 	if (r->rp_status < CACHE_OK || r->rp_status >= CACHE_STATUS_MAX)
 		return (wire_bad());
-	if (r->rp_nkey > KEY_MAX_LENGTH || r->rp_nvalue > value_max)
+	if (r->rp_nkey > KEY_MAX_LENGTH || r->rp_nvalue > value_max ||
+	    r->rp_ttl < -1)
 		return (wire_bad());
 	if (wire_get_bytes(buf, r->rp_nkey, key) == -1)
 		return (-1);

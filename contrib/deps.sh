@@ -8,7 +8,7 @@ set -u
 what=${2:-test}
 
 debian_build="gcc make pkg-config libbsd-dev libevent-dev libseccomp-dev"
-debian_test="$debian_build clang libcriterion-dev python3 python3-pymemcache \
+debian_test="$debian_build clang libclang-rt-dev libcriterion-dev python3 python3-pymemcache \
 python3-memcache libmemcached-tools memcached procps util-linux"
 openbsd_build="libevent"
 openbsd_test="$openbsd_build criterion python3 py3-pymemcache \

@@ -13,6 +13,22 @@
 /* Below this, a buffer is never allocated smaller. */
 #define BUF_MIN		4096
 
+/* Every buffer's allocation together, and its cap (0: none). */
+static size_t	buf_total;
+static size_t	buf_budget;
+
+void
+buf_set_budget(size_t bytes)
+{
+	buf_budget = bytes;
+}
+
+size_t
+buf_total_bytes(void)
+{
+	return (buf_total);
+}
+
 int
 buf_reserve(struct buf *b, size_t n, size_t max)
 {
@@ -37,8 +53,14 @@ buf_reserve(struct buf *b, size_t n, size_t max)
 		want = want > SIZE_MAX / 2 ? used + n : want * 2;
 	if (want > max && used + n <= max)
 		want = max;
+	/* All clients together may not take more than the budget. */
+	if (buf_budget != 0 && buf_total + (want - b->b_cap) > buf_budget) {
+		errno = EDQUOT;
+		return (-1);
+	}
 	if ((p = realloc(b->b_data, want)) == NULL)
 		return (-1);
+	buf_total += want - b->b_cap;
 	b->b_data = p;
 	b->b_cap = want;
 	return (0);
@@ -108,6 +130,7 @@ buf_release(struct buf *b)
 void
 buf_free(struct buf *b)
 {
+	buf_total -= b->b_cap;
 	free(b->b_data);
 	memset(b, 0, sizeof(*b));
 }

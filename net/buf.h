@@ -23,7 +23,7 @@ struct buf {
 /*
  * Makes room for n more bytes at the end without growing past max bytes in
  * use; moves data to the front first.  0, or -1 with errno ENOBUFS past max,
- * ENOMEM when memory is short.
+ * EDQUOT past the budget of all buffers, ENOMEM when memory is short.
  */
 int	buf_reserve(struct buf *, size_t n, size_t max);
 /* Appends; 0, or -1 as buf_reserve. */
@@ -39,6 +39,9 @@ void	buf_produce(struct buf *, size_t);
 void	buf_consume(struct buf *, size_t);
 /* Frees memory once empty, or keeps a small block if keep is set. */
 void	buf_release(struct buf *);
+/* Caps all buffers together at bytes (0: no cap); what they hold now. */
+void	buf_set_budget(size_t);
+size_t	buf_total_bytes(void);
 void	buf_free(struct buf *);
 
 #endif /* PRIVCACHED_BUF_H */

@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "access.h"
 #include "log.h"
 #include "net.h"
 #include "proc.h"
@@ -150,37 +151,61 @@ accept_backoff_end(int fd, short event, void *arg)
 }
 
 static void
+conn_refuse(int fd, const char *peer, const char *msg, const char *why)
+{
+	/* Say why where memcached would, then hang up. */
+	if (msg != NULL)
+		(void)write(fd, msg, strlen(msg));
+	close(fd);
+	access_log_refusal(peer, why);
+}
+
+static void
 conn_new(struct listener_ev *le, int fd, struct sockaddr_storage *ss,
     socklen_t sslen)
 {
-	static const char	 full[] = "ERROR Too many open connections\r\n";
+	struct access_addr	*aa;
 	struct conn		*c;
 	char			 host[NI_MAXHOST], serv[NI_MAXSERV];
+	char			 peer[sizeof(c->c_peer)];
 	int			 on = 1;
 
+	if (getnameinfo((struct sockaddr *)ss, sslen, host, sizeof(host),
+	    serv, sizeof(serv), NI_NUMERICHOST | NI_NUMERICSERV) == 0)
+		(void)snprintf(peer, sizeof(peer),
+		    ss->ss_family == AF_INET6 ? "[%s]:%s" : "%s:%s", host,
+		    serv);
+	else
+		(void)strlcpy(peer, le->le_conf.lc_name, sizeof(peer));
+	if (!access_allowed((struct sockaddr *)ss)) {
+		net_stats.ns_denied_conns++;
+		conn_refuse(fd, peer, NULL, "not in the allow list");
+		return;
+	}
 	if (nconns >= (int)net_conf.nc_maxconns) {
 		/* Default maxconns_fast: say why, then hang up. */
-		(void)write(fd, full, sizeof(full) - 1);
-		close(fd);
 		net_stats.ns_rejected_conns++;
+		conn_refuse(fd, peer, "ERROR Too many open connections\r\n",
+		    "too many open connections");
+		return;
+	}
+	if ((aa = access_acquire((struct sockaddr *)ss)) == NULL) {
+		net_stats.ns_rejected_per_ip++;
+		conn_refuse(fd, peer, "ERROR Too many connections from your "
+		    "address\r\n", "too many connections from its address");
 		return;
 	}
 	if ((c = calloc(1, sizeof(*c))) == NULL) {
 		log_warn("connection");
+		access_release(aa);
 		close(fd);
 		return;
 	}
 	if (ss->ss_family == AF_INET || ss->ss_family == AF_INET6)
 		(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on,
 		    sizeof(on));
-	if (getnameinfo((struct sockaddr *)ss, sslen, host, sizeof(host),
-	    serv, sizeof(serv), NI_NUMERICHOST | NI_NUMERICSERV) == 0)
-		(void)snprintf(c->c_peer, sizeof(c->c_peer),
-		    ss->ss_family == AF_INET6 ? "[%s]:%s" : "%s:%s", host,
-		    serv);
-	else
-		(void)strlcpy(c->c_peer, le->le_conf.lc_name,
-		    sizeof(c->c_peer));
+	(void)strlcpy(c->c_peer, peer, sizeof(c->c_peer));
+	c->c_access = aa;
 	c->c_id = ++conn_seq;
 	c->c_fd = fd;
 	c->c_listener = le;
@@ -247,9 +272,10 @@ conn_accept(int fd, short event, void *arg)
 static void
 conn_fail_output(struct conn *c)
 {
-	log_info("connection %llu from %s: output over %u bytes, closing",
-	    (unsigned long long)c->c_id, c->c_peer, net_conf.nc_outbuf_max);
-	c->c_flags |= CONN_CLOSING;
+	log_info("connection %llu from %s: output over %u bytes or the "
+	    "buffer budget, closing", (unsigned long long)c->c_id, c->c_peer,
+	    net_conf.nc_outbuf_max);
+	c->c_flags |= CONN_CLOSING | CONN_ABORT;
 	conn_read_off(c);
 	/* What is queued cannot be completed in order: drop it all. */
 	c->c_out.b_off = c->c_out.b_len = 0;
@@ -301,11 +327,12 @@ conn_complete(struct pending *p, int (*fmt)(struct conn *,
 	if (!(c->c_flags & CONN_CLOSING))
 		rv = fmt(c, &p->p_ctx, arg);
 	pending_put(p);
-	if (rv == -1) {
+	if (rv == -1)
 		conn_fail_output(c);
-		return;
-	}
-	/* Replies made here that waited behind this one go out now. */
+	/*
+	 * Replies made here that waited behind this one go out now (or are
+	 * dropped, closing), so the queue drains and the close can happen.
+	 */
 	while ((p = TAILQ_FIRST(&c->c_pending)) != NULL && !p->p_waiting) {
 		TAILQ_REMOVE(&c->c_pending, p, p_conn_entry);
 		if (!(c->c_flags & CONN_CLOSING) && buf_add(&c->c_out,
@@ -341,6 +368,15 @@ conn_fmt_storage(struct conn *c, const struct proto_ctx *ctx, void *arg)
 	fatalx("reply for unknown protocol %d", ctx->px_kind);
 }
 
+static int
+conn_fmt_refuse(struct conn *c, const struct proto_ctx *ctx, void *arg)
+{
+	(void)c;
+	(void)ctx;
+	(void)arg;
+	return (-1);
+}
+
 void
 conn_reply_storage(struct pending *p, const struct cache_rep *rep,
     const void *key, const void *value)
@@ -348,12 +384,9 @@ conn_reply_storage(struct pending *p, const struct cache_rep *rep,
 	struct conn_storage_reply	 sr = { rep, key, value };
 	struct conn			*c = p->p_conn;
 
+	/* Storage stopped copying for it: more than we would buffer. */
 	if (rep->rp_status == CACHE_REPLY_LIMIT) {
-		/* Storage stopped copying for it: more than we would buffer. */
-		TAILQ_REMOVE(&c->c_pending, p, p_conn_entry);
-		pending_put(p);
-		if (!(c->c_flags & CONN_CLOSING))
-			conn_fail_output(c);
+		conn_complete(p, conn_fmt_refuse, NULL);
 		return;
 	}
 	conn_complete(p, conn_fmt_storage, &sr);
@@ -486,6 +519,13 @@ conn_parse(struct conn *c)
 		conn_read_off(c);
 		conn_mark_dirty(c);
 	}
+	/* A request left half-sent starts the request timeout. */
+	if (buf_used(&c->c_in) > 0 || c->c_text.pt_swallow > 0 ||
+	    c->c_bin.pb_swallow > 0) {
+		if (c->c_partial_since == 0)
+			c->c_partial_since = net_now;
+	} else
+		c->c_partial_since = 0;
 	buf_release(&c->c_in);
 }
 
@@ -503,8 +543,10 @@ conn_read_once(struct conn *c)
 	/* Relative expiry times count from now, not from the last pass. */
 	net_now = time(NULL);
 	if (buf_reserve(&c->c_in, READ_CHUNK, conn_in_max()) == -1) {
-		log_info("connection %llu from %s: request too large",
-		    (unsigned long long)c->c_id, c->c_peer);
+		log_info("connection %llu from %s: %s, closing",
+		    (unsigned long long)c->c_id, c->c_peer, errno == EDQUOT ?
+		    "client buffers are at their budget" : errno == ENOBUFS ?
+		    "request too large" : strerror(errno));
 		conn_close(c);
 		return (-1);
 	}
@@ -602,6 +644,9 @@ conn_flush_dirty(void)
 	while ((c = TAILQ_FIRST(&conns_dirty)) != NULL) {
 		TAILQ_REMOVE(&conns_dirty, c, c_dirty_entry);
 		c->c_flags &= ~CONN_DIRTY;
+		/* Waiting for writability already: a write now would fail. */
+		if ((c->c_flags & CONN_WRITE_ON) && buf_used(&c->c_out) > 0)
+			continue;
 		conn_flush(c);
 	}
 }
@@ -626,6 +671,17 @@ conn_close(struct conn *c)
 
 	log_debug("connection %llu from %s closed",
 	    (unsigned long long)c->c_id, c->c_peer);
+	/*
+	 * A client cut off for not reading would never see our FIN behind
+	 * the data it leaves unread, and the kernel would keep that data:
+	 * reset the connection instead.
+	 */
+	if (c->c_flags & CONN_ABORT) {
+		struct linger	l = { 1, 0 };
+
+		(void)setsockopt(c->c_fd, SOL_SOCKET, SO_LINGER, &l,
+		    sizeof(l));
+	}
 	if (!(c->c_flags & CONN_READ_OFF))
 		event_del(&c->c_rev);
 	if (c->c_flags & CONN_WRITE_ON)
@@ -646,6 +702,7 @@ conn_close(struct conn *c)
 	TAILQ_REMOVE(&conns, c, c_entry);
 	buf_free(&c->c_in);
 	buf_free(&c->c_out);
+	access_release(c->c_access);
 	free(c);
 	nconns--;
 	net_stats.ns_curr_conns--;
@@ -664,14 +721,28 @@ conn_idle_check(int fd, short event, void *arg)
 	(void)fd;
 	(void)event;
 	(void)arg;
-	if (net_conf.nc_idle_timeout == 0) {
-		/* A reload turned it off. */
+	if (net_conf.nc_idle_timeout == 0 &&
+	    net_conf.nc_request_timeout == 0) {
+		/* A reload turned both off. */
 		idle_armed = 0;
 		return;
 	}
-	/* Only connections with nothing in flight count as idle. */
 	for (c = TAILQ_FIRST(&conns); c != NULL; c = next) {
 		next = TAILQ_NEXT(c, c_entry);
+		/* Slowloris: a request that never completes. */
+		if (net_conf.nc_request_timeout != 0 &&
+		    c->c_partial_since != 0 && net_now - c->c_partial_since >
+		    (time_t)net_conf.nc_request_timeout) {
+			log_info("connection %llu from %s: request incomplete "
+			    "for %u s, closing", (unsigned long long)c->c_id,
+			    c->c_peer, net_conf.nc_request_timeout);
+			net_stats.ns_request_timeouts++;
+			conn_close(c);
+			continue;
+		}
+		if (net_conf.nc_idle_timeout == 0)
+			continue;
+		/* Only connections with nothing in flight count as idle. */
 		/* Whole seconds: strictly more than the timeout has passed. */
 		if (TAILQ_EMPTY(&c->c_pending) && buf_used(&c->c_out) == 0 &&
 		    net_now - c->c_last_cmd >
@@ -723,7 +794,8 @@ conn_idle_start(void)
 {
 	struct timeval	tv = { 1, 0 };
 
-	if (net_conf.nc_idle_timeout == 0 || idle_armed)
+	if ((net_conf.nc_idle_timeout == 0 &&
+	    net_conf.nc_request_timeout == 0) || idle_armed)
 		return;
 	idle_armed = 1;
 	evtimer_set(&idle_ev, conn_idle_check, NULL);

@@ -141,6 +141,12 @@ net_reload(const struct net_conf *nc)
 	net_conf.nc_flush_enabled = nc->nc_flush_enabled;
 	net_conf.nc_shutdown_enabled = nc->nc_shutdown_enabled;
 	net_conf.nc_protocol = nc->nc_protocol;
+	memcpy(net_conf.nc_allow, nc->nc_allow, sizeof(nc->nc_allow));
+	net_conf.nc_nallow = nc->nc_nallow;
+	net_conf.nc_conn_per_ip = nc->nc_conn_per_ip;
+	net_conf.nc_request_timeout = nc->nc_request_timeout;
+	net_conf.nc_buffer_budget = nc->nc_buffer_budget;
+	buf_set_budget((size_t)net_conf.nc_buffer_budget << 20);
 	if (net_started)
 		conn_idle_start();
 	log_info("configuration reloaded");
@@ -153,6 +159,7 @@ net_start(void)
 		return;
 	net_started = 1;
 	net_now = time(NULL);
+	buf_set_budget((size_t)net_conf.nc_buffer_budget << 20);
 	conn_listeners_resume();
 	conn_idle_start();
 }
@@ -182,7 +189,8 @@ net_dispatch_parent(int fd, short event, void *arg)
 			if (imsg_get_data(&imsg, &nc, sizeof(nc)) == -1)
 				fatalx("bad IMSG_CFG_NET");
 			if (nc.nc_maxconns == 0 || nc.nc_batch_max < 1024 ||
-			    nc.nc_inflight_max == 0 || nc.nc_line_max < 1024)
+			    nc.nc_inflight_max == 0 || nc.nc_line_max < 1024 ||
+			    nc.nc_nallow > NET_ALLOW_MAX)
 				fatalx("IMSG_CFG_NET out of range");
 			if (net_configured)
 				net_reload(&nc);

@@ -20,6 +20,7 @@
 #include "proto.h"
 
 struct conn;
+struct access_addr;
 
 /*
  * One reply a connection is owed, in request order.  A pending entry waits
@@ -50,6 +51,7 @@ struct listener_ev {
 #define CONN_BLOCKED		0x04	/* on the blocked list */
 #define CONN_READ_OFF		0x08	/* read event not armed */
 #define CONN_WRITE_ON		0x10	/* write event armed */
+#define CONN_ABORT		0x20	/* reset, not close: cut off */
 
 struct conn {
 	TAILQ_ENTRY(conn)	 c_entry;
@@ -68,6 +70,8 @@ struct conn {
 	struct proto_bin_state	 c_bin;
 	time_t			 c_last_cmd;
 	struct listener_ev	*c_listener;
+	struct access_addr	*c_access;
+	time_t			 c_partial_since;	/* request incomplete */
 	char			 c_peer[64];
 };
 TAILQ_HEAD(connq, conn);
@@ -81,6 +85,9 @@ struct net_stats {
 	uint64_t	ns_batches;
 	uint64_t	ns_batch_records;
 	uint64_t	ns_idle_kicks;
+	uint64_t	ns_denied_conns;	/* allowlist */
+	uint64_t	ns_rejected_per_ip;
+	uint64_t	ns_request_timeouts;
 };
 
 /* net.c */

@@ -558,6 +558,15 @@ text_line(struct text_parser *tp, const char *line, size_t len,
 			return (PROTO_LINE_CLOSE);
 		}
 		return (text_store(tp, cmd, tok, ntok, rest, restlen, extra));
+	default:
+		break;
+	}
+	/* The handlers below look at tok[ntok - 1]: it must be filled. */
+	if (ntok > TEXT_TOKENS_MAX) {
+		LOCAL(tp, str_error);
+		return (PROTO_LINE_DONE);
+	}
+	switch (cmd) {
 	case TEXT_DELETE:
 		return (text_delete(tp, tok, ntok));
 	case TEXT_INCR:

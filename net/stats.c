@@ -102,6 +102,13 @@ stats_general_tail(struct buf *out, const struct proto_ctx *ctx)
 
 	PUTF("idle_kicks", "%llu",
 	    (unsigned long long)net_stats.ns_idle_kicks);
+	PUTF("privcached_denied_connections", "%llu",
+	    (unsigned long long)net_stats.ns_denied_conns);
+	PUTF("privcached_rejected_per_address", "%llu",
+	    (unsigned long long)net_stats.ns_rejected_per_ip);
+	PUTF("privcached_request_timeouts", "%llu",
+	    (unsigned long long)net_stats.ns_request_timeouts);
+	PUTF("privcached_buffer_bytes", "%zu", buf_total_bytes());
 	PUTF("privcached_ipc_batches", "%llu",
 	    (unsigned long long)net_stats.ns_batches);
 	PUTF("privcached_ipc_batch_records", "%llu",
@@ -148,6 +155,10 @@ stats_settings(struct buf *out, const struct proto_ctx *ctx)
 	PUTF("flush_enabled", "%s", yesno(net_conf.nc_flush_enabled));
 	PUTF("shutdown_command", "%s", yesno(net_conf.nc_shutdown_enabled));
 	PUTF("idle_timeout", "%u", net_conf.nc_idle_timeout);
+	PUTF("privcached_request_timeout", "%u", net_conf.nc_request_timeout);
+	PUTF("privcached_conn_per_address", "%u", net_conf.nc_conn_per_ip);
+	PUTF("privcached_allowlist_entries", "%u", net_conf.nc_nallow);
+	PUTF("privcached_buffer_budget_mb", "%u", net_conf.nc_buffer_budget);
 	PUTF("udp_enabled", "%s", yesno(0));
 	PUTF("privcached_batch_max", "%u", net_conf.nc_batch_max);
 	PUTF("privcached_inflight_max", "%u", net_conf.nc_inflight_max);

@@ -5,6 +5,10 @@
  */
 
 #include <sys/types.h>
+#include <sys/socket.h>
+
+#include <netinet/in.h>
+#include <arpa/inet.h>
 
 #include <errno.h>
 #include <getopt.h>
@@ -100,11 +104,15 @@ config_init(struct config *conf)
 	conf->c_net.nc_batch_max = 64 * 1024;
 	conf->c_net.nc_inflight_max = 8;
 	conf->c_net.nc_line_max = 65536;
-	conf->c_net.nc_outbuf_max = 64 * 1024 * 1024;
+	conf->c_net.nc_outbuf_max = 16 * 1024 * 1024;
 	conf->c_net.nc_cas = 1;
 	conf->c_net.nc_flush_enabled = 1;
 	conf->c_net.nc_protocol = LISTENER_PROTO_AUTO;
 	conf->c_net.nc_maxconns_fast = 1;
+	conf->c_net.nc_idle_timeout = CONFIG_IDLE_TIMEOUT_DEFAULT;
+	conf->c_net.nc_request_timeout = CONFIG_REQUEST_TIMEOUT_DEFAULT;
+	conf->c_net.nc_buffer_budget = CONFIG_BUFFER_BUDGET_DEFAULT;
+	conf->c_conn_per_ip = -1;
 	conf->c_unix_mask = CONFIG_UNIX_MASK_DEFAULT;
 	conf->c_threads = 1;
 }
@@ -306,19 +314,27 @@ ext_sandbox_debug(struct config *conf, const char *val, char *err,
 }
 
 static int
-ext_idle_timeout(struct config *conf, const char *val, char *err,
+ext_seconds(const char *name, const char *val, uint32_t *out, char *err,
     size_t errlen)
 {
 	long long	n;
+	char		flag[64];
 
+	(void)snprintf(flag, sizeof(flag), "-o %s", name);
 	if (val == NULL)
-		return (config_error(err, errlen, "-o idle_timeout: needs "
-		    "a number of seconds"));
-	if (config_number("-o idle_timeout", val, 0, 86400 * 365, &n, err,
-	    errlen) == -1)
+		return (config_error(err, errlen, "%s: needs seconds", flag));
+	if (config_number(flag, val, 0, 86400 * 365, &n, err, errlen) == -1)
 		return (-1);
-	conf->c_net.nc_idle_timeout = n;
+	*out = n;
 	return (0);
+}
+
+static int
+ext_idle_timeout(struct config *conf, const char *val, char *err,
+    size_t errlen)
+{
+	return (ext_seconds("idle_timeout", val, &conf->c_net.nc_idle_timeout,
+	    err, errlen));
 }
 
 static int
@@ -329,6 +345,10 @@ ext_maxconns_fast(struct config *conf, const char *val, char *err,
 	(void)err;
 	(void)errlen;
 	conf->c_net.nc_maxconns_fast = 1;
+	conf->c_net.nc_idle_timeout = CONFIG_IDLE_TIMEOUT_DEFAULT;
+	conf->c_net.nc_request_timeout = CONFIG_REQUEST_TIMEOUT_DEFAULT;
+	conf->c_net.nc_buffer_budget = CONFIG_BUFFER_BUDGET_DEFAULT;
+	conf->c_conn_per_ip = -1;
 	return (0);
 }
 
@@ -340,6 +360,100 @@ ext_no_maxconns_fast(struct config *conf, const char *val, char *err,
 	(void)err;
 	(void)errlen;
 	conf->c_net.nc_maxconns_fast = 0;
+	return (0);
+}
+
+/* allow=CIDR[;CIDR...]: who may connect over TCP; repeatable. */
+static int
+ext_allow(struct config *conf, const char *val, char *err, size_t errlen)
+{
+	struct net_cidr	*nr;
+	char		*list, *p, *elem, *slash;
+	const char	*errstr;
+	long long	 prefix;
+	int		 rv = 0, max;
+
+	if (val == NULL || *val == '\0')
+		return (config_error(err, errlen, "-o allow: needs "
+		    "addresses, e.g. allow=10.0.0.0/8;::1"));
+	if ((list = strdup(val)) == NULL)
+		return (config_error(err, errlen, "%s", strerror(errno)));
+	p = list;
+	while (rv == 0 && (elem = strsep(&p, ";")) != NULL) {
+		if (conf->c_net.nc_nallow >= NET_ALLOW_MAX) {
+			rv = config_error(err, errlen, "-o allow: more than "
+			    "%d entries", NET_ALLOW_MAX);
+			break;
+		}
+		nr = &conf->c_net.nc_allow[conf->c_net.nc_nallow];
+		memset(nr, 0, sizeof(*nr));
+		if ((slash = strchr(elem, '/')) != NULL)
+			*slash++ = '\0';
+		if (inet_pton(AF_INET, elem, nr->nr_addr) == 1) {
+			nr->nr_family = AF_INET;
+			max = 32;
+		} else if (inet_pton(AF_INET6, elem, nr->nr_addr) == 1) {
+			nr->nr_family = AF_INET6;
+			max = 128;
+		} else {
+			rv = config_error(err, errlen, "-o allow: '%s' is not "
+			    "an IPv4 or IPv6 address", elem);
+			break;
+		}
+		prefix = max;
+		if (slash != NULL) {
+			prefix = strtonum(slash, 0, max, &errstr);
+			if (errstr != NULL) {
+				rv = config_error(err, errlen, "-o allow: "
+				    "prefix /%s of %s is %s (0..%d)", slash,
+				    elem, errstr, max);
+				break;
+			}
+		}
+		nr->nr_prefix = prefix;
+		conf->c_net.nc_nallow++;
+	}
+	free(list);
+	return (rv);
+}
+
+static int
+ext_request_timeout(struct config *conf, const char *val, char *err,
+    size_t errlen)
+{
+	return (ext_seconds("request_timeout", val,
+	    &conf->c_net.nc_request_timeout, err, errlen));
+}
+
+static int
+ext_conn_per_ip(struct config *conf, const char *val, char *err,
+    size_t errlen)
+{
+	long long	n;
+
+	if (val == NULL)
+		return (config_error(err, errlen, "-o conn_per_ip: needs a "
+		    "number (0: no limit)"));
+	if (config_number("-o conn_per_ip", val, 0, 1000000, &n, err,
+	    errlen) == -1)
+		return (-1);
+	conf->c_conn_per_ip = n;
+	return (0);
+}
+
+static int
+ext_buffer_budget(struct config *conf, const char *val, char *err,
+    size_t errlen)
+{
+	long long	n;
+
+	if (val == NULL)
+		return (config_error(err, errlen, "-o buffer_budget: needs "
+		    "megabytes"));
+	if (config_number("-o buffer_budget", val, 16, 1024 * 1024, &n, err,
+	    errlen) == -1)
+		return (-1);
+	conf->c_net.nc_buffer_budget = n;
 	return (0);
 }
 
@@ -398,6 +512,10 @@ static const struct config_extopt {
 	{ "no_sandbox", 0, ext_no_sandbox, NULL, NULL },
 	{ "sandbox_debug", 0, ext_sandbox_debug, NULL, NULL },
 	{ "idle_timeout", 0, ext_idle_timeout, NULL, NULL },
+	{ "request_timeout", 0, ext_request_timeout, NULL, NULL },
+	{ "allow", 0, ext_allow, NULL, NULL },
+	{ "conn_per_ip", 0, ext_conn_per_ip, NULL, NULL },
+	{ "buffer_budget", 0, ext_buffer_budget, NULL, NULL },
 	{ "maxconns_fast", 0, ext_maxconns_fast, NULL, NULL },
 	{ "no_maxconns_fast", 0, ext_no_maxconns_fast, NULL, NULL },
 	{ "hashpower", 0, ext_hashpower, NULL, NULL },
@@ -830,6 +948,16 @@ config_finish(struct config *conf, char *err, size_t errlen)
 	    !conf->c_chunk_max_set)
 		conf->c_cache.cc_slab_chunk_max =
 		    conf->c_cache.cc_slab_page_size / 2;
+	/*
+	 * Half of -c, so one address cannot take every slot; a small -c
+	 * (64 or less) is left to itself.
+	 */
+	if (conf->c_conn_per_ip < 0)
+		conf->c_net.nc_conn_per_ip = conf->c_net.nc_maxconns <= 64 ?
+		    conf->c_net.nc_maxconns : conf->c_net.nc_maxconns / 2 > 64 ?
+		    conf->c_net.nc_maxconns / 2 : 64;
+	else
+		conf->c_net.nc_conn_per_ip = conf->c_conn_per_ip;
 	if (conf->c_threads > 1 && config_note(conf, err, errlen, "-t %d: "
 	    "one net child serves all connections", conf->c_threads) == -1)
 		return (CONFIG_ERROR);
@@ -976,8 +1104,19 @@ config_usage(FILE *fp)
 	    "-o, --extended=<opts>     comma separated:\n"
 	    "    chroot=<dir>          the children's empty root "
 	    "(default: /var/empty)\n"
-	    "    idle_timeout=<sec>    close idle connections (default: 0, "
-	    "never)\n"
+	    "    allow=<cidr>[;<cidr>] who may connect over TCP (default: "
+	    "anyone)\n"
+	    "    conn_per_ip=<n>       connections from one address "
+	    "(default: -c / 2,\n"
+	    "                          at least 64; 0: no limit)\n"
+	    "    idle_timeout=<sec>    close connections idle this long "
+	    "(default: 3600;\n"
+	    "                          0: never)\n"
+	    "    request_timeout=<sec> close a connection whose request "
+	    "stays\n"
+	    "                          incomplete this long (default: 30)\n"
+	    "    buffer_budget=<mb>    all client buffers together "
+	    "(default: 256)\n"
 	    "    maxconns_fast         refuse connections past -c "
 	    "(default)\n"
 	    "    no_maxconns_fast      leave them in the backlog instead\n"

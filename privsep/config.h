@@ -28,6 +28,9 @@
 #define CONFIG_LISTEN_MAX	64
 #define CONFIG_BACKLOG_DEFAULT	1024
 #define CONFIG_NOTES_MAX	32
+#define CONFIG_IDLE_TIMEOUT_DEFAULT	3600	/* seconds */
+#define CONFIG_REQUEST_TIMEOUT_DEFAULT	30	/* seconds */
+#define CONFIG_BUFFER_BUDGET_DEFAULT	256	/* MiB */
 #define CONFIG_LINE_TOKENS	32	/* words on one config file line */
 #define CONFIG_UNIX_MASK_DEFAULT 0700
 
@@ -53,6 +56,7 @@ struct config {
 	int			 c_lock_memory;	/* -k */
 	int			 c_coredumps;	/* -r */
 	int			 c_threads;	/* -t */
+	int			 c_conn_per_ip;	/* -1: derived from -c */
 	int			 c_chunk_max_set;
 	int			 c_listen_from_file;
 	int			 c_check_only;	/* --check-config */

@@ -172,6 +172,12 @@ parent_reload(void)
 	parent_conf.c_net.nc_shutdown_enabled =
 	    next.c_net.nc_shutdown_enabled;
 	parent_conf.c_net.nc_protocol = next.c_net.nc_protocol;
+	memcpy(parent_conf.c_net.nc_allow, next.c_net.nc_allow,
+	    sizeof(next.c_net.nc_allow));
+	parent_conf.c_net.nc_nallow = next.c_net.nc_nallow;
+	parent_conf.c_net.nc_conn_per_ip = next.c_net.nc_conn_per_ip;
+	parent_conf.c_net.nc_request_timeout = next.c_net.nc_request_timeout;
+	parent_conf.c_net.nc_buffer_budget = next.c_net.nc_buffer_budget;
 	config_clear(&next);
 	log_setverbose(parent_conf.c_verbose);
 	supervise_reconfigure();

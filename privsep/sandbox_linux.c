@@ -213,6 +213,9 @@ sandbox_allow_args(scmp_filter_ctx ctx, enum proc_role role)
 		opt[1] = sandbox_arg(2, SCMP_CMP_EQ, SO_KEEPALIVE, 0);
 		sandbox_rule(ctx, SCMP_ACT_ALLOW, SCMP_SYS(setsockopt), 2,
 		    opt, "SO_KEEPALIVE on clients");
+		opt[1] = sandbox_arg(2, SCMP_CMP_EQ, SO_LINGER, 0);
+		sandbox_rule(ctx, SCMP_ACT_ALLOW, SCMP_SYS(setsockopt), 2,
+		    opt, "SO_LINGER 0: reset a client cut off for not reading");
 	}
 }
 

@@ -108,8 +108,13 @@ supervise_configure(struct child *ch)
 	struct config	*conf = sv.sc_conf;
 
 	if (ch->ch_role == PROC_STORAGE) {
-		/* More than net would buffer for one client is wasted work. */
-		conf->c_cache.cc_reply_budget = conf->c_net.nc_outbuf_max;
+		/*
+		 * What one connection may get from one batch.  Net writes as
+		 * replies arrive, so a client that reads gets big multi-gets
+		 * whole; past four times what net would hold unsent for it,
+		 * copying more for one batch is wasted work.
+		 */
+		conf->c_cache.cc_reply_budget = conf->c_net.nc_outbuf_max * 4;
 		supervise_compose(ch, IMSG_CFG_CACHE, -1, &conf->c_cache,
 		    sizeof(conf->c_cache));
 		return;

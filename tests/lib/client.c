@@ -119,12 +119,26 @@ client_expect(int fd, const char *req, const char *end, const char *want)
 int
 client_closed(int fd)
 {
+	return (client_closed_within(fd, CLIENT_TIMEOUT_MS));
+}
+
+int
+client_closed_within(int fd, int ms)
+{
 	struct pollfd	pfd;
 	char		c;
 
 	pfd.fd = fd;
 	pfd.events = POLLIN;
-	if (poll(&pfd, 1, CLIENT_TIMEOUT_MS) <= 0)
+	if (poll(&pfd, 1, ms) <= 0)
 		return (0);
-	return (recv(fd, &c, 1, 0) == 0);
+	/* Closed with unread data on our side, the peer sends a reset. */
+	switch (recv(fd, &c, 1, 0)) {
+	case 0:
+		return (1);
+	case -1:
+		return (errno == ECONNRESET);
+	default:
+		return (0);
+	}
 }

@@ -22,5 +22,7 @@ int	client_expect(int fd, const char *req, const char *end,
 	    const char *want);
 /* 1 once the peer has closed the connection (within 3 s). */
 int	client_closed(int fd);
+/* The same, waiting up to ms milliseconds. */
+int	client_closed_within(int fd, int ms);
 
 #endif

@@ -319,3 +319,31 @@ Test(config, restart_needed)
 	config_clear(&a);
 	config_clear(&b);
 }
+
+Test(config, access_options)
+{
+	cr_assert_eq(PARSE("-o", "allow=10.0.0.0/8;::1;192.168.0.1",
+	    "-o", "allow=2001:db8::/32"), CONFIG_OK, "%s", err);
+	cr_assert_eq(conf.c_net.nc_nallow, 4);
+	cr_assert_eq(conf.c_net.nc_allow[0].nr_prefix, 8);
+	cr_assert_eq(conf.c_net.nc_allow[1].nr_prefix, 128);
+	cr_assert_eq(conf.c_net.nc_allow[2].nr_prefix, 32);
+	cr_assert_eq(conf.c_net.nc_allow[3].nr_prefix, 32);
+	cr_assert_eq(PARSE("-o", "allow=10.0.0.0/33"), CONFIG_ERROR);
+	cr_assert_eq(PARSE("-o", "allow=example.com"), CONFIG_ERROR);
+	cr_assert_eq(PARSE("-o", "allow="), CONFIG_ERROR);
+	cr_assert_eq(PARSE("-c", "1000"), CONFIG_OK);
+	cr_assert_eq(conf.c_net.nc_conn_per_ip, 500, "half of -c");
+	cr_assert_eq(PARSE("-c", "100"), CONFIG_OK);
+	cr_assert_eq(conf.c_net.nc_conn_per_ip, 64, "at least 64");
+	cr_assert_eq(PARSE("-c", "3"), CONFIG_OK);
+	cr_assert_eq(conf.c_net.nc_conn_per_ip, 3, "never more than -c");
+	cr_assert_eq(conf.c_net.nc_idle_timeout, 3600);
+	cr_assert_eq(conf.c_net.nc_request_timeout, 30);
+	cr_assert_eq(PARSE("-o", "conn_per_ip=0,request_timeout=5,"
+	    "buffer_budget=64"), CONFIG_OK);
+	cr_assert_eq(conf.c_net.nc_conn_per_ip, 0);
+	cr_assert_eq(conf.c_net.nc_request_timeout, 5);
+	cr_assert_eq(conf.c_net.nc_buffer_budget, 64);
+	cr_assert_eq(PARSE("-o", "buffer_budget=1"), CONFIG_ERROR);
+}
