@@ -37,6 +37,17 @@
  */
 #define OUTCAP_KB	(16 * 1024)
 
+/*
+ * Under ASan the daemon's RSS holds the allocator's quarantine and shadow
+ * memory, and everything runs several times slower: bounds on memory and
+ * time are checked in the ordinary build only.
+ */
+#if defined(__SANITIZE_ADDRESS__)
+#define SANITIZED	1
+#else
+#define SANITIZED	0
+#endif
+
 static struct daemon	d;
 static pid_t		net_pid, storage_pid;
 
@@ -691,7 +702,7 @@ Test(hostile, silent_readers_of_large_values)
 			(void)send_some(fds[i], req, sizeof(req) - 1);
 	sleep_ms(1500);
 	after = rss_kb(net_pid);
-	cr_assert_lt(after - before, 8 * OUTCAP_KB + RSS_BOUND_KB,
+	cr_assert(SANITIZED || after - before < 8 * OUTCAP_KB + RSS_BOUND_KB,
 	    "net child grew by %ld KiB with 8 silent readers", after - before);
 	check_intact("silent readers");
 	for (i = 0; i < 8; i++)
@@ -754,10 +765,10 @@ Test(hostile, multiget_of_one_large_key)
 	}
 	close(fd);
 	cr_assert(gone, "a multi-get of 8 GB was not cut off within 15 s");
-	cr_assert_lt(peak_net - net0, RSS_BOUND_KB, "net grew %ld KiB",
-	    peak_net - net0);
-	cr_assert_lt(peak_sto - sto0, RSS_BOUND_KB, "storage grew %ld KiB",
-	    peak_sto - sto0);
+	cr_assert(SANITIZED || peak_net - net0 < RSS_BOUND_KB,
+	    "net grew %ld KiB", peak_net - net0);
+	cr_assert(SANITIZED || peak_sto - sto0 < RSS_BOUND_KB,
+	    "storage grew %ld KiB", peak_sto - sto0);
 	check_intact("multi-get of one large key");
 }
 
@@ -782,7 +793,8 @@ Test(hostile, multiget_does_not_stall_others)
 			worst = dt;
 		sleep_ms(300);
 	}
-	cr_assert_lt(worst, 1000, "another client waited %ld ms", worst);
+	cr_assert(worst < (SANITIZED ? 5000 : 1000),
+	    "another client waited %ld ms", worst);
 }
 
 Test(hostile, endless_line)
@@ -841,7 +853,7 @@ Test(hostile, values_that_never_finish)
 	free(req);
 	sleep_ms(500);
 	after = rss_kb(net_pid);
-	cr_assert_lt(after - before, RSS_BOUND_KB,
+	cr_assert(SANITIZED || after - before < RSS_BOUND_KB,
 	    "net grew %ld KiB for 20 unfinished values", after - before);
 	check_intact("unfinished values");
 	EXPECT("get vn0\r\n", "END\r\n");
