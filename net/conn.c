@@ -458,6 +458,28 @@ conn_sink_trace(void *arg, const char *line, size_t len)
 	log_trace("connection %llu: %s", (unsigned long long)c->c_id, show);
 }
 
+#ifdef TEST_HOOKS
+/*
+ * Test builds only: what a compromised net child might do, so that tests
+ * can show the sandbox and the supervisor at work.
+ */
+static int
+conn_sink_misbehave(void *arg, const char *what, size_t len)
+{
+	(void)arg;
+	log_warnx("misbehaving on request: %.*s", (int)len, what);
+	if (len == 7 && memcmp(what, "syscall", 7) == 0)
+		return (socket(AF_INET, SOCK_STREAM, 0) == -1 ? -1 : 0);
+	if (len == 6 && memcmp(what, "parent", 6) == 0)
+		return (imsgev_compose(&proc_ctl, IMSG_CFG_DONE, 0, -1, NULL,
+		    0));
+	if (len == 7 && memcmp(what, "storage", 7) == 0)
+		return (imsg_compose(&net_storage.iev_ibuf, IMSG_CACHE_REQ,
+		    0, 0, -1, "garbage", 7) == -1 ? -1 : 0);
+	return (-1);
+}
+#endif
+
 static int
 conn_sink_verbosity(void *arg, int level)
 {
@@ -488,6 +510,9 @@ conn_parse(struct conn *c)
 	sink.ps_shutdown = conn_sink_shutdown;
 	if (log_getverbose() >= 2)
 		sink.ps_trace = conn_sink_trace;
+#ifdef TEST_HOOKS
+	sink.ps_misbehave = conn_sink_misbehave;
+#endif
 
 	if (c->c_proto == 0) {
 		/* The first byte picks the protocol, as in memcached. */

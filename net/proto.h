@@ -71,6 +71,10 @@ struct proto_sink {
 	int	(*ps_shutdown)(void *);
 	/* -vv: each request line as received, before it is handled. */
 	void	(*ps_trace)(void *, const char *, size_t);
+#ifdef TEST_HOOKS
+	/* Test builds only: "misbehave <what>" (see net/conn.c). */
+	int	(*ps_misbehave)(void *, const char *, size_t);
+#endif
 };
 
 enum proto_stats {

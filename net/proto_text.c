@@ -588,6 +588,17 @@ text_line(struct text_parser *tp, const char *line, size_t len,
 		return (text_verbosity(tp, tok, ntok));
 	if (tok_is(&tok[0], "stats"))
 		return (text_stats(tp, tok, ntok));
+#ifdef TEST_HOOKS
+	if (tok_is(&tok[0], "misbehave") && ntok == 2 &&
+	    tp->tp_sink->ps_misbehave != NULL) {
+		if (tp->tp_sink->ps_misbehave(tp->tp_sink->ps_arg, tok[1].t_s,
+		    tok[1].t_len) == -1)
+			LOCAL(tp, str_error);
+		else
+			LOCAL(tp, str_ok);
+		return (PROTO_LINE_DONE);
+	}
+#endif
 	if (tok_is(&tok[0], "quit") && ntok == 1)
 		return (PROTO_LINE_CLOSE);
 	if (tok_is(&tok[0], "shutdown") && (ntok == 1 || (ntok == 2 &&

@@ -31,6 +31,11 @@
 #include "msg.h"
 #include "sandbox.h"
 
+/* glibc has it as an enum constant only. */
+#ifndef SYS_SECCOMP
+#define SYS_SECCOMP	1
+#endif
+
 struct sandbox_rule {
 	int		 sr_syscall;
 	const char	*sr_why;
@@ -107,11 +112,9 @@ sandbox_sigsys(int sig, siginfo_t *si, void *ctx)
 
 	(void)sig;
 	(void)ctx;
-#ifdef SYS_SECCOMP
 	if (si->si_code == SYS_SECCOMP)
 		name = seccomp_syscall_resolve_num_arch(si->si_arch,
 		    si->si_syscall);
-#endif
 	n = snprintf(msg.text, sizeof(msg.text),
 	    "sandbox: forbidden system call %d (%s)", si->si_syscall,
 	    name != NULL ? name : "?");
