@@ -26,6 +26,24 @@ enum imsg_type {
 	IMSG_CACHE_STATS_REQ,	/* net -> storage: uint32 kind */
 	IMSG_CACHE_STATS,	/* storage -> net: name/value pairs */
 	IMSG_CTL_SHUTDOWN,	/* net -> parent, empty: shutdown (-A) */
+	IMSG_CFG_AUTH,		/* parent -> net: struct auth_cred */
+	IMSG_CFG_AUTH_END,	/* parent -> net, empty: the set is complete */
+};
+
+/*
+ * IMSG_CFG_AUTH: one user of the -Y file.  Net gets a salted SHA-256 of
+ * the password, never the password nor the file's path.
+ */
+#define AUTH_USER_MAX		64
+#define AUTH_PASS_MAX		256
+#define AUTH_SALT_LEN		16
+#define AUTH_HASH_LEN		32
+#define AUTH_USERS_MAX		4096
+struct auth_cred {
+	char		ac_user[AUTH_USER_MAX + 1];	/* NUL-terminated */
+	uint8_t		ac_pad[3];
+	uint8_t		ac_salt[AUTH_SALT_LEN];
+	uint8_t		ac_hash[AUTH_HASH_LEN];
 };
 
 /* Control channels keep imsg's default limit. */
@@ -70,6 +88,9 @@ struct net_conf {
 	uint32_t	nc_request_timeout;	/* seconds a partial request
 						 * may wait, 0: none */
 	uint32_t	nc_buffer_budget;	/* MiB, all client buffers */
+	uint8_t		nc_auth;		/* -Y: clients must log in */
+	uint8_t		nc_sasl;		/* -S: binary SASL PLAIN */
+	uint8_t		nc_pad2[2];
 	struct cache_conf nc_cache;		/* for stats settings */
 	int64_t		nc_start_time;		/* the parent's, for uptime */
 	uint32_t	nc_maxconns;		/* -c */

@@ -7,7 +7,7 @@ set -u
 
 what=${2:-test}
 
-debian_build="gcc make pkg-config libbsd-dev libevent-dev libseccomp-dev"
+debian_build="gcc make pkg-config libbsd-dev libmd-dev libevent-dev libseccomp-dev"
 debian_test="$debian_build clang libclang-rt-dev libcriterion-dev python3 python3-pymemcache \
 python3-memcache libmemcached-tools memcached procps util-linux"
 openbsd_build="libevent"
@@ -16,7 +16,7 @@ libmemcached memcached"
 
 have_build() {
 	case "$(uname -s)" in
-	Linux) pkg-config --exists libbsd-overlay libevent libseccomp ;;
+	Linux) pkg-config --exists libbsd-overlay libevent libseccomp libmd ;;
 	*) pkg-config --exists libevent ;;
 	esac
 }

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "access.h"
+#include "auth.h"
 #include "log.h"
 #include "net.h"
 #include "proc.h"
@@ -205,6 +206,8 @@ conn_new(struct listener_ev *le, int fd, struct sockaddr_storage *ss,
 		(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on,
 		    sizeof(on));
 	(void)strlcpy(c->c_peer, peer, sizeof(c->c_peer));
+	memcpy(&c->c_ss, ss, sslen < sizeof(c->c_ss) ? sslen :
+	    sizeof(c->c_ss));
 	c->c_access = aa;
 	c->c_id = ++conn_seq;
 	c->c_fd = fd;
@@ -481,6 +484,24 @@ conn_sink_misbehave(void *arg, const char *what, size_t len)
 #endif
 
 static int
+conn_sink_auth(void *arg, const char *user, size_t ulen, const char *pass,
+    size_t plen)
+{
+	struct conn	*c = arg;
+
+	if (!auth_check((struct sockaddr *)&c->c_ss, user, ulen, pass,
+	    plen)) {
+		log_info("connection %llu from %s: login failed",
+		    (unsigned long long)c->c_id, c->c_peer);
+		return (0);
+	}
+	c->c_authed = 1;
+	log_debug("connection %llu from %s: logged in as %.*s",
+	    (unsigned long long)c->c_id, c->c_peer, (int)ulen, user);
+	return (1);
+}
+
+static int
 conn_sink_verbosity(void *arg, int level)
 {
 	(void)arg;
@@ -501,6 +522,8 @@ conn_parse(struct conn *c)
 	lim.pl_value_max = net_conf.nc_item_size_max;
 	lim.pl_cas = net_conf.nc_cas;
 	lim.pl_flush = net_conf.nc_flush_enabled;
+	lim.pl_auth = net_conf.nc_auth && !c->c_authed;
+	lim.pl_sasl = net_conf.nc_sasl;
 	memset(&sink, 0, sizeof(sink));
 	sink.ps_arg = c;
 	sink.ps_storage = conn_sink_storage;
@@ -508,6 +531,7 @@ conn_parse(struct conn *c)
 	sink.ps_stats = conn_sink_stats;
 	sink.ps_verbosity = conn_sink_verbosity;
 	sink.ps_shutdown = conn_sink_shutdown;
+	sink.ps_auth = conn_sink_auth;
 	if (log_getverbose() >= 2)
 		sink.ps_trace = conn_sink_trace;
 #ifdef TEST_HOOKS

@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "auth.h"
 #include "log.h"
 #include "msg.h"
 #include "net.h"
@@ -170,6 +171,7 @@ net_dispatch_parent(int fd, short event, void *arg)
 	struct imsg		 imsg;
 	struct listener_conf	 lc;
 	struct net_conf		 nc;
+	struct auth_cred	 ac;
 	ssize_t			 n;
 	int			 rv, peer, verbose;
 
@@ -222,6 +224,18 @@ net_dispatch_parent(int fd, short event, void *arg)
 			lc.lc_name[sizeof(lc.lc_name) - 1] = '\0';
 			if (conn_listener_add(peer, &lc) == -1)
 				fatal("listener");
+			break;
+		case IMSG_CFG_AUTH:
+			if (imsg_get_data(&imsg, &ac, sizeof(ac)) == -1)
+				fatalx("bad IMSG_CFG_AUTH");
+			if (auth_add(&ac) == -1)
+				fatalx("too many users");
+			explicit_bzero(&ac, sizeof(ac));
+			break;
+		case IMSG_CFG_AUTH_END:
+			if (imsg_get_len(&imsg) != 0)
+				fatalx("bad IMSG_CFG_AUTH_END");
+			auth_commit();
 			break;
 		case IMSG_CFG_DONE:
 			if (imsg_get_len(&imsg) != 0 || !net_configured)

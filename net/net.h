@@ -71,6 +71,8 @@ struct conn {
 	time_t			 c_last_cmd;
 	struct listener_ev	*c_listener;
 	struct access_addr	*c_access;
+	struct sockaddr_storage	 c_ss;		/* the client's address */
+	int			 c_authed;	/* logged in, or no -Y */
 	time_t			 c_partial_since;	/* request incomplete */
 	char			 c_peer[64];
 };
@@ -88,6 +90,8 @@ struct net_stats {
 	uint64_t	ns_denied_conns;	/* allowlist */
 	uint64_t	ns_rejected_per_ip;
 	uint64_t	ns_request_timeouts;
+	uint64_t	ns_auth_cmds;
+	uint64_t	ns_auth_errors;
 };
 
 /* net.c */

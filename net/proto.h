@@ -43,7 +43,12 @@ struct proto_limits {
 	size_t		 pl_value_max;
 	int		 pl_cas;
 	int		 pl_flush;
+	int		 pl_auth;	/* must log in before anything else */
+	int		 pl_sasl;	/* binary SASL PLAIN offered */
 };
+
+/* What an ASCII login may carry: "user password". */
+#define PROTO_AUTH_MAX	(AUTH_USER_MAX + 1 + AUTH_PASS_MAX)
 
 /*
  * Where a parser puts its work, supplied by the net child (and by tests).
@@ -69,6 +74,9 @@ struct proto_sink {
 	 * shutdown is not enabled, -1 when the connection must close.
 	 */
 	int	(*ps_shutdown)(void *);
+	/* A login: 1 accepted (the connection may go on), 0 refused. */
+	int	(*ps_auth)(void *, const char *user, size_t,
+		    const char *pass, size_t);
 	/* -vv: each request line as received, before it is handled. */
 	void	(*ps_trace)(void *, const char *, size_t);
 #ifdef TEST_HOOKS

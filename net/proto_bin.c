@@ -127,6 +127,7 @@ struct bin_parser {
 	const struct proto_sink		*bp_sink;
 	int64_t				 bp_now;
 	int				 bp_failed;	/* sink said no */
+	int				 bp_authed;	/* may run commands */
 };
 
 /* Big-endian fields, whatever the host's order and alignment. */
@@ -646,6 +647,73 @@ bin_dispatch(struct bin_parser *bp, const struct bin_hdr *h, uint8_t base,
 	}
 }
 
+static int
+bin_is_sasl(uint8_t opcode)
+{
+	return (opcode == BIN_SASL_LIST_MECHS || opcode == BIN_SASL_AUTH ||
+	    opcode == BIN_SASL_STEP);
+}
+
+/* SASL bodies: a mechanism name as the key, its data as the value. */
+static uint16_t
+bin_check_sasl(const struct bin_hdr *h)
+{
+	size_t	klen = h->bh_keylen, elen = h->bh_extlen;
+	size_t	vlen = h->bh_bodylen - klen - elen;
+
+	if (elen != 0 || klen > 32)
+		return (BIN_EINVAL);
+	if (h->bh_opcode == BIN_SASL_LIST_MECHS)
+		return (h->bh_bodylen == 0 ? BIN_OK : BIN_EINVAL);
+	if (klen == 0 || vlen > PROTO_AUTH_MAX + 2)
+		return (BIN_EINVAL);
+	return (BIN_OK);
+}
+
+/*
+ * SASL PLAIN (RFC 4616): "[authzid] NUL authcid NUL passwd", one step.
+ * The authorization identity, if any, must be the user itself.
+ */
+static void
+bin_sasl(struct bin_parser *bp, const struct bin_hdr *h, const char *body)
+{
+	static const char	 plain[] = "PLAIN";
+	static const char	 ok[] = "Authenticated";
+	const char		*key = body + h->bh_extlen;
+	const char		*val = key + h->bh_keylen;
+	const char		*user, *pass, *nul;
+	size_t			 vlen = h->bh_bodylen - h->bh_keylen -
+				    h->bh_extlen, zlen, ulen;
+
+	if (h->bh_opcode == BIN_SASL_LIST_MECHS) {
+		bin_local(bp, h, BIN_OK, plain, sizeof(plain) - 1);
+		return;
+	}
+	if (h->bh_opcode != BIN_SASL_AUTH || h->bh_keylen != 5 ||
+	    memcmp(key, plain, 5) != 0 ||
+	    (nul = memchr(val, '\0', vlen)) == NULL) {
+		bin_local_error(bp, h, BIN_AUTH_ERROR);
+		return;
+	}
+	zlen = nul - val;
+	user = nul + 1;
+	if ((nul = memchr(user, '\0', vlen - zlen - 1)) == NULL) {
+		bin_local_error(bp, h, BIN_AUTH_ERROR);
+		return;
+	}
+	ulen = nul - user;
+	pass = nul + 1;
+	if ((zlen != 0 && (zlen != ulen || memcmp(val, user, ulen) != 0)) ||
+	    bp->bp_sink->ps_auth == NULL ||
+	    bp->bp_sink->ps_auth(bp->bp_sink->ps_arg, user, ulen, pass,
+	    vlen - (pass - val)) != 1) {
+		bin_local_error(bp, h, BIN_AUTH_ERROR);
+		return;
+	}
+	bp->bp_authed = 1;
+	bin_local(bp, h, BIN_OK, ok, sizeof(ok) - 1);
+}
+
 enum proto_status
 proto_bin_parse(struct proto_bin_state *st, const struct proto_limits *lim,
     const struct proto_sink *sink, const char *buf, size_t len, size_t *used,
@@ -663,6 +731,7 @@ proto_bin_parse(struct proto_bin_state *st, const struct proto_limits *lim,
 	bp.bp_lim = lim;
 	bp.bp_sink = sink;
 	bp.bp_now = now;
+	bp.bp_authed = !lim->pl_auth;
 	while (pos < len && !bp.bp_failed) {
 		if (st->pb_swallow > 0) {
 			/* A refused body: data, never packets. */
@@ -689,7 +758,18 @@ proto_bin_parse(struct proto_bin_state *st, const struct proto_limits *lim,
 			*used = len;
 			return (PROTO_CLOSE);
 		}
-		if (bin_base(h.bh_opcode, &base, &quiet) == -1)
+		if (lim->pl_sasl && bin_is_sasl(h.bh_opcode)) {
+			/* Logins: checked and answered here, never stored. */
+			if ((status = bin_check_sasl(&h)) == BIN_OK) {
+				if (len - pos - BIN_HDR_LEN < h.bh_bodylen)
+					break;
+				bin_sasl(&bp, &h, buf + pos + BIN_HDR_LEN);
+				pos += BIN_HDR_LEN + h.bh_bodylen;
+				continue;
+			}
+		} else if (!bp.bp_authed)
+			status = BIN_AUTH_ERROR;
+		else if (bin_base(h.bh_opcode, &base, &quiet) == -1)
 			status = BIN_UNKNOWN;
 		else
 			status = bin_check(&h, base, lim);

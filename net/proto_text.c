@@ -46,6 +46,7 @@ struct text_parser {
 	const struct proto_sink		*tp_sink;
 	int64_t				 tp_now;
 	int				 tp_failed;	/* a sink said no */
+	int				 tp_authed;	/* may run commands */
 };
 
 static const char	str_error[] = "ERROR\r\n";
@@ -486,6 +487,64 @@ text_stats(struct text_parser *tp, struct token *tok, size_t ntok)
 	return (PROTO_LINE_DONE);
 }
 
+/*
+ * Before a login (-Y) only the login itself goes: a "set" whose data is
+ * "user password", as memcached's ASCII authentication.  Other storage
+ * commands have their block swallowed; anything else is refused.
+ */
+static enum proto_line
+text_unauthed(struct text_parser *tp, enum text_cmd cmd, struct token *tok,
+    size_t ntok, const char *rest, size_t restlen, size_t *extra)
+{
+	static const char	 fail[] =
+	    "CLIENT_ERROR authentication failure\r\n";
+	static const char	 unauth[] = "CLIENT_ERROR unauthenticated\r\n";
+	const char		*space;
+	uint64_t		 bytes;
+	size_t			 nargs = (cmd == TEXT_CAS) ? 6 : 5;
+
+	switch (cmd) {
+	case TEXT_SET:
+	case TEXT_ADD:
+	case TEXT_REPLACE:
+	case TEXT_APPEND:
+	case TEXT_PREPEND:
+	case TEXT_CAS:
+		break;
+	default:
+		LOCAL(tp, unauth);
+		return (PROTO_LINE_DONE);
+	}
+	if ((ntok != nargs && ntok != nargs + 1) ||
+	    proto_parse_u64(tok[4].t_s, tok[4].t_len, UINT32_MAX, &bytes) ==
+	    -1) {
+		LOCAL(tp, str_bad_format);
+		return (PROTO_LINE_CLOSE);
+	}
+	if (cmd != TEXT_SET || bytes > PROTO_AUTH_MAX) {
+		if (cmd != TEXT_SET)
+			LOCAL(tp, unauth);
+		else
+			LOCAL(tp, fail);
+		tp->tp_st->pt_swallow = bytes + 2;
+		return (PROTO_LINE_DONE);
+	}
+	if (restlen < bytes + 2)
+		return (PROTO_LINE_NEED_MORE);
+	*extra = bytes + 2;
+	if (rest[bytes] != '\r' || rest[bytes + 1] != '\n' ||
+	    (space = memchr(rest, ' ', bytes)) == NULL ||
+	    tp->tp_sink->ps_auth == NULL ||
+	    tp->tp_sink->ps_auth(tp->tp_sink->ps_arg, rest, space - rest,
+	    space + 1, bytes - (space + 1 - rest)) != 1) {
+		LOCAL(tp, fail);
+		return (PROTO_LINE_DONE);
+	}
+	tp->tp_authed = 1;
+	LOCAL(tp, "STORED\r\n");
+	return (PROTO_LINE_DONE);
+}
+
 /* mg ms md ma mn me: two letters, the first an m. */
 static int
 text_is_meta(const struct token *t)
@@ -528,6 +587,23 @@ text_line(struct text_parser *tp, const char *line, size_t len,
 	if (ntok == 0) {
 		LOCAL(tp, str_error);
 		return (PROTO_LINE_DONE);
+	}
+	if (!tp->tp_authed) {
+		if (tok_is(&tok[0], "quit") && ntok == 1)
+			return (PROTO_LINE_CLOSE);
+		for (i = 0; i < sizeof(text_commands) /
+		    sizeof(text_commands[0]); i++)
+			if (tok_is(&tok[0], text_commands[i].name))
+				cmd = text_commands[i].cmd;
+		if (ntok > TEXT_TOKENS_MAX)
+			ntok = TEXT_TOKENS_MAX;
+		/* ms carries a block whose framing is not trusted yet. */
+		if (tok_is(&tok[0], "ms")) {
+			LOCAL(tp, "CLIENT_ERROR unauthenticated\r\n");
+			return (PROTO_LINE_CLOSE);
+		}
+		return (text_unauthed(tp, cmd, tok, ntok, rest, restlen,
+		    extra));
 	}
 	if (text_is_meta(&tok[0]))
 		return (proto_meta_line(tp->tp_st, tp->tp_lim, tp->tp_sink,
@@ -634,6 +710,7 @@ proto_text_parse(struct proto_text_state *st, const struct proto_limits *lim,
 	tp.tp_lim = lim;
 	tp.tp_sink = sink;
 	tp.tp_now = now;
+	tp.tp_authed = !lim->pl_auth;
 	while (pos < len && !tp.tp_failed) {
 		if (st->pt_swallow > 0) {
 			n = len - pos < st->pt_swallow ? len - pos :

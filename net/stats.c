@@ -89,6 +89,9 @@ stats_general_head(struct buf *out, const struct proto_ctx *ctx)
 	    (unsigned long long)net_stats.ns_bytes_read);
 	PUTF("bytes_written", "%llu",
 	    (unsigned long long)net_stats.ns_bytes_written);
+	PUTF("auth_cmds", "%llu", (unsigned long long)net_stats.ns_auth_cmds);
+	PUTF("auth_errors", "%llu",
+	    (unsigned long long)net_stats.ns_auth_errors);
 	PUTF("accepting_conns", "%d", 1);
 	PUTF("threads", "%d", 1);
 	return (0);
@@ -146,8 +149,8 @@ stats_settings(struct buf *out, const struct proto_ctx *ctx)
 	PUTF("cas_enabled", "%s", yesno(cc->cc_cas));
 	PUTF("tcp_backlog", "%u", net_conf.nc_backlog);
 	PUTF("binding_protocol", "%s", proto);
-	PUTF("auth_enabled_sasl", "%s", yesno(0));
-	PUTF("auth_enabled_ascii", "%s", yesno(0));
+	PUTF("auth_enabled_sasl", "%s", yesno(net_conf.nc_sasl));
+	PUTF("auth_enabled_ascii", "%s", yesno(net_conf.nc_auth));
 	PUTF("item_size_max", "%u", cc->cc_item_size_max);
 	PUTF("maxconns_fast", "%s", yesno(net_conf.nc_maxconns_fast));
 	PUTF("hashpower_init", "%u", cc->cc_hashpower);

@@ -129,6 +129,7 @@ config_clear(struct config *conf)
 	free(conf->c_chroot);
 	free(conf->c_unix_path);
 	free(conf->c_config_file);
+	free(conf->c_auth_file);
 	for (i = 0; i < conf->c_nnotes; i++)
 		free(conf->c_notes[i]);
 	memset(conf, 0, sizeof(*conf));
@@ -831,9 +832,19 @@ config_parse_flags(struct config *conf, int argc, char **argv, char *err,
 			    "lives in a sandboxed process with no filesystem");
 			break;
 		case 'Y':
+			if (*optarg != '/')
+				rv = config_error(err, errlen, "-Y: needs an "
+				    "absolute path (it is read again on "
+				    "SIGHUP)");
+			else if (config_strdup(&conf->c_auth_file, optarg) ==
+			    NULL)
+				rv = config_error(err, errlen, "-Y: %s",
+				    strerror(errno));
+			else
+				conf->c_net.nc_auth = 1;
+			break;
 		case 'S':
-			rv = config_error(err, errlen, "-%c: authentication "
-			    "is not available yet", ch);
+			conf->c_net.nc_sasl = 1;
 			break;
 		case 'Z':
 			rv = config_error(err, errlen, "-Z: TLS is not "
@@ -948,6 +959,11 @@ config_finish(struct config *conf, char *err, size_t errlen)
 	    !conf->c_chunk_max_set)
 		conf->c_cache.cc_slab_chunk_max =
 		    conf->c_cache.cc_slab_page_size / 2;
+	if (conf->c_net.nc_sasl && conf->c_auth_file == NULL) {
+		(void)config_error(err, errlen, "-S: SASL users come from the "
+		    "-Y file: give -Y too");
+		return (CONFIG_ERROR);
+	}
 	/*
 	 * Half of -c, so one address cannot take every slot; a small -c
 	 * (64 or less) is left to itself.
@@ -1060,6 +1076,9 @@ config_needs_restart(const struct config *cur, const struct config *next,
 	    next->c_user) || config_str_differs(cur->c_chroot,
 	    next->c_chroot) || cur->c_sandbox != next->c_sandbox,
 	    "privilege settings (-u, chroot, sandbox)");
+	config_changed(buf, len, &n, config_str_differs(cur->c_auth_file,
+	    next->c_auth_file) || cur->c_net.nc_sasl != next->c_net.nc_sasl,
+	    "authentication (-Y -S)");
 	config_changed(buf, len, &n, cur->c_daemonize != next->c_daemonize ||
 	    config_str_differs(cur->c_pidfile, next->c_pidfile),
 	    "-d or -P");
@@ -1130,6 +1149,10 @@ config_usage(FILE *fp)
 	    "accepted and\n"
 	    "                          reported as ignored, or refused with "
 	    "the reason\n"
+	    "-Y, --auth-file=<file>    clients log in with a user:password "
+	    "from <file>\n"
+	    "-S, --enable-sasl         binary clients log in with SASL PLAIN "
+	    "(needs -Y)\n"
 	    "-v, --verbose             verbose (-vv: also requests)\n"
 	    "-d, --daemon              run as a daemon\n"
 	    "-P, --pidfile=<file>      write the parent's pid to <file>\n"

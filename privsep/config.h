@@ -61,6 +61,7 @@ struct config {
 	int			 c_listen_from_file;
 	int			 c_check_only;	/* --check-config */
 	char			*c_config_file;	/* --config */
+	char			*c_auth_file;	/* -Y */
 	/* What was accepted but ignored, logged once logging is up. */
 	char			*c_notes[CONFIG_NOTES_MAX];
 	size_t			 c_nnotes;

@@ -26,6 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "authfile.h"
 #include "config.h"
 #include "listen.h"
 #include "log.h"
@@ -155,6 +156,21 @@ parent_reload(void)
 	}
 	for (i = 0; i < next.c_nnotes; i++)
 		log_info("%s", next.c_notes[i]);
+	if (parent_conf.c_auth_file != NULL) {
+		struct auth_cred	*creds;
+		size_t			 ncreds;
+
+		/* A broken file keeps the users that worked. */
+		if (authfile_load(parent_conf.c_auth_file, &creds, &ncreds,
+		    errbuf, sizeof(errbuf)) == -1)
+			log_warnx("reload: %s; keeping the users loaded "
+			    "before", errbuf);
+		else {
+			supervise_set_auth(creds, ncreds);
+			log_info("reload: %zu users from %s", ncreds,
+			    parent_conf.c_auth_file);
+		}
+	}
 	if (config_needs_restart(&parent_conf, &next, errbuf,
 	    sizeof(errbuf)))
 		log_warnx("reload: %s changed; restart to apply", errbuf);
@@ -349,6 +365,18 @@ main(int argc, char **argv, char **envp)
 		    parent_conf.c_user != NULL ? "; -u ignored" : "");
 	}
 
+	if (parent_conf.c_auth_file != NULL) {
+		struct auth_cred	*creds;
+		size_t			 ncreds;
+
+		/* Read as root, before the drop; net gets hashes only. */
+		if (authfile_load(parent_conf.c_auth_file, &creds, &ncreds,
+		    errbuf, sizeof(errbuf)) == -1)
+			fatalx("%s", errbuf);
+		supervise_set_auth(creds, ncreds);
+		log_info("%zu users from %s", ncreds,
+		    parent_conf.c_auth_file);
+	}
 	if ((parent_self = proc_self_path(parent_argv[0])) == NULL)
 		fatal("cannot find our own binary from %s", parent_argv[0]);
 	if (listen_bind_all(&parent_conf, &parent_listeners,

@@ -46,6 +46,8 @@ struct child {
 };
 
 static struct supervise_conf	 sv;
+static struct auth_cred		*sv_creds;
+static size_t			 sv_ncreds;
 static struct child		 children[PROC_MAX];
 static int			 sv_listening_logged;
 static int			 sv_stopping;
@@ -102,6 +104,31 @@ supervise_compose(struct child *ch, uint32_t type, int fd, const void *data,
 		fatal("compose to %s", proc_role_name(ch->ch_role));
 }
 
+/* The users of -Y, one message each, then the word to use them. */
+static void
+supervise_send_auth(struct child *ch)
+{
+	size_t	i;
+
+	if (sv_creds == NULL)
+		return;
+	for (i = 0; i < sv_ncreds; i++)
+		supervise_compose(ch, IMSG_CFG_AUTH, -1, &sv_creds[i],
+		    sizeof(sv_creds[i]));
+	supervise_compose(ch, IMSG_CFG_AUTH_END, -1, NULL, 0);
+}
+
+void
+supervise_set_auth(struct auth_cred *creds, size_t n)
+{
+	if (sv_creds != NULL) {
+		explicit_bzero(sv_creds, sv_ncreds * sizeof(*sv_creds));
+		free(sv_creds);
+	}
+	sv_creds = creds;
+	sv_ncreds = n;
+}
+
 static void
 supervise_configure(struct child *ch)
 {
@@ -126,6 +153,7 @@ supervise_configure(struct child *ch)
 	conf->c_net.nc_verbose = conf->c_verbose;
 	supervise_compose(ch, IMSG_CFG_NET, -1, &conf->c_net,
 	    sizeof(conf->c_net));
+	supervise_send_auth(ch);
 }
 
 /*

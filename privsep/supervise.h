@@ -13,6 +13,7 @@
 
 #include "config.h"
 #include "listen.h"
+#include "msg.h"
 
 /* More deaths of one role than this within SUPERVISE_WINDOW: give up. */
 #define SUPERVISE_DEATHS_MAX	5
@@ -35,6 +36,8 @@ struct supervise_conf {
 
 /* Spawns storage, then net; both are configured as they report ready. */
 void	supervise_start(const struct supervise_conf *);
+/* The -Y users to give every net child (taken over; NULL: none). */
+void	supervise_set_auth(struct auth_cred *, size_t);
 /* Sends the running children what a reload changed. */
 void	supervise_reconfigure(void);
 /* Reaps children and schedules their respawn (SIGCHLD). */

@@ -100,6 +100,32 @@ client_recv_until(int fd, char *buf, size_t len, const char *end)
 }
 
 int
+client_recv_exact(int fd, void *buf, size_t n)
+{
+	struct pollfd	 pfd;
+	char		*p = buf;
+	long		 deadline = now_ms() + CLIENT_TIMEOUT_MS, left;
+	ssize_t		 r;
+
+	while (n > 0) {
+		if ((left = deadline - now_ms()) <= 0)
+			return (-1);
+		pfd.fd = fd;
+		pfd.events = POLLIN;
+		if (poll(&pfd, 1, (int)left) <= 0)
+			return (-1);
+		if ((r = recv(fd, p, n, 0)) <= 0) {
+			if (r == -1 && errno == EINTR)
+				continue;
+			return (-1);
+		}
+		p += r;
+		n -= r;
+	}
+	return (0);
+}
+
+int
 client_expect(int fd, const char *req, const char *end, const char *want)
 {
 	char	buf[65536];

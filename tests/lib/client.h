@@ -20,6 +20,8 @@ ssize_t	client_recv_until(int fd, char *buf, size_t len, const char *end);
 /* Sends req, reads until end; compares with want exactly. 1 if equal. */
 int	client_expect(int fd, const char *req, const char *end,
 	    const char *want);
+/* Reads exactly n bytes (within 3 s): 0, or -1. */
+int	client_recv_exact(int fd, void *, size_t n);
 /* 1 once the peer has closed the connection (within 3 s). */
 int	client_closed(int fd);
 /* The same, waiting up to ms milliseconds. */

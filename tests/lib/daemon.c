@@ -196,6 +196,14 @@ daemon_spawn(struct daemon *d, const char *user, const char *const args[],
 	return (pid);
 }
 
+/* The daemon answers: a version, or the refusal before a login (-Y). */
+static int
+daemon_answered(const char *line)
+{
+	return (strncmp(line, "VERSION ", 8) == 0 ||
+	    strcmp(line, "CLIENT_ERROR unauthenticated\r\n") == 0);
+}
+
 int
 daemon_start(struct daemon *d, const char *user, const char *const args[])
 {
@@ -216,7 +224,7 @@ daemon_start(struct daemon *d, const char *user, const char *const args[])
 		if ((fd = client_connect(d->d_port)) != -1) {
 			if (client_sends(fd, "version\r\n") == 0 &&
 			    client_recv_until(fd, buf, sizeof(buf), "\r\n") >
-			    0 && strncmp(buf, "VERSION ", 8) == 0) {
+			    0 && daemon_answered(buf)) {
 				close(fd);
 				return (0);
 			}
@@ -264,7 +272,7 @@ daemon_start_unix(struct daemon *d, const char *const args[],
 		if ((fd = client_connect_unix(path)) != -1) {
 			if (client_sends(fd, "version\r\n") == 0 &&
 			    client_recv_until(fd, buf, sizeof(buf), "\r\n") >
-			    0 && strncmp(buf, "VERSION ", 8) == 0) {
+			    0 && daemon_answered(buf)) {
 				close(fd);
 				return (0);
 			}

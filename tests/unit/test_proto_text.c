@@ -94,6 +94,7 @@ setup(void)
 	lim.pl_value_max = 1024;
 	lim.pl_cas = 1;
 	lim.pl_flush = 1;
+	lim.pl_auth = 0;
 	fail_storage = 0;
 	stats_kind = -1;
 }
@@ -504,4 +505,80 @@ Test(text, stats_requests)
 	cr_assert_eq(feed("stats nonsense\r\n", &used), PROTO_OK);
 	cr_assert_eq(stats_kind, -1);
 	cr_assert_str_eq(local, "ERROR\r\n");
+}
+
+static char	auth_user[64], auth_pass[300];
+
+static int
+rec_auth(void *arg, const char *user, size_t ulen, const char *pass,
+    size_t plen)
+{
+	(void)arg;
+	cr_assert_lt(ulen, sizeof(auth_user));
+	cr_assert_lt(plen, sizeof(auth_pass));
+	memcpy(auth_user, user, ulen);
+	auth_user[ulen] = '\0';
+	memcpy(auth_pass, pass, plen);
+	auth_pass[plen] = '\0';
+	return (strcmp(auth_user, "alice") == 0 &&
+	    strcmp(auth_pass, "p w") == 0);
+}
+
+static enum proto_status
+feed_auth(const char *s, size_t *used)
+{
+	struct proto_sink	as = sink;
+
+	as.ps_auth = rec_auth;
+	lim.pl_auth = 1;
+	return (proto_text_parse(&st, &lim, &as, s, strlen(s), used, NOW));
+}
+
+Test(text, login_required)
+{
+	size_t	used;
+
+	cr_assert_eq(feed_auth("get k\r\nmg k v\r\nversion\r\n", &used),
+	    PROTO_OK);
+	cr_assert_str_eq(local, "CLIENT_ERROR unauthenticated\r\n"
+	    "CLIENT_ERROR unauthenticated\r\nCLIENT_ERROR unauthenticated\r\n");
+	cr_assert_eq(nrecs, 0);
+	setup();
+	cr_assert_eq(feed_auth("set x 0 0 9\r\nalice bad\r\nget k\r\n",
+	    &used), PROTO_OK);
+	cr_assert_str_eq(auth_user, "alice");
+	cr_assert_str_eq(auth_pass, "bad");
+	cr_assert_str_eq(local, "CLIENT_ERROR authentication failure\r\n"
+	    "CLIENT_ERROR unauthenticated\r\n");
+	cr_assert_eq(nrecs, 0);
+}
+
+Test(text, login_then_commands)
+{
+	size_t	used;
+
+	/* The password may hold spaces: only the first one splits. */
+	cr_assert_eq(feed_auth("set x 0 0 9\r\nalice p w\r\nget k\r\n",
+	    &used), PROTO_OK);
+	cr_assert_str_eq(local, "STORED\r\n");
+	cr_assert_eq(nrecs, 1, "the rest of the buffer runs once logged in");
+	cr_assert_str_eq(recs[0].r_key, "k");
+}
+
+Test(text, login_blocks_are_never_run)
+{
+	size_t	used;
+
+	cr_assert_eq(feed_auth("append k 0 0 7\r\nget a\r\n\r\n", &used),
+	    PROTO_OK);
+	cr_assert_str_eq(local, "CLIENT_ERROR unauthenticated\r\n");
+	cr_assert_eq(nrecs, 0);
+	setup();
+	cr_assert_eq(feed_auth("ms k 5\r\nhello\r\n", &used), PROTO_CLOSE);
+	setup();
+	cr_assert_eq(feed_auth("set x 0 0 -1\r\n", &used), PROTO_CLOSE);
+	setup();
+	cr_assert_eq(feed_auth("set x 0 0 1000\r\n", &used), PROTO_OK);
+	cr_assert_str_eq(local, "CLIENT_ERROR authentication failure\r\n");
+	cr_assert_eq(st.pt_swallow, 1002, "an oversized login is dropped");
 }
