@@ -32,6 +32,7 @@
 #include "log.h"
 #include "msg.h"
 #include "proc.h"
+#include "sandbox.h"
 #include "supervise.h"
 #include "wire.h"
 
@@ -272,6 +273,7 @@ int
 main(int argc, char **argv, char **envp)
 {
 	struct supervise_conf	 sc;
+	struct sandbox_parent_paths sp;
 	char		 errbuf[512];
 	rlim_t		 nofile;
 	int		 i;
@@ -431,6 +433,14 @@ main(int argc, char **argv, char **envp)
 	sc.sc_storage_nofile = STORAGE_NOFILE;
 	sc.sc_start_time = parent_start_time;
 	supervise_start(&sc);
+
+	memset(&sp, 0, sizeof(sp));
+	sp.sp_self = parent_self;
+	sp.sp_config = parent_conf.c_config_file;
+	sp.sp_authfile = parent_conf.c_auth_file;
+	sp.sp_pidfile = parent_pidfile;
+	sp.sp_unix = parent_conf.c_unix_path;
+	sandbox_parent(&sp, parent_conf.c_sandbox);
 
 	event_dispatch();
 	fatalx("event loop ended");

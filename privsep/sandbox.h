@@ -18,4 +18,20 @@ enum sandbox_mode {
 /* Enters the role's sandbox; fatal on failure.  Returns only if set. */
 void	sandbox_enter(enum proc_role, enum sandbox_mode);
 
+/*
+ * The parent's own confinement, once everything is bound: OpenBSD's
+ * unveil (our binary to execute, the files a reload reads, what exit
+ * removes) and pledge.  Linux keeps the parent small and unsandboxed
+ * (DESIGN.md section 2): a no-op there.
+ */
+struct sandbox_parent_paths {
+	const char	*sp_self;	/* re-executed for each child */
+	const char	*sp_config;	/* --config, reread on SIGHUP */
+	const char	*sp_authfile;	/* -Y, reread on SIGHUP */
+	const char	*sp_pidfile;	/* removed on exit */
+	const char	*sp_unix;	/* -s socket, removed on exit */
+};
+void	sandbox_parent(const struct sandbox_parent_paths *,
+	    enum sandbox_mode);
+
 #endif /* PRIVCACHED_SANDBOX_H */

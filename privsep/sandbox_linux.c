@@ -269,4 +269,13 @@ sandbox_enter(enum proc_role role, enum sandbox_mode mode)
 	seccomp_release(ctx);
 }
 
+void
+sandbox_parent(const struct sandbox_parent_paths *sp,
+    enum sandbox_mode mode)
+{
+	/* The parent stays small and unsandboxed here (DESIGN.md 2). */
+	(void)sp;
+	(void)mode;
+}
+
 #endif /* __linux__ */

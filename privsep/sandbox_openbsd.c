@@ -41,4 +41,37 @@ sandbox_enter(enum proc_role role, enum sandbox_mode mode)
 		fatal("pledge");
 }
 
+static void
+sandbox_unveil(const char *path, const char *perm)
+{
+	if (path != NULL && unveil(path, perm) == -1)
+		fatal("unveil %s", path);
+}
+
+void
+sandbox_parent(const struct sandbox_parent_paths *sp,
+    enum sandbox_mode mode)
+{
+	if (mode == SANDBOX_OFF)
+		return;
+	/* Execute ourselves for each respawned child, nothing else. */
+	sandbox_unveil(sp->sp_self, "x");
+	/* SIGHUP rereads these. */
+	sandbox_unveil(sp->sp_config, "r");
+	sandbox_unveil(sp->sp_authfile, "r");
+	/* Exit removes these. */
+	sandbox_unveil(sp->sp_pidfile, "c");
+	sandbox_unveil(sp->sp_unix, "c");
+	if (unveil(NULL, NULL) == -1)
+		fatal("unveil");
+	/*
+	 * stdio: the event loop and control channels; rpath: the reloads
+	 * above; cpath: removing the pidfile and unix socket; proc exec:
+	 * respawning children; sendfd: handing them listeners and channels;
+	 * unix: the data socketpair made for each new pair of children.
+	 */
+	if (pledge("stdio rpath cpath proc exec sendfd unix", NULL) == -1)
+		fatal("pledge");
+}
+
 #endif /* __OpenBSD__ */
