@@ -9,7 +9,7 @@ what=${2:-test}
 
 debian_build="gcc make pkg-config libbsd-dev libmd-dev libevent-dev libseccomp-dev"
 debian_test="$debian_build clang libclang-rt-dev libcriterion-dev python3 python3-pymemcache \
-python3-memcache libmemcached-tools memcached procps util-linux"
+python3-memcache libmemcached-tools memcached procps util-linux mandoc"
 openbsd_build="libevent"
 openbsd_test="$openbsd_build criterion python3 py3-pymemcache \
 libmemcached memcached"
@@ -29,7 +29,8 @@ have_test() {
 	    command -v memccapable >/dev/null 2>&1 &&
 	    command -v memcached >/dev/null 2>&1 &&
 	    command -v setpriv >/dev/null 2>&1 &&
-	    command -v clang >/dev/null 2>&1
+	    command -v clang >/dev/null 2>&1 &&
+	    command -v mandoc >/dev/null 2>&1
 }
 
 install() {

@@ -330,3 +330,28 @@ Test(skeleton, child_death_is_logged)
 	cr_assert(daemon_log_has(&d, "lost child: net", 3000));
 	cr_assert(daemon_log_has(&d, "signal 9", 0));
 }
+
+/* The argv Debian's memcached wrapper builds from /etc/memcached.conf. */
+Test(skeleton, debian_memcached_argv)
+{
+	char		 pidfile[64];
+	const char	*args[] = { "-m", "64", "-u", "memcache", "-P",
+			    pidfile, NULL };
+	struct passwd	*pw;
+	char		 buf[64];
+	pid_t		 net;
+
+	if (geteuid() != 0 || (pw = getpwnam("memcache")) == NULL)
+		cr_skip_test("needs root and the memcache user (memcached "
+		    "package)");
+	(void)snprintf(pidfile, sizeof(pidfile), "/tmp/pc-deb-%d.pid",
+	    (int)getpid());
+	cr_assert_eq(daemon_start(&d, NULL, args), 0);
+	cr_assert_eq(access(pidfile, F_OK), 0, "pidfile written");
+	cr_assert_gt(net = daemon_child(&d, "net"), 0);
+	cr_assert_eq(proc_status_field(net, "Uid", buf, sizeof(buf)), 0);
+	cr_assert_eq(atoi(buf), (int)pw->pw_uid, "children run as memcache");
+	cr_assert_eq(run_pymemcache(d.d_port, 20, NULL), 0);
+	cr_assert_eq(daemon_stop(&d), 0);
+	cr_assert_neq(access(pidfile, F_OK), 0, "pidfile removed");
+}
