@@ -1339,6 +1339,8 @@ cache_stats_general(struct cache *c, struct cache_emit *e)
 	cache_emit_u64(e, "moves_within_lru", t.cs_moves_within_lru);
 	cache_emit_u64(e, "direct_reclaims", t.cs_direct_reclaims);
 	cache_emit_u64(e, "lru_bumps_dropped", 0);
+	/* memcached repeats it here, and monitoring reads it here. */
+	cache_emit_u64(e, "total_malloced", slab_malloced(&c->c_slab));
 }
 
 static void

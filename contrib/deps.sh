@@ -9,7 +9,8 @@ what=${2:-test}
 
 debian_build="gcc make pkg-config libbsd-dev libmd-dev libevent-dev libseccomp-dev"
 debian_test="$debian_build clang libclang-rt-dev libcriterion-dev python3 python3-pymemcache \
-python3-memcache libmemcached-tools memcached procps util-linux mandoc"
+python3-memcache python3-pylibmc libmemcached-tools memcached nutcracker \
+procps util-linux mandoc"
 openbsd_build="libevent"
 openbsd_test="$openbsd_build criterion python3 py3-pymemcache \
 libmemcached memcached"
@@ -25,7 +26,9 @@ have_test() {
 	have_build &&
 	    pkg-config --exists criterion &&
 	    [ -x /usr/bin/python3 ] &&
-	    /usr/bin/python3 -c 'import pymemcache, memcache' 2>/dev/null &&
+	    /usr/bin/python3 -c 'import pymemcache, memcache, pylibmc' \
+	        2>/dev/null &&
+	    command -v nutcracker >/dev/null 2>&1 &&
 	    command -v memccapable >/dev/null 2>&1 &&
 	    command -v memcached >/dev/null 2>&1 &&
 	    command -v setpriv >/dev/null 2>&1 &&

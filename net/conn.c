@@ -133,6 +133,7 @@ conn_listeners_pause(void)
 {
 	size_t	i;
 
+	net_stats.ns_listen_disabled++;
 	for (i = 0; i < nlisteners; i++) {
 		if (!listeners[i].le_armed)
 			continue;

@@ -92,6 +92,7 @@ struct net_stats {
 	uint64_t	ns_request_timeouts;
 	uint64_t	ns_auth_cmds;
 	uint64_t	ns_auth_errors;
+	uint64_t	ns_listen_disabled;	/* accepting paused */
 };
 
 /* net.c */

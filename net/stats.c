@@ -93,7 +93,11 @@ stats_general_head(struct buf *out, const struct proto_ctx *ctx)
 	PUTF("auth_errors", "%llu",
 	    (unsigned long long)net_stats.ns_auth_errors);
 	PUTF("accepting_conns", "%d", 1);
+	PUTF("listen_disabled_num", "%llu",
+	    (unsigned long long)net_stats.ns_listen_disabled);
 	PUTF("threads", "%d", 1);
+	/* Every complete request read is parsed at once: nothing yields. */
+	PUTF("conn_yields", "%d", 0);
 	return (0);
 }
 

@@ -61,3 +61,12 @@ Test(clients, memccapable_ascii)
 	cr_assert_eq(run("cd %s && memccapable -h 127.0.0.1 -p %d -a -t 10 "
 	    ">/dev/null", d.d_port), 0);
 }
+
+Test(clients, prometheus_exporter_keys)
+{
+	const char	*args[] = { NULL };
+
+	cr_assert_eq(daemon_start(&d, NULL, args), 0);
+	cr_assert_eq(run("/usr/bin/python3 "
+	    "%s/tests/integ/clients_exporter_keys.py %d", d.d_port), 0);
+}
