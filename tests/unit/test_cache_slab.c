@@ -9,30 +9,13 @@
 
 #include <criterion/criterion.h>
 
-#include "msg.h"
+#include "cache_test.h"
 #include "item.h"
 #include "slab.h"
 
-static struct cache_conf
-conf_default(void)
-{
-	struct cache_conf	 cf;
-
-	memset(&cf, 0, sizeof(cf));
-	cf.cc_maxbytes = 64ULL * 1024 * 1024;
-	cf.cc_item_size_max = 1024 * 1024;
-	cf.cc_chunk_min = 48;
-	cf.cc_slab_page_size = 1024 * 1024;
-	cf.cc_slab_chunk_max = 512 * 1024;
-	cf.cc_factor = 1.25;
-	cf.cc_evict = 1;
-	cf.cc_cas = 1;
-	return (cf);
-}
-
 Test(cache_slab, default_classes)
 {
-	struct cache_conf	 cf = conf_default();
+	struct cache_conf	 cf = ct_conf_default();
 	struct slab		 s;
 	static const uint32_t	 first[] = { 80, 104, 136, 176, 224, 280, 352,
 	    440 };
@@ -61,7 +44,7 @@ Test(cache_slab, default_classes)
 
 Test(cache_slab, custom_n_f)
 {
-	struct cache_conf	 cf = conf_default();
+	struct cache_conf	 cf = ct_conf_default();
 	struct slab		 s;
 	static const uint32_t	 want[] = { 48, 96, 192, 384, 768, 1536, 3072,
 	    6144, 12288, 24576, 49152, 98304, 196608, 524288 };
@@ -79,20 +62,20 @@ Test(cache_slab, custom_n_f)
 
 Test(cache_slab, bad_conf)
 {
-	struct cache_conf	 cf = conf_default();
+	struct cache_conf	 cf = ct_conf_default();
 	struct slab		 s;
 
 	cf.cc_factor = 1.0;
 	cr_expect_eq(slab_init(&s, &cf, ITEM_HDR), -1);
 	cr_expect_eq(errno, EINVAL);
-	cf = conf_default();
+	cf = ct_conf_default();
 	cf.cc_slab_page_size = 100;
 	cr_expect_eq(slab_init(&s, &cf, ITEM_HDR), -1);
 }
 
 Test(cache_slab, budget_is_pages)
 {
-	struct cache_conf	 cf = conf_default();
+	struct cache_conf	 cf = ct_conf_default();
 	struct slab		 s;
 	unsigned int		 n = 0;
 	void			*p;
