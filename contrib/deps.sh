@@ -33,6 +33,7 @@ have_test() {
 	    command -v memcached >/dev/null 2>&1 &&
 	    command -v setpriv >/dev/null 2>&1 &&
 	    command -v clang >/dev/null 2>&1 &&
+	    [ -f "$(clang -print-file-name=libclang_rt.fuzzer-$(uname -m).a)" ] &&
 	    command -v mandoc >/dev/null 2>&1
 }
 
