@@ -27,6 +27,8 @@
 #define ACCEPT_BURST		64
 /* Read size per call; the input buffer grows to hold a whole item. */
 #define READ_CHUNK		16384
+/* Seconds without a request before a connection's buffers are freed. */
+#define CONN_QUIET_SEC		2
 /* Output past this is written at once rather than at the pass end. */
 #define CONN_EARLY_FLUSH	(256 * 1024)
 /* How long accepting pauses when descriptors run out. */
@@ -771,14 +773,19 @@ conn_idle_check(int fd, short event, void *arg)
 	(void)fd;
 	(void)event;
 	(void)arg;
-	if (net_conf.nc_idle_timeout == 0 &&
-	    net_conf.nc_request_timeout == 0) {
-		/* A reload turned both off. */
-		idle_armed = 0;
-		return;
-	}
 	for (c = TAILQ_FIRST(&conns); c != NULL; c = next) {
 		next = TAILQ_NEXT(c, c_entry);
+		/*
+		 * A quiet connection gives its empty buffers back, so ten
+		 * thousand idle clients cost little; busy ones keep theirs
+		 * and never pay an allocation per request.
+		 */
+		if (net_now - c->c_last_cmd >= CONN_QUIET_SEC) {
+			if (buf_used(&c->c_in) == 0 && c->c_in.b_cap > 0)
+				buf_free(&c->c_in);
+			if (buf_used(&c->c_out) == 0 && c->c_out.b_cap > 0)
+				buf_free(&c->c_out);
+		}
 		/* Slowloris: a request that never completes. */
 		if (net_conf.nc_request_timeout != 0 &&
 		    c->c_partial_since != 0 && net_now - c->c_partial_since >
@@ -844,8 +851,7 @@ conn_idle_start(void)
 {
 	struct timeval	tv = { 1, 0 };
 
-	if ((net_conf.nc_idle_timeout == 0 &&
-	    net_conf.nc_request_timeout == 0) || idle_armed)
+	if (idle_armed)
 		return;
 	idle_armed = 1;
 	evtimer_set(&idle_ev, conn_idle_check, NULL);

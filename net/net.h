@@ -108,7 +108,10 @@ int	conn_listener_add(int, const struct listener_conf *);
 /* Starts (or after a pause, resumes) accepting on every listener. */
 void	conn_listeners_resume(void);
 void	conn_listeners_pause(void);
-/* Closes connections idle past -o idle_timeout, checked every second. */
+/*
+ * The one-second tick: closes connections past -o idle_timeout or
+ * request_timeout and frees the empty buffers of quiet ones.
+ */
 void	conn_idle_start(void);
 /* Stops accepting and reading: a graceful stop. */
 void	conn_drain(void);

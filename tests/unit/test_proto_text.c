@@ -582,3 +582,14 @@ Test(text, login_blocks_are_never_run)
 	cr_assert_str_eq(local, "CLIENT_ERROR authentication failure\r\n");
 	cr_assert_eq(st.pt_swallow, 1002, "an oversized login is dropped");
 }
+
+Test(text, value_line_numbers)
+{
+	size_t	used;
+
+	cr_assert_eq(feed("gets k\r\n", &used), PROTO_OK);
+	cr_assert_eq(nrecs, 1);
+	cr_assert_str_eq(reply(&recs[0].r_ctx, CACHE_OK, "k", "", UINT64_MAX),
+	    "VALUE k 7 0 18446744073709551615\r\n\r\nEND\r\n",
+	    "zero, and the largest cas, written out in full");
+}

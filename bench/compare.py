@@ -1,0 +1,582 @@
+#!/usr/bin/python3
+"""privcached against stock memcached, A B A B, on one pinned CPU each.
+
+For every workload, several rounds; in each round a fresh memcached
+(-t 1) and then a fresh privcached, each pinned with taskset to the server
+CPU (privcached's children inherit it), the load generator
+(obj-bench/loadgen) pinned to the other CPU.  Each run preloads the key
+space, warms up, measures for a fixed time.  Prints per workload the median
+ops/s of each server, the ratio, both p99s, and diagnostics (server CPU use,
+privcached's net/storage CPU split and IPC batch sizes, the load
+generator's own CPU use).  Then the 10,000-idle-connections case, then
+bench/items_held.py, and finally rewrites the results section of
+bench/README.md.
+
+Run `bench/compare.py -h` for the options; `make bench` runs it.
+"""
+import argparse
+import datetime
+import json
+import os
+import platform
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+TOP = os.path.dirname(HERE)
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+# name -> (description, loadgen arguments, target)
+# target: (min throughput ratio, max p99 ratio or None)
+WORKLOADS = {
+    "a": ("1:10 set:get, 100 B values, 50 conns, depth 1",
+          ["-r", "1:10", "-v", "100", "-c", "50", "-d", "1"], (1.0, 1.2)),
+    "b": ("as (a), depth 16 (refill as replies arrive)",
+          ["-r", "1:10", "-v", "100", "-c", "50", "-d", "16"], (2.5, None)),
+    "bg": ("as (a), depth 16 in lockstep groups of 16",
+           ["-r", "1:10", "-v", "100", "-c", "50", "-d", "16", "-g"],
+           (2.5, None)),
+    "c": ("sets only, 1 KB values, 50 conns, depth 1",
+          ["-r", "1:0", "-v", "1024", "-c", "50", "-d", "1"], (1.0, 1.2)),
+    "d": ("1:1 set:get, 4 KB values, 50 conns, depth 1",
+          ["-r", "1:1", "-v", "4096", "-c", "50", "-d", "1"], (1.0, 1.2)),
+}
+DEFAULT_WORKLOADS = "a,b,bg,c,d"
+KEYS = 100000
+
+BEGIN = "<!-- results:begin (written by bench/compare.py) -->"
+END = "<!-- results:end -->"
+
+
+def log(msg):
+    print(msg, flush=True)
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+# ---- servers ---------------------------------------------------------------
+
+class Server:
+    def __init__(self, kind, args, port, extra_conns=0):
+        self.kind = kind
+        self.port = port
+        if kind == "memcached":
+            cmd = [args.memcached, "-t", "1", "-U", "0", "-m", "1024",
+                   "-p", str(port), "-l", "127.0.0.1"]
+            if extra_conns:
+                cmd += ["-c", str(extra_conns)]
+        else:
+            cmd = [args.privcached, "-m", "1024", "-p", str(port),
+                   "-l", "127.0.0.1", "-o", "idle_timeout=0,conn_per_ip=0" +
+                   (f",{args.privcached_o}" if args.privcached_o else "")]
+            if extra_conns:
+                cmd += ["-c", str(extra_conns)]
+        if os.geteuid() == 0:
+            cmd += ["-u", "nobody"]
+        self.cmd = ["taskset", "-c", str(args.server_cpu)] + cmd
+        self.errlog = open(os.path.join(args.tmpdir, f"{kind}.stderr"), "w")
+        self.proc = subprocess.Popen(self.cmd, stdout=subprocess.DEVNULL,
+                                     stderr=self.errlog,
+                                     preexec_fn=os.setpgrp)
+        self.pid = self.proc.pid   # taskset execs, so this is the server
+        self.ctl = self._wait_ready()
+        self.roles = self._roles()
+
+    def _wait_ready(self):
+        for _ in range(500):
+            if self.proc.poll() is not None:
+                sys.exit(f"{self.kind} exited early: {' '.join(self.cmd)} "
+                         f"(see {self.errlog.name})")
+            try:
+                s = socket.create_connection(("127.0.0.1", self.port),
+                                             timeout=2)
+                s.sendall(b"version\r\n")
+                if s.recv(100).startswith(b"VERSION"):
+                    return s
+                s.close()
+            except OSError:
+                pass
+            time.sleep(0.02)
+        sys.exit(f"{self.kind} on port {self.port} did not come up")
+
+    def _roles(self):
+        """pid -> role: memcached is one process; privcached three."""
+        roles = {self.pid: "parent" if self.kind == "privcached"
+                 else "memcached"}
+        if self.kind != "privcached":
+            return roles
+        for _ in range(100):
+            for d in os.listdir("/proc"):
+                if not d.isdigit():
+                    continue
+                try:
+                    with open(f"/proc/{d}/stat") as f:
+                        st = f.read()
+                    ppid = int(st[st.rindex(")") + 2:].split()[1])
+                    if ppid != self.pid:
+                        continue
+                    with open(f"/proc/{d}/cmdline", "rb") as f:
+                        cl = f.read().replace(b"\0", b" ").decode(
+                            errors="replace")
+                except (OSError, ValueError):
+                    continue
+                if "storage" in cl:
+                    roles[int(d)] = "storage"
+                elif "net" in cl:
+                    roles[int(d)] = "net"
+            if len(roles) == 3:
+                return roles
+            time.sleep(0.05)
+        sys.exit(f"privcached children of {self.pid} not found: {roles}")
+
+    def cpu(self):
+        """role -> CPU seconds (user + system, all threads)."""
+        out = {}
+        for pid, role in self.roles.items():
+            try:
+                with open(f"/proc/{pid}/stat") as f:
+                    st = f.read()
+                fields = st[st.rindex(")") + 2:].split()
+                out[role] = (int(fields[11]) + int(fields[12])) / CLK_TCK
+            except (OSError, ValueError):
+                out[role] = 0.0
+        return out
+
+    def rss_kb(self):
+        total = 0
+        for pid in self.roles:
+            try:
+                with open(f"/proc/{pid}/status") as f:
+                    for line in f:
+                        if line.startswith("VmRSS:"):
+                            total += int(line.split()[1])
+            except OSError:
+                pass
+        return total
+
+    def stats(self):
+        self.ctl.sendall(b"stats\r\n")
+        buf = b""
+        while not buf.endswith(b"END\r\n"):
+            chunk = self.ctl.recv(65536)
+            if not chunk:
+                break
+            buf += chunk
+        out = {}
+        for line in buf.decode(errors="replace").splitlines():
+            parts = line.split(" ")
+            if len(parts) == 3 and parts[0] == "STAT":
+                out[parts[1]] = parts[2]
+        return out
+
+    def stop(self):
+        try:
+            self.ctl.close()
+        except OSError:
+            pass
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.errlog.close()
+
+
+# ---- load generator ----------------------------------------------------------
+
+def loadgen_cmd(args, port, extra):
+    return (["taskset", "-c", str(args.client_cpu), args.loadgen,
+             "-p", str(port), "-q", "-S", "-k", str(KEYS)] + extra)
+
+
+def run_loadgen(args, srv, extra, on_ready=None):
+    """Runs the load generator against srv; returns (result, diagnostics)."""
+    cmd = loadgen_cmd(args, srv.port, extra)
+    p = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True)
+    result = None
+    cpu0 = cpu1 = st0 = st1 = None
+    t0 = t1 = None
+    for line in p.stdout:
+        line = line.strip()
+        if line == "@ready":
+            if on_ready:
+                on_ready()
+            p.stdin.write("go\n")
+            p.stdin.flush()
+        elif line == "@measure":
+            t0 = time.monotonic()
+            cpu0 = srv.cpu()
+            if srv.kind == "privcached":
+                st0 = srv.stats()
+        elif line == "@done":
+            t1 = time.monotonic()
+            cpu1 = srv.cpu()
+            if srv.kind == "privcached":
+                st1 = srv.stats()
+        elif line.startswith("{"):
+            result = json.loads(line)
+    err = p.stderr.read()
+    p.wait()
+    if p.returncode != 0 or result is None:
+        sys.exit(f"load generator failed ({p.returncode}): {' '.join(cmd)}\n"
+                 f"{err}")
+    diag = {}
+    if cpu0 and cpu1 and t1 > t0:
+        wall = t1 - t0
+        diag["cpu"] = {r: (cpu1[r] - cpu0[r]) / wall for r in cpu1}
+        diag["server_cpu"] = sum(diag["cpu"].values())
+    if st0 and st1:
+        b = int(st1["privcached_ipc_batches"]) - \
+            int(st0["privcached_ipc_batches"])
+        r = int(st1["privcached_ipc_batch_records"]) - \
+            int(st0["privcached_ipc_batch_records"])
+        diag["batches"] = b
+        diag["records_per_batch"] = r / b if b else 0.0
+    return result, diag
+
+
+def settle():
+    time.sleep(0.5)
+
+
+# ---- workloads -----------------------------------------------------------------
+
+def run_workload(args, name, counter):
+    desc, lg_args, target = WORKLOADS[name]
+    runs = {"memcached": [], "privcached": []}
+    for rnd in range(1, args.rounds + 1):
+        for kind in ("memcached", "privcached"):
+            counter[0] += 1
+            srv = Server(kind, args, free_port())
+            try:
+                res, diag = run_loadgen(
+                    args, srv, lg_args + ["-P", "-t", str(args.duration),
+                                          "-w", str(args.warmup)])
+            finally:
+                srv.stop()
+            res["diag"] = diag
+            runs[kind].append(res)
+            extra = ""
+            if "records_per_batch" in diag:
+                extra = (f", net {100 * diag['cpu'].get('net', 0):.0f}% "
+                         f"storage {100 * diag['cpu'].get('storage', 0):.0f}%"
+                         f", {diag['records_per_batch']:.1f} req/batch")
+            log(f"[{counter[0]:2d}/{counter[1]}] ({name}) {kind:10s} round "
+                f"{rnd}/{args.rounds}: {res['ops_per_sec']:>10,.0f} ops/s  "
+                f"p99 {res['lat_us']['p99']:7.1f}us  server cpu "
+                f"{100 * diag.get('server_cpu', 0):3.0f}%{extra}  loadgen "
+                f"cpu {100 * res['cpu']['util']:.0f}%")
+            settle()
+    return summarize(name, desc, target, runs)
+
+
+def med(rs, f):
+    return statistics.median(f(r) for r in rs)
+
+
+def summarize(name, desc, target, runs):
+    mc, pc = runs["memcached"], runs["privcached"]
+    s = {
+        "name": name, "desc": desc, "rounds": len(mc),
+        "mc_ops": med(mc, lambda r: r["ops_per_sec"]),
+        "pc_ops": med(pc, lambda r: r["ops_per_sec"]),
+        "mc_p99": med(mc, lambda r: r["lat_us"]["p99"]),
+        "pc_p99": med(pc, lambda r: r["lat_us"]["p99"]),
+        "mc_p50": med(mc, lambda r: r["lat_us"]["p50"]),
+        "pc_p50": med(pc, lambda r: r["lat_us"]["p50"]),
+        "mc_cpu": med(mc, lambda r: r["diag"].get("server_cpu", 0)),
+        "pc_cpu": med(pc, lambda r: r["diag"].get("server_cpu", 0)),
+        "pc_net": med(pc, lambda r: r["diag"].get("cpu", {}).get("net", 0)),
+        "pc_sto": med(pc, lambda r: r["diag"].get("cpu", {})
+                      .get("storage", 0)),
+        "pc_rpb": med(pc, lambda r: r["diag"].get("records_per_batch", 0)),
+        "lg_cpu": max(r["cpu"]["util"] for r in mc + pc),
+        "mc_all": [r["ops_per_sec"] for r in mc],
+        "pc_all": [r["ops_per_sec"] for r in pc],
+    }
+    s["ratio"] = s["pc_ops"] / s["mc_ops"] if s["mc_ops"] else 0.0
+    rr = [p / m for p, m in zip(s["pc_all"], s["mc_all"]) if m]
+    s["round_ratios"] = (min(rr), max(rr)) if rr else (0.0, 0.0)
+    s["p99_ratio"] = s["pc_p99"] / s["mc_p99"] if s["mc_p99"] else 0.0
+    tmin, tp99 = target
+    ok = s["ratio"] >= tmin and (tp99 is None or s["p99_ratio"] <= tp99)
+    s["target"] = (f">= {tmin:.1f}x" +
+                   (f", p99 <= {tp99:.1f}x" if tp99 else ""))
+    s["met"] = "yes" if ok else "NO"
+    return s
+
+
+# ---- idle connections ----------------------------------------------------------
+
+def run_idle(args, counter):
+    lg_args = WORKLOADS["a"][1]
+    out = {"memcached": [], "privcached": []}
+    for rnd in range(1, args.idle_rounds + 1):
+        for kind in ("memcached", "privcached"):
+            counter[0] += 1
+            srv = Server(kind, args, free_port(),
+                         extra_conns=args.idle_conns + 2000)
+            try:
+                # Fill first, so the baseline holds the same items.
+                run_loadgen(args, srv, lg_args + ["-P", "-t", "0"])
+                settle()
+                base = srv.rss_kb()
+                ready = {}
+
+                def on_ready():
+                    time.sleep(0.5)
+                    ready["rss"] = srv.rss_kb()
+
+                res, diag = run_loadgen(
+                    args, srv, lg_args + ["-i", str(args.idle_conns), "-W",
+                                          "-t", str(args.duration),
+                                          "-w", str(args.warmup)],
+                    on_ready=on_ready)
+                loaded = srv.rss_kb()
+            finally:
+                srv.stop()
+            per = (ready["rss"] - base) * 1024 / args.idle_conns
+            out[kind].append({"base_kb": base, "idle_kb": ready["rss"],
+                              "loaded_kb": loaded, "per_conn": per,
+                              "ops": res["ops_per_sec"],
+                              "p99": res["lat_us"]["p99"],
+                              "cpu": diag.get("server_cpu", 0)})
+            log(f"[{counter[0]:2d}/{counter[1]}] (idle) {kind:10s} round "
+                f"{rnd}/{args.idle_rounds}: RSS {base / 1024:.1f} -> "
+                f"{ready['rss'] / 1024:.1f} MiB with {args.idle_conns} idle "
+                f"= {per:.0f} B/conn; {res['ops_per_sec']:,.0f} ops/s p99 "
+                f"{res['lat_us']['p99']:.1f}us")
+            settle()
+    summ = {}
+    for kind, rs in out.items():
+        summ[kind] = {k: statistics.median(r[k] for r in rs)
+                      for k in rs[0]}
+    return summ
+
+
+def run_items_held():
+    cmd = ["/usr/bin/python3", os.path.join(HERE, "items_held.py"),
+           "-m", "64", "--value", "100"]
+    p = subprocess.run(cmd, capture_output=True, text=True)
+    if p.returncode != 0:
+        return f"items_held.py failed: {p.stderr.strip()}"
+    return p.stdout.strip()
+
+
+# ---- report --------------------------------------------------------------------
+
+def machine():
+    model = "?"
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    model = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    try:
+        mcv = subprocess.run([shutil.which("memcached") or "memcached",
+                              "-V"], capture_output=True, text=True
+                             ).stdout.strip()
+    except OSError:
+        mcv = "?"
+    try:
+        rev = subprocess.run(["git", "-C", TOP, "describe", "--always",
+                              "--dirty"], capture_output=True, text=True
+                             ).stdout.strip()
+    except OSError:
+        rev = "?"
+    return {"nproc": os.cpu_count(), "model": model,
+            "kernel": platform.release(), "memcached": mcv, "rev": rev}
+
+
+def fmt_ops(v):
+    return f"{v:,.0f}"
+
+
+def tables(args, summaries, idle, items, mach, when):
+    L = []
+    L.append(f"Run {when} on {mach['nproc']} x {mach['model']}, Linux "
+             f"{mach['kernel']}; {mach['memcached']} (-t 1) against "
+             f"privcached {mach['rev']}.  Servers on CPU {args.server_cpu}, "
+             f"load generator on CPU {args.client_cpu}; {args.rounds} rounds "
+             f"A B A B, {args.duration:g} s measured after {args.warmup:g} s "
+             f"warm-up, {KEYS:,} keys preloaded; medians.")
+    L.append("")
+    L.append("| workload | memcached ops/s | privcached ops/s | ratio | "
+             "memcached p99 us | privcached p99 us | p99 ratio | target | "
+             "met |")
+    L.append("|---|---:|---:|---:|---:|---:|---:|---|---|")
+    for s in summaries:
+        L.append(f"| ({s['name']}) {s['desc']} | {fmt_ops(s['mc_ops'])} | "
+                 f"{fmt_ops(s['pc_ops'])} | {s['ratio']:.2f}x | "
+                 f"{s['mc_p99']:.0f} | {s['pc_p99']:.0f} | "
+                 f"{s['p99_ratio']:.2f}x | {s['target']} | {s['met']} |")
+    L.append("")
+    L.append("Diagnostics (medians; CPU as a fraction of one core during "
+             "the measurement):")
+    L.append("")
+    L.append("| workload | memcached cpu | privcached cpu (net + storage) "
+             "| requests per IPC batch | p50 us mc / pc | loadgen cpu (max) "
+             "| ratio per round | all runs mc / pc (ops/s) |")
+    L.append("|---|---:|---:|---:|---:|---:|---:|---|")
+    for s in summaries:
+        L.append(f"| ({s['name']}) | {100 * s['mc_cpu']:.0f}% | "
+                 f"{100 * s['pc_cpu']:.0f}% ({100 * s['pc_net']:.0f} + "
+                 f"{100 * s['pc_sto']:.0f}) | {s['pc_rpb']:.1f} | "
+                 f"{s['mc_p50']:.0f} / {s['pc_p50']:.0f} | "
+                 f"{100 * s['lg_cpu']:.0f}% | "
+                 f"{s['round_ratios'][0]:.2f}-{s['round_ratios'][1]:.2f}x | "
+                 f"{' '.join(f'{v / 1000:.0f}k' for v in s['mc_all'])} / "
+                 f"{' '.join(f'{v / 1000:.0f}k' for v in s['pc_all'])} |")
+    if idle:
+        a = next((s for s in summaries if s["name"] == "a"), None)
+        L.append("")
+        L.append(f"{args.idle_conns:,} idle connections (each has answered "
+                 f"one `version`) held while workload (a) runs "
+                 f"({args.idle_rounds} rounds, medians; RSS summed over all "
+                 f"server processes, privcached's three included):")
+        L.append("")
+        L.append("| server | RSS before | RSS with idle | bytes per idle "
+                 "connection | ops/s with idle | vs (a) without | p99 us |")
+        L.append("|---|---:|---:|---:|---:|---:|---:|")
+        for kind in ("memcached", "privcached"):
+            r = idle[kind]
+            base_ops = a["mc_ops" if kind == "memcached" else "pc_ops"] \
+                if a else 0
+            L.append(f"| {kind} | {r['base_kb'] / 1024:.1f} MiB | "
+                     f"{r['idle_kb'] / 1024:.1f} MiB | {r['per_conn']:.0f} | "
+                     f"{fmt_ops(r['ops'])} | "
+                     f"{(r['ops'] / base_ops if base_ops else 0):.2f}x | "
+                     f"{r['p99']:.0f} |")
+        L.append(f"| ratio privcached/memcached | | | "
+                 f"{idle['privcached']['per_conn'] / idle['memcached']['per_conn']:.2f}x | "
+                 f"{idle['privcached']['ops'] / idle['memcached']['ops']:.2f}x"
+                 f" | | |")
+    if items:
+        L.append("")
+        L.append("Items held at -m 64, 100-byte values (bench/items_held.py):")
+        L.append("")
+        L.append("```")
+        L.append(items)
+        L.append("```")
+    return "\n".join(L)
+
+
+def rewrite_readme(text):
+    path = os.path.join(HERE, "README.md")
+    try:
+        with open(path) as f:
+            old = f.read()
+    except OSError:
+        old = "# privcached benchmark\n\n## Latest results\n\n"
+    block = f"{BEGIN}\n{text}\n{END}"
+    if BEGIN in old and END in old:
+        new = old[:old.index(BEGIN)] + block + old[old.index(END) + len(END):]
+    else:
+        new = old.rstrip("\n") + "\n\n" + block + "\n"
+    tmp = path + ".tmp"
+    with open(tmp, "w") as f:
+        f.write(new)
+    os.replace(tmp, path)
+    log(f"rewrote the results section of {path}")
+
+
+# ---- main ----------------------------------------------------------------------
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--rounds", type=int, default=5,
+                    help="A B rounds per workload (5)")
+    ap.add_argument("--duration", type=float, default=6,
+                    help="seconds measured per run (6)")
+    ap.add_argument("--warmup", type=float, default=1,
+                    help="warm-up seconds per run (1)")
+    ap.add_argument("--workloads", default=DEFAULT_WORKLOADS,
+                    help=f"comma-separated, of {','.join(WORKLOADS)} "
+                    f"({DEFAULT_WORKLOADS}); 'none' for none")
+    ap.add_argument("--idle-conns", type=int, default=10000,
+                    help="idle connections for the idle case (10000); 0 "
+                    "skips it")
+    ap.add_argument("--idle-rounds", type=int, default=2,
+                    help="rounds of the idle case (2)")
+    ap.add_argument("--no-items", action="store_true",
+                    help="skip bench/items_held.py")
+    ap.add_argument("--no-readme", action="store_true",
+                    help="do not rewrite bench/README.md")
+    ap.add_argument("--no-build", action="store_true",
+                    help="do not run make first")
+    ap.add_argument("--server-cpu", type=int, default=0)
+    ap.add_argument("--client-cpu", type=int, default=1)
+    ap.add_argument("--memcached", default=shutil.which("memcached"))
+    ap.add_argument("--privcached", default=os.path.join(TOP, "privcached"))
+    ap.add_argument("--privcached-o", metavar="OPTS",
+                    help="more -o options for privcached (an experiment, "
+                    "e.g. no_sandbox)")
+    ap.add_argument("--loadgen", default=os.path.join(TOP, "obj-bench",
+                                                      "loadgen"))
+    ap.add_argument("--json", help="also write all results to this file")
+    args = ap.parse_args()
+
+    if args.memcached is None:
+        sys.exit("stock memcached is not installed (apt-get install "
+                 "memcached)")
+    if shutil.which("taskset") is None:
+        sys.exit("taskset is missing (util-linux)")
+    names = [] if args.workloads == "none" else args.workloads.split(",")
+    for n in names:
+        if n not in WORKLOADS:
+            sys.exit(f"unknown workload {n}; known: {','.join(WORKLOADS)}")
+    if not args.no_build:
+        subprocess.run(["make", "-C", TOP, "--no-print-directory",
+                        "privcached"], check=True)
+        subprocess.run(["make", "-C", TOP, "--no-print-directory", "-f",
+                        "GNUmakefile", "-f", "bench/bench.mk", "bench-build"],
+                       check=True)
+    args.privcached = os.path.abspath(args.privcached)
+    args.tmpdir = os.path.join(TOP, "obj-bench")
+    os.makedirs(args.tmpdir, exist_ok=True)
+
+    mach = machine()
+    when = datetime.datetime.now(datetime.timezone.utc).strftime(
+        "%Y-%m-%d %H:%M UTC")
+    total = len(names) * args.rounds * 2
+    if args.idle_conns:
+        total += args.idle_rounds * 2
+    counter = [0, total]
+    log(f"{mach['nproc']} x {mach['model']}; {len(names)} workloads x "
+        f"{args.rounds} rounds x 2 servers, {args.duration:g} s each")
+    summaries = [run_workload(args, n, counter) for n in names]
+    idle = run_idle(args, counter) if args.idle_conns else None
+    items = None
+    if not args.no_items:
+        log("items held at -m 64 (bench/items_held.py) ...")
+        items = run_items_held()
+    text = tables(args, summaries, idle, items, mach, when)
+    print()
+    print(text)
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump({"machine": mach, "when": when, "workloads": summaries,
+                       "idle": idle, "items_held": items}, f, indent=1)
+    if not args.no_readme:
+        rewrite_readme(text)
+
+
+if __name__ == "__main__":
+    main()
