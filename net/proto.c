@@ -5,9 +5,34 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "proto.h"
 #include "wire.h"
+
+int
+proto_stats_kind(const char *name, size_t len)
+{
+	static const struct {
+		const char	*name;
+		int		 kind;
+	} kinds[] = {
+		{ "",		PROTO_STATS_GENERAL },
+		{ "items",	PROTO_STATS_ITEMS },
+		{ "slabs",	PROTO_STATS_SLABS },
+		{ "sizes",	PROTO_STATS_SIZES },
+		{ "settings",	PROTO_STATS_SETTINGS },
+		{ "conns",	PROTO_STATS_CONNS },
+		{ "reset",	PROTO_STATS_RESET },
+	};
+	size_t	i;
+
+	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+		if (strlen(kinds[i].name) == len &&
+		    memcmp(kinds[i].name, name, len) == 0)
+			return (kinds[i].kind);
+	return (-1);
+}
 
 int64_t
 proto_exptime(int64_t exptime, int64_t now)

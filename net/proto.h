@@ -166,6 +166,8 @@ int	proto_bin_stats_end(const struct proto_ctx *, struct buf *out,
 
 /* Shared by the protocols (net/proto.c). */
 
+/* enum proto_stats for a stats group name ("" is general), or -1. */
+int	proto_stats_kind(const char *, size_t);
 /* Absolute expiry from a protocol exptime at now (see msg.h). */
 int64_t	proto_exptime(int64_t exptime, int64_t now);
 /* 1 if the key is 1..250 bytes without spaces or control characters. */

@@ -459,28 +459,11 @@ bin_storage(struct bin_parser *bp, const struct bin_hdr *h, uint8_t base,
 static void
 bin_stat(struct bin_parser *bp, const struct bin_hdr *h, const char *key)
 {
-	static const struct {
-		const char	*name;
-		int		 kind;
-	} kinds[] = {
-		{ "items",	PROTO_STATS_ITEMS },
-		{ "slabs",	PROTO_STATS_SLABS },
-		{ "sizes",	PROTO_STATS_SIZES },
-		{ "settings",	PROTO_STATS_SETTINGS },
-		{ "conns",	PROTO_STATS_CONNS },
-		{ "reset",	PROTO_STATS_RESET },
-	};
 	struct proto_ctx	ctx;
-	size_t			i;
-	int			kind = -1;
+	int			kind;
 
-	if (h->bh_keylen == 0)
-		kind = PROTO_STATS_GENERAL;
-	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
-		if (h->bh_keylen == strlen(kinds[i].name) &&
-		    memcmp(key, kinds[i].name, h->bh_keylen) == 0)
-			kind = kinds[i].kind;
-	}
+	/* An empty key is every general statistic. */
+	kind = proto_stats_kind(key, h->bh_keylen);
 	if (bp->bp_sink->ps_stats == NULL) {
 		bin_local_error(bp, h, BIN_UNKNOWN);
 		return;

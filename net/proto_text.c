@@ -454,28 +454,13 @@ text_verbosity(struct text_parser *tp, struct token *tok, size_t ntok)
 static enum proto_line
 text_stats(struct text_parser *tp, struct token *tok, size_t ntok)
 {
-	static const struct {
-		const char	*name;
-		int		 kind;
-	} kinds[] = {
-		{ "items",	PROTO_STATS_ITEMS },
-		{ "slabs",	PROTO_STATS_SLABS },
-		{ "sizes",	PROTO_STATS_SIZES },
-		{ "settings",	PROTO_STATS_SETTINGS },
-		{ "conns",	PROTO_STATS_CONNS },
-		{ "reset",	PROTO_STATS_RESET },
-	};
 	struct proto_ctx	ctx;
-	size_t			i;
 	int			kind = -1;
 
 	if (ntok == 1)
 		kind = PROTO_STATS_GENERAL;
-	else if (ntok == 2) {
-		for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
-			if (tok_is(&tok[1], kinds[i].name))
-				kind = kinds[i].kind;
-	}
+	else if (ntok == 2 && tok[1].t_len > 0)
+		kind = proto_stats_kind(tok[1].t_s, tok[1].t_len);
 	if (kind == -1 || tp->tp_sink->ps_stats == NULL) {
 		LOCAL(tp, str_error);
 		return (PROTO_LINE_DONE);
