@@ -88,6 +88,8 @@ struct net_conf {
 	uint32_t	nc_request_timeout;	/* seconds a partial request
 						 * may wait, 0: none */
 	uint32_t	nc_buffer_budget;	/* MiB, all client buffers */
+	uint32_t	nc_net_restarts;	/* since the parent started */
+	uint32_t	nc_storage_restarts;
 	uint8_t		nc_auth;		/* -Y: clients must log in */
 	uint8_t		nc_sasl;		/* -S: binary SASL PLAIN */
 	uint8_t		nc_pad2[2];

@@ -136,6 +136,8 @@ net_dispatch_storage(int fd, short event, void *arg)
 static void
 net_reload(const struct net_conf *nc)
 {
+	struct net_conf	before = net_conf;
+
 	net_conf.nc_maxconns = nc->nc_maxconns;
 	net_conf.nc_idle_timeout = nc->nc_idle_timeout;
 	net_conf.nc_maxconns_fast = nc->nc_maxconns_fast;
@@ -147,10 +149,20 @@ net_reload(const struct net_conf *nc)
 	net_conf.nc_conn_per_ip = nc->nc_conn_per_ip;
 	net_conf.nc_request_timeout = nc->nc_request_timeout;
 	net_conf.nc_buffer_budget = nc->nc_buffer_budget;
+	net_conf.nc_verbose = nc->nc_verbose;
 	buf_set_budget((size_t)net_conf.nc_buffer_budget << 20);
 	if (net_started)
 		conn_idle_start();
-	log_info("configuration reloaded");
+	/*
+	 * The parent sends this again after a storage restart, only to
+	 * update the restart counts: say "reloaded" when something was.
+	 */
+	before.nc_net_restarts = net_conf.nc_net_restarts =
+	    nc->nc_net_restarts;
+	before.nc_storage_restarts = net_conf.nc_storage_restarts =
+	    nc->nc_storage_restarts;
+	if (memcmp(&before, &net_conf, sizeof(before)) != 0)
+		log_info("configuration reloaded");
 }
 
 static void

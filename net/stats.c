@@ -109,6 +109,9 @@ stats_general_tail(struct buf *out, const struct proto_ctx *ctx)
 
 	PUTF("idle_kicks", "%llu",
 	    (unsigned long long)net_stats.ns_idle_kicks);
+	PUTF("privcached_net_restarts", "%u", net_conf.nc_net_restarts);
+	PUTF("privcached_storage_restarts", "%u",
+	    net_conf.nc_storage_restarts);
 	PUTF("privcached_denied_connections", "%llu",
 	    (unsigned long long)net_stats.ns_denied_conns);
 	PUTF("privcached_rejected_per_address", "%llu",

@@ -43,6 +43,7 @@ struct child {
 	struct event	 ch_respawn_ev;
 	int		 ch_respawn_pending;
 	int		 ch_has_listeners;	/* net: this incarnation */
+	uint32_t	 ch_restarts;
 };
 
 static struct supervise_conf	 sv;
@@ -151,6 +152,8 @@ supervise_configure(struct child *ch)
 	conf->c_net.nc_tcp_port = conf->c_port;
 	conf->c_net.nc_backlog = conf->c_backlog;
 	conf->c_net.nc_verbose = conf->c_verbose;
+	conf->c_net.nc_net_restarts = children[PROC_NET].ch_restarts;
+	conf->c_net.nc_storage_restarts = children[PROC_STORAGE].ch_restarts;
 	supervise_compose(ch, IMSG_CFG_NET, -1, &conf->c_net,
 	    sizeof(conf->c_net));
 	supervise_send_auth(ch);
@@ -179,8 +182,11 @@ supervise_connect(void)
 	}
 	supervise_compose(storage, IMSG_CTL_PEER, sp[0], NULL, 0);
 	supervise_compose(net, IMSG_CTL_PEER, sp[1], NULL, 0);
-	if (net->ch_has_listeners)
+	if (net->ch_has_listeners) {
+		/* A new storage child: net's stats learn of the restart. */
+		supervise_configure(net);
 		return;
+	}
 	net->ch_has_listeners = 1;
 	for (n = 0; n < sv.sc_nlisteners; n++) {
 		/* The net child gets a copy; ours outlives every child. */
@@ -329,6 +335,7 @@ supervise_respawn(int fd, short event, void *arg)
 	ch->ch_respawn_pending = 0;
 	if (sv_stopping)
 		return;
+	ch->ch_restarts++;
 	supervise_spawn(ch->ch_role);
 	if (ch->ch_pid == 0)
 		supervise_reap();

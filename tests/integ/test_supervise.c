@@ -125,7 +125,7 @@ Test(supervise, net_killed_no_key_lost)
 Test(supervise, storage_killed_back_empty_connection_kept)
 {
 	const char	*args[] = { NULL };
-	char		 got[256];
+	char		 got[16384];
 	pid_t		 storage;
 	int		 fd, i;
 
@@ -148,6 +148,10 @@ Test(supervise, storage_killed_back_empty_connection_kept)
 	cr_assert_str_eq(got, "END\r\n", "back, and empty");
 	cr_assert(client_expect(fd, "set b 0 0 1\r\ny\r\nget b\r\n",
 	    "END\r\n", "STORED\r\nVALUE b 0 1\r\ny\r\nEND\r\n"));
+	cr_assert_eq(client_sends(fd, "stats\r\n"), 0);
+	cr_assert_gt(client_recv_until(fd, got, sizeof(got), "END\r\n"), 0);
+	cr_assert(strstr(got, "STAT privcached_storage_restarts 1\r\n") !=
+	    NULL, "the restart is counted");
 	close(fd);
 	cr_assert(daemon_log_has(&d, "lost child: storage", 0));
 }
