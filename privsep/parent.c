@@ -236,8 +236,37 @@ parent_absolute(const char *path)
 			abs = NULL;
 	}
 	if (abs == NULL)
-		fatal("pidfile");
+		fatal("absolute path of %s", path);
 	return (abs);
+}
+
+/*
+ * A reload parses parent_argv again, possibly after -d moved us to /: a
+ * relative --config must name the same file then.
+ */
+static void
+parent_config_absolute(void)
+{
+	char	*abs, *arg;
+	int	 i;
+
+	for (i = 1; parent_argv[i] != NULL; i++) {
+		if (strncmp(parent_argv[i], "--config=", 9) == 0 &&
+		    parent_argv[i][9] != '/') {
+			abs = parent_absolute(parent_argv[i] + 9);
+			if (asprintf(&arg, "--config=%s", abs) == -1)
+				fatal("asprintf");
+			free(abs);
+			free(parent_argv[i]);
+			parent_argv[i] = arg;
+		} else if (strcmp(parent_argv[i], "--config") == 0 &&
+		    parent_argv[i + 1] != NULL &&
+		    parent_argv[i + 1][0] != '/') {
+			abs = parent_absolute(parent_argv[i + 1]);
+			free(parent_argv[i + 1]);
+			parent_argv[i + 1] = abs;
+		}
+	}
 }
 
 static void
@@ -394,6 +423,7 @@ main(int argc, char **argv, char **envp)
 	}
 	if (parent_conf.c_pidfile != NULL)
 		parent_pidfile = parent_absolute(parent_conf.c_pidfile);
+	parent_config_absolute();
 
 	if (parent_conf.c_daemonize) {
 		if (daemon(0, 0) == -1)
