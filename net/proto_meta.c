@@ -405,6 +405,24 @@ meta_key_check(const struct meta_req *mr)
 	return (proto_key_valid(mr->mr_key, mr->mr_nkey) ? 0 : -1);
 }
 
+/* An O token too long to echo (it is kept with its NUL). */
+static int
+meta_opaque_too_long(const struct meta_req *mr)
+{
+	return (HAS(mr, 'O') && mr->mr_nopaque + 1 > META_OPAQUE_MAX);
+}
+
+/* The checks mg and md make in this order: the error to send, or NULL. */
+static const char *
+meta_key_opaque_error(const struct meta_req *mr)
+{
+	if (meta_key_check(mr) == -1)
+		return (str_bad_format);
+	if (meta_opaque_too_long(mr))
+		return (str_opaque_long);
+	return (NULL);
+}
+
 /* What the reply will need, in the context that travels with the request. */
 static void
 meta_ctx(struct proto_ctx *ctx, const struct meta_req *mr, uint64_t num)
@@ -469,12 +487,8 @@ meta_get(struct meta_parser *mp, struct meta_req *mr)
 		meta_local(mp, err);
 		return (PROTO_LINE_DONE);
 	}
-	if (meta_key_check(mr) == -1) {
-		meta_local(mp, str_bad_format);
-		return (PROTO_LINE_DONE);
-	}
-	if (HAS(mr, 'O') && mr->mr_nopaque + 1 > META_OPAQUE_MAX) {
-		meta_local(mp, str_opaque_long);
+	if ((err = meta_key_opaque_error(mr)) != NULL) {
+		meta_local(mp, err);
 		return (PROTO_LINE_DONE);
 	}
 	memset(&req, 0, sizeof(req));
@@ -538,7 +552,7 @@ meta_set(struct meta_parser *mp, struct meta_req *mr, const char *rest,
 	err = str_bad_format;
 	if (meta_key_check(mr) == -1)
 		goto refuse;
-	if (HAS(mr, 'O') && mr->mr_nopaque + 1 > META_OPAQUE_MAX)
+	if (meta_opaque_too_long(mr))
 		err = str_opaque_long;
 	switch (mr->mr_mode) {
 	case 0:
@@ -629,12 +643,8 @@ meta_delete(struct meta_parser *mp, struct meta_req *mr)
 		meta_local(mp, str_md_ma_flag);
 		return (PROTO_LINE_DONE);
 	}
-	if (meta_key_check(mr) == -1) {
-		meta_local(mp, str_bad_format);
-		return (PROTO_LINE_DONE);
-	}
-	if (HAS(mr, 'O') && mr->mr_nopaque + 1 > META_OPAQUE_MAX) {
-		meta_local(mp, str_opaque_long);
+	if ((err = meta_key_opaque_error(mr)) != NULL) {
+		meta_local(mp, err);
 		return (PROTO_LINE_DONE);
 	}
 	memset(&req, 0, sizeof(req));
@@ -702,7 +712,7 @@ meta_arith(struct meta_parser *mp, struct meta_req *mr)
 		meta_local(mp, "CLIENT_ERROR invalid mode for ma M token\r\n");
 		return (PROTO_LINE_DONE);
 	}
-	if (HAS(mr, 'O') && mr->mr_nopaque + 1 > META_OPAQUE_MAX) {
+	if (meta_opaque_too_long(mr)) {
 		meta_local(mp, str_opaque_long);
 		return (PROTO_LINE_DONE);
 	}
