@@ -28,6 +28,52 @@ enum imsg_type {
 	IMSG_CTL_SHUTDOWN,	/* net -> parent, empty: shutdown (-A) */
 	IMSG_CFG_AUTH,		/* parent -> net: struct auth_cred */
 	IMSG_CFG_AUTH_END,	/* parent -> net, empty: the set is complete */
+	IMSG_CFG_TLS_PEM,	/* parent -> net: struct tls_pem_chunk + PEM */
+	IMSG_CFG_TLS_END,	/* parent -> net: struct tls_params */
+};
+
+/*
+ * TLS (-Z): the parent reads the certificate chain, key and CA files and
+ * sends their PEM text in chunks (a chain or a CA bundle may pass the
+ * control channel's message limit), then IMSG_CFG_TLS_END with the
+ * settings; the net child builds a new server context from the whole set
+ * and wipes the PEM.  Sent again on SIGHUP.
+ */
+enum tls_pem_kind {
+	TLS_PEM_CERT,		/* ssl_chain_cert */
+	TLS_PEM_KEY,		/* ssl_key */
+	TLS_PEM_CA,		/* ssl_ca_cert */
+	TLS_PEM_MAX
+};
+#define TLS_PEM_FILE_MAX	(1024 * 1024)	/* bytes per file */
+#define TLS_PEM_CHUNK		8192		/* bytes per message */
+struct tls_pem_chunk {
+	uint32_t	tc_kind;	/* enum tls_pem_kind */
+	uint32_t	tc_len;		/* PEM bytes that follow */
+};
+
+/* memcached's ssl_verify_mode values. */
+enum tls_verify_mode {
+	TLS_VERIFY_NONE,	/* no client certificate asked for */
+	TLS_VERIFY_REQUEST,	/* optional, verified when sent */
+	TLS_VERIFY_REQUIRE,	/* required and verified */
+	TLS_VERIFY_ONCE,	/* as REQUIRE: no renegotiation here */
+	TLS_VERIFY_MAX
+};
+/* memcached's ssl_min_version values. */
+enum tls_min_version {
+	TLS_MIN_1_0,
+	TLS_MIN_1_1,
+	TLS_MIN_1_2,
+	TLS_MIN_1_3,
+	TLS_MIN_MAX
+};
+#define TLS_CIPHERS_MAX		256
+struct tls_params {
+	uint32_t	tp_verify_mode;		/* enum tls_verify_mode */
+	uint32_t	tp_min_version;		/* enum tls_min_version */
+	int64_t		tp_loaded;		/* when the files were read */
+	char		tp_ciphers[TLS_CIPHERS_MAX];	/* "": libtls's */
 };
 
 /*
@@ -110,7 +156,8 @@ struct net_conf {
 	uint8_t		nc_protocol;		/* -B: enum listener_proto */
 	uint8_t		nc_maxconns_fast;	/* refuse, not pause, at -c */
 	uint8_t		nc_shutdown_enabled;	/* -A */
-	uint8_t		nc_pad[3];
+	uint8_t		nc_tls;			/* -Z */
+	uint8_t		nc_pad[2];
 };
 
 enum listener_proto {
@@ -123,7 +170,8 @@ enum listener_proto {
 struct listener_conf {
 	char		lc_name[128];	/* printable address, for logs/stats */
 	uint8_t		lc_family;	/* AF_INET, AF_INET6, AF_UNIX */
-	uint8_t		lc_pad[3];
+	uint8_t		lc_tls;		/* -Z and no notls: prefix */
+	uint8_t		lc_pad[2];
 };
 
 /*

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <tls.h>
 #include <unistd.h>
 
 #include "access.h"
@@ -22,6 +23,7 @@
 #include "log.h"
 #include "net.h"
 #include "proc.h"
+#include "tlsconn.h"
 
 /* Accepts per listener event, so one listener cannot starve the rest. */
 #define ACCEPT_BURST		64
@@ -52,7 +54,8 @@ static void	conn_accept(int, short, void *);
 static void	conn_read(int, short, void *);
 static int	conn_read_once(struct conn *);
 static void	conn_write(int, short, void *);
-static void	conn_flush(struct conn *);
+static int	conn_flush(struct conn *);
+static void	conn_tls_wait_write(struct conn *);
 
 int
 conn_count(void)
@@ -94,6 +97,9 @@ conn_read_on(struct conn *c)
 		return;
 	event_add(&c->c_rev, NULL);
 	c->c_flags &= ~CONN_READ_OFF;
+	/* libtls may hold input the socket no longer signals. */
+	if (c->c_tls != NULL)
+		event_active(&c->c_rev, EV_READ, 1);
 }
 
 int
@@ -155,10 +161,11 @@ accept_backoff_end(int fd, short event, void *arg)
 }
 
 static void
-conn_refuse(int fd, const char *peer, const char *msg, const char *why)
+conn_refuse(struct listener_ev *le, int fd, const char *peer,
+    const char *msg, const char *why)
 {
-	/* Say why where memcached would, then hang up. */
-	if (msg != NULL)
+	/* Say why where memcached would (in plaintext only), then hang up. */
+	if (msg != NULL && !le->le_conf.lc_tls)
 		(void)write(fd, msg, strlen(msg));
 	close(fd);
 	access_log_refusal(peer, why);
@@ -183,24 +190,32 @@ conn_new(struct listener_ev *le, int fd, struct sockaddr_storage *ss,
 		(void)strlcpy(peer, le->le_conf.lc_name, sizeof(peer));
 	if (!access_allowed((struct sockaddr *)ss)) {
 		net_stats.ns_denied_conns++;
-		conn_refuse(fd, peer, NULL, "not in the allow list");
+		conn_refuse(le, fd, peer, NULL, "not in the allow list");
 		return;
 	}
 	if (nconns >= (int)net_conf.nc_maxconns) {
 		/* Default maxconns_fast: say why, then hang up. */
 		net_stats.ns_rejected_conns++;
-		conn_refuse(fd, peer, "ERROR Too many open connections\r\n",
+		conn_refuse(le, fd, peer,
+		    "ERROR Too many open connections\r\n",
 		    "too many open connections");
 		return;
 	}
 	if ((aa = access_acquire((struct sockaddr *)ss)) == NULL) {
 		net_stats.ns_rejected_per_ip++;
-		conn_refuse(fd, peer, "ERROR Too many connections from your "
-		    "address\r\n", "too many connections from its address");
+		conn_refuse(le, fd, peer, "ERROR Too many connections from "
+		    "your address\r\n", "too many connections from its "
+		    "address");
 		return;
 	}
 	if ((c = calloc(1, sizeof(*c))) == NULL) {
 		log_warn("connection");
+		access_release(aa);
+		close(fd);
+		return;
+	}
+	if (le->le_conf.lc_tls && (c->c_tls = tlsconn_accept(fd)) == NULL) {
+		free(c);
 		access_release(aa);
 		close(fd);
 		return;
@@ -220,6 +235,9 @@ conn_new(struct listener_ev *le, int fd, struct sockaddr_storage *ss,
 	event_set(&c->c_wev, fd, EV_WRITE | EV_PERSIST, conn_write, c);
 	event_add(&c->c_rev, NULL);
 	c->c_last_cmd = net_now = time(NULL);
+	/* A handshake is held to the request timeout, as a request is. */
+	if (c->c_tls != NULL)
+		c->c_partial_since = net_now;
 	TAILQ_INSERT_TAIL(&conns, c, c_entry);
 	nconns++;
 	net_stats.ns_curr_conns++;
@@ -512,7 +530,8 @@ conn_sink_verbosity(void *arg, int level)
 	return (0);
 }
 
-static void
+/* Parses what c has read; -1 if that closed it. */
+static int
 conn_parse(struct conn *c)
 {
 	struct proto_limits	 lim;
@@ -555,7 +574,7 @@ conn_parse(struct conn *c)
 			    "allowed by -B", (unsigned long long)c->c_id,
 			    c->c_peer);
 			conn_close(c);
-			return;
+			return (-1);
 		}
 	}
 	c->c_last_cmd = net_now;
@@ -579,6 +598,69 @@ conn_parse(struct conn *c)
 	} else
 		c->c_partial_since = 0;
 	buf_release(&c->c_in);
+	return (0);
+}
+
+/*
+ * The TLS handshake, driven by socket events before any request is read.
+ * 1 when done, 0 to wait for an event, -1 if the connection is gone.
+ */
+static int
+conn_tls_handshake(struct conn *c)
+{
+	const char	*subject;
+	int		 rv;
+
+	if ((rv = tls_handshake(c->c_tls)) == TLS_WANT_POLLIN)
+		return (0);
+	if (rv == TLS_WANT_POLLOUT) {
+		conn_tls_wait_write(c);
+		return (0);
+	}
+	if (rv == -1) {
+		net_stats.ns_tls_handshake_errors++;
+		log_info("connection %llu from %s: TLS handshake failed: %s",
+		    (unsigned long long)c->c_id, c->c_peer,
+		    tls_error(c->c_tls));
+		conn_close(c);
+		return (-1);
+	}
+	c->c_tls_ready = 1;
+	c->c_partial_since = 0;
+	c->c_last_cmd = net_now;
+	subject = tls_peer_cert_provided(c->c_tls) ?
+	    tls_peer_cert_subject(c->c_tls) : NULL;
+	log_debug("connection %llu from %s: %s %s%s%s",
+	    (unsigned long long)c->c_id, c->c_peer,
+	    tls_conn_version(c->c_tls), tls_conn_cipher(c->c_tls),
+	    subject != NULL ? ", client " : "", subject != NULL ? subject : "");
+	return (1);
+}
+
+/*
+ * One read from the client: read(2), or libtls, which may first need to
+ * write (then the write event brings us back).  As read(2), with errno
+ * EAGAIN when there is nothing yet.
+ */
+static ssize_t
+conn_sock_read(struct conn *c, void *buf, size_t len)
+{
+	ssize_t	n;
+
+	if (c->c_tls == NULL)
+		return (read(c->c_fd, buf, len));
+	if ((n = tls_read(c->c_tls, buf, len)) >= 0)
+		return (n);
+	if (n == TLS_WANT_POLLOUT)
+		conn_tls_wait_write(c);
+	if (n == TLS_WANT_POLLIN || n == TLS_WANT_POLLOUT) {
+		errno = EAGAIN;
+		return (-1);
+	}
+	log_debug("connection %llu from %s: TLS: %s",
+	    (unsigned long long)c->c_id, c->c_peer, tls_error(c->c_tls));
+	errno = EPROTO;
+	return (-1);
 }
 
 /*
@@ -589,9 +671,13 @@ static int
 conn_read_once(struct conn *c)
 {
 	ssize_t	n;
+	int	rv;
 
 	if (c->c_flags & (CONN_READ_OFF | CONN_CLOSING))
 		return (0);
+	if (c->c_tls != NULL && !c->c_tls_ready &&
+	    (rv = conn_tls_handshake(c)) != 1)
+		return (rv);
 	/* Relative expiry times count from now, not from the last pass. */
 	net_now = time(NULL);
 	if (buf_reserve(&c->c_in, READ_CHUNK, conn_in_max()) == -1) {
@@ -602,7 +688,7 @@ conn_read_once(struct conn *c)
 		conn_close(c);
 		return (-1);
 	}
-	n = read(c->c_fd, buf_tail(&c->c_in), buf_room(&c->c_in));
+	n = conn_sock_read(c, buf_tail(&c->c_in), buf_room(&c->c_in));
 	if (n == -1) {
 		if (errno == EAGAIN || errno == EINTR)
 			return (0);
@@ -619,8 +705,14 @@ conn_read_once(struct conn *c)
 	}
 	buf_produce(&c->c_in, n);
 	net_stats.ns_bytes_read += n;
-	conn_parse(c);
-	return (1);
+	/*
+	 * A record holds at most 16 KB and we offer at least READ_CHUNK, so
+	 * libtls keeps nothing back unless the read filled the buffer; then
+	 * it may, and no socket event would say so.
+	 */
+	if (c->c_tls != NULL && buf_room(&c->c_in) == 0)
+		event_active(&c->c_rev, EV_READ, 1);
+	return (conn_parse(c) == -1 ? -1 : 1);
 }
 
 static void
@@ -630,6 +722,18 @@ conn_read(int fd, short event, void *arg)
 
 	(void)fd;
 	(void)event;
+	/* A TLS write stalled on input: the input is here. */
+	if (c->c_flags & CONN_TLS_WWANTR) {
+		c->c_flags &= ~CONN_TLS_WWANTR;
+		if (conn_flush(c) == -1)
+			return;
+		if (c->c_flags & CONN_READ_OFF) {
+			/* Armed only for that write (conn_sock_write). */
+			if (!(c->c_flags & CONN_TLS_WWANTR))
+				event_del(&c->c_rev);
+			return;
+		}
+	}
 	if (batch_throttled()) {
 		/* Storage is behind: leave the bytes in the socket. */
 		conn_read_off(c);
@@ -643,22 +747,69 @@ conn_read(int fd, short event, void *arg)
 }
 
 static void
+conn_tls_wait_write(struct conn *c)
+{
+	c->c_flags |= CONN_TLS_RWANTW;
+	if (!(c->c_flags & CONN_WRITE_ON)) {
+		event_add(&c->c_wev, NULL);
+		c->c_flags |= CONN_WRITE_ON;
+	}
+}
+
+/*
+ * One write to the client, as write(2); libtls may need input first
+ * (renegotiation, key updates): then -1 with errno EINPROGRESS, and the
+ * read event retries the write.
+ */
+static ssize_t
+conn_sock_write(struct conn *c, const void *buf, size_t len)
+{
+	ssize_t	n;
+
+	if (c->c_tls == NULL)
+		return (write(c->c_fd, buf, len));
+	if ((n = tls_write(c->c_tls, buf, len)) >= 0)
+		return (n);
+	if (n == TLS_WANT_POLLOUT) {
+		errno = EAGAIN;
+		return (-1);
+	}
+	if (n == TLS_WANT_POLLIN) {
+		c->c_flags |= CONN_TLS_WWANTR;
+		if (c->c_flags & CONN_READ_OFF) {
+			/* Armed for this write's sake only; see conn_read. */
+			event_add(&c->c_rev, NULL);
+		}
+		errno = EINPROGRESS;
+		return (-1);
+	}
+	log_debug("connection %llu from %s: TLS: %s",
+	    (unsigned long long)c->c_id, c->c_peer, tls_error(c->c_tls));
+	errno = EPROTO;
+	return (-1);
+}
+
+/* Writes what c has; -1 if that closed it. */
+static int
 conn_flush(struct conn *c)
 {
 	ssize_t	n;
 
 	while (buf_used(&c->c_out) > 0) {
-		n = write(c->c_fd, buf_head(&c->c_out), buf_used(&c->c_out));
+		n = conn_sock_write(c, buf_head(&c->c_out),
+		    buf_used(&c->c_out));
 		if (n == -1) {
 			if (errno == EINTR)
 				continue;
+			if (errno == EINPROGRESS)
+				return (0);
 			if (errno == EAGAIN)
 				break;
 			log_debug("connection %llu from %s: write: %s",
 			    (unsigned long long)c->c_id, c->c_peer,
 			    strerror(errno));
 			conn_close(c);
-			return;
+			return (-1);
 		}
 		net_stats.ns_bytes_written += n;
 		buf_consume(&c->c_out, n);
@@ -669,23 +820,34 @@ conn_flush(struct conn *c)
 			event_add(&c->c_wev, NULL);
 			c->c_flags |= CONN_WRITE_ON;
 		}
-		return;
+		return (0);
 	}
-	if (c->c_flags & CONN_WRITE_ON) {
+	if ((c->c_flags & CONN_WRITE_ON) && !(c->c_flags & CONN_TLS_RWANTW)) {
 		event_del(&c->c_wev);
 		c->c_flags &= ~CONN_WRITE_ON;
 	}
 	buf_release(&c->c_out);
-	if ((c->c_flags & CONN_CLOSING) && TAILQ_EMPTY(&c->c_pending))
+	if ((c->c_flags & CONN_CLOSING) && TAILQ_EMPTY(&c->c_pending)) {
 		conn_close(c);
+		return (-1);
+	}
+	return (0);
 }
 
 static void
 conn_write(int fd, short event, void *arg)
 {
+	struct conn	*c = arg;
+
 	(void)fd;
 	(void)event;
-	conn_flush(arg);
+	/* A TLS read (or handshake) stalled on output: go on with it. */
+	if (c->c_flags & CONN_TLS_RWANTW) {
+		c->c_flags &= ~CONN_TLS_RWANTW;
+		if (conn_read_once(c) == -1)
+			return;
+	}
+	conn_flush(c);
 }
 
 void
@@ -734,10 +896,16 @@ conn_close(struct conn *c)
 		(void)setsockopt(c->c_fd, SOL_SOCKET, SO_LINGER, &l,
 		    sizeof(l));
 	}
-	if (!(c->c_flags & CONN_READ_OFF))
-		event_del(&c->c_rev);
+	/* Unconditionally: an activated read event is pending too. */
+	event_del(&c->c_rev);
 	if (c->c_flags & CONN_WRITE_ON)
 		event_del(&c->c_wev);
+	if (c->c_tls != NULL) {
+		/* One try at close_notify; a client that does not read loses it. */
+		if (!(c->c_flags & CONN_ABORT))
+			(void)tls_close(c->c_tls);
+		tls_free(c->c_tls);
+	}
 	close(c->c_fd);
 	while ((p = TAILQ_FIRST(&c->c_pending)) != NULL) {
 		TAILQ_REMOVE(&c->c_pending, p, p_conn_entry);
@@ -790,9 +958,11 @@ conn_idle_check(int fd, short event, void *arg)
 		if (net_conf.nc_request_timeout != 0 &&
 		    c->c_partial_since != 0 && net_now - c->c_partial_since >
 		    (time_t)net_conf.nc_request_timeout) {
-			log_info("connection %llu from %s: request incomplete "
+			log_info("connection %llu from %s: %s incomplete "
 			    "for %u s, closing", (unsigned long long)c->c_id,
-			    c->c_peer, net_conf.nc_request_timeout);
+			    c->c_peer, c->c_tls != NULL && !c->c_tls_ready ?
+			    "TLS handshake" : "request",
+			    net_conf.nc_request_timeout);
 			net_stats.ns_request_timeouts++;
 			conn_close(c);
 			continue;

@@ -21,6 +21,7 @@
 #include "net.h"
 #include "proc.h"
 #include "sandbox.h"
+#include "tlsconn.h"
 
 struct net_conf		 net_conf;
 struct net_stats	 net_stats;
@@ -184,6 +185,10 @@ net_dispatch_parent(int fd, short event, void *arg)
 	struct listener_conf	 lc;
 	struct net_conf		 nc;
 	struct auth_cred	 ac;
+	struct tls_params	 tp;
+	uint8_t			 pem[sizeof(struct tls_pem_chunk) +
+				    TLS_PEM_CHUNK];
+	size_t			 pemlen;
 	ssize_t			 n;
 	int			 rv, peer, verbose;
 
@@ -248,6 +253,23 @@ net_dispatch_parent(int fd, short event, void *arg)
 			if (imsg_get_len(&imsg) != 0)
 				fatalx("bad IMSG_CFG_AUTH_END");
 			auth_commit();
+			break;
+		case IMSG_CFG_TLS_PEM:
+			/* imsg_get_data consumes: take the length first. */
+			pemlen = imsg_get_len(&imsg);
+			if (pemlen > sizeof(pem) ||
+			    imsg_get_data(&imsg, pem, pemlen) == -1 ||
+			    tlsconn_pem_add(pem, pemlen) == -1)
+				fatalx("bad IMSG_CFG_TLS_PEM");
+			explicit_bzero(pem, sizeof(pem));
+			break;
+		case IMSG_CFG_TLS_END:
+			if (imsg_get_data(&imsg, &tp, sizeof(tp)) == -1)
+				fatalx("bad IMSG_CFG_TLS_END");
+			/* The parent checked these files: the first must do. */
+			if (tlsconn_commit(&tp) == -1 &&
+			    tlsconn_params() == NULL)
+				fatalx("no usable TLS certificate");
 			break;
 		case IMSG_CFG_DONE:
 			if (imsg_get_len(&imsg) != 0 || !net_configured)

@@ -21,6 +21,7 @@
 
 struct conn;
 struct access_addr;
+struct tls;
 
 /*
  * One reply a connection is owed, in request order.  A pending entry waits
@@ -52,6 +53,8 @@ struct listener_ev {
 #define CONN_READ_OFF		0x08	/* read event not armed */
 #define CONN_WRITE_ON		0x10	/* write event armed */
 #define CONN_ABORT		0x20	/* reset, not close: cut off */
+#define CONN_TLS_RWANTW		0x40	/* TLS read waits for writability */
+#define CONN_TLS_WWANTR		0x80	/* TLS write waits for input */
 
 struct conn {
 	TAILQ_ENTRY(conn)	 c_entry;
@@ -74,6 +77,8 @@ struct conn {
 	struct sockaddr_storage	 c_ss;		/* the client's address */
 	int			 c_authed;	/* logged in, or no -Y */
 	time_t			 c_partial_since;	/* request incomplete */
+	struct tls		*c_tls;		/* NULL: plaintext */
+	int			 c_tls_ready;	/* handshake done */
 	char			 c_peer[64];
 };
 TAILQ_HEAD(connq, conn);
@@ -93,6 +98,7 @@ struct net_stats {
 	uint64_t	ns_auth_cmds;
 	uint64_t	ns_auth_errors;
 	uint64_t	ns_listen_disabled;	/* accepting paused */
+	uint64_t	ns_tls_handshake_errors;
 };
 
 /* net.c */

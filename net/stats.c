@@ -18,6 +18,8 @@
 
 #include "log.h"
 #include "net.h"
+#include "tlsconf.h"
+#include "tlsconn.h"
 #include "version.h"
 #include "wire.h"
 
@@ -60,8 +62,9 @@ yesno(int b)
 static int
 stats_general_head(struct buf *out, const struct proto_ctx *ctx)
 {
-	struct rusage	ru;
-	char		val[64];
+	const struct tls_params	*tp;
+	struct rusage		 ru;
+	char			 val[64];
 
 	if (getrusage(RUSAGE_SELF, &ru) == -1)
 		memset(&ru, 0, sizeof(ru));
@@ -92,6 +95,13 @@ stats_general_head(struct buf *out, const struct proto_ctx *ctx)
 	PUTF("auth_cmds", "%llu", (unsigned long long)net_stats.ns_auth_cmds);
 	PUTF("auth_errors", "%llu",
 	    (unsigned long long)net_stats.ns_auth_errors);
+	if (net_conf.nc_tls && (tp = tlsconn_params()) != NULL) {
+		/* memcached's names. */
+		PUTF("ssl_handshake_errors", "%llu",
+		    (unsigned long long)net_stats.ns_tls_handshake_errors);
+		PUTF("time_since_server_cert_refresh", "%lld",
+		    (long long)(net_now - tp->tp_loaded));
+	}
 	PUTF("accepting_conns", "%d", 1);
 	PUTF("listen_disabled_num", "%llu",
 	    (unsigned long long)net_stats.ns_listen_disabled);
@@ -130,6 +140,7 @@ static int
 stats_settings(struct buf *out, const struct proto_ctx *ctx)
 {
 	const struct cache_conf	*cc = &net_conf.nc_cache;
+	const struct tls_params	*tp;
 	char			 val[64];
 	const char		*proto;
 
@@ -158,6 +169,14 @@ stats_settings(struct buf *out, const struct proto_ctx *ctx)
 	PUTF("binding_protocol", "%s", proto);
 	PUTF("auth_enabled_sasl", "%s", yesno(net_conf.nc_sasl));
 	PUTF("auth_enabled_ascii", "%s", yesno(net_conf.nc_auth));
+	PUTF("ssl_enabled", "%s", yesno(net_conf.nc_tls));
+	if (net_conf.nc_tls && (tp = tlsconn_params()) != NULL) {
+		PUTF("ssl_verify_mode", "%u", tp->tp_verify_mode);
+		PUTF("ssl_keyformat", "%d", 0);
+		PUTF("ssl_min_version", "%s",
+		    tlsconf_min_version_name(tp->tp_min_version));
+		/* Names of files net cannot open are no use to it. */
+	}
 	PUTF("item_size_max", "%u", cc->cc_item_size_max);
 	PUTF("maxconns_fast", "%s", yesno(net_conf.nc_maxconns_fast));
 	PUTF("hashpower_init", "%u", cc->cc_hashpower);

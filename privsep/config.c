@@ -115,6 +115,8 @@ config_init(struct config *conf)
 	conf->c_conn_per_ip = -1;
 	conf->c_unix_mask = CONFIG_UNIX_MASK_DEFAULT;
 	conf->c_threads = 1;
+	/* memcached 1.6's default floor. */
+	conf->c_tls.tp_min_version = TLS_MIN_1_2;
 }
 
 void
@@ -130,6 +132,8 @@ config_clear(struct config *conf)
 	free(conf->c_unix_path);
 	free(conf->c_config_file);
 	free(conf->c_auth_file);
+	for (i = 0; i < TLS_PEM_MAX; i++)
+		free(conf->c_tls_file[i]);
 	for (i = 0; i < conf->c_nnotes; i++)
 		free(conf->c_notes[i]);
 	memset(conf, 0, sizeof(*conf));
@@ -209,10 +213,16 @@ config_listen_one(struct config *conf, const char *spec, char *err,
 	const char		*close, *colon, *portstr = NULL;
 	char			*host;
 	long long		 port = 0;
+	int			 notls = 0;
 
 	if (conf->c_nlisten >= CONFIG_LISTEN_MAX)
 		return (config_error(err, errlen,
 		    "-l: more than %d listeners", CONFIG_LISTEN_MAX));
+	/* memcached's way to keep one listener plaintext under -Z. */
+	if (strncmp(spec, "notls:", 6) == 0) {
+		notls = 1;
+		spec += 6;
+	}
 	if (spec[0] == '[') {
 		if ((close = strchr(spec, ']')) == NULL || close == spec + 1 ||
 		    (close[1] != '\0' && close[1] != ':'))
@@ -242,6 +252,7 @@ config_listen_one(struct config *conf, const char *spec, char *err,
 	ls = &conf->c_listen[conf->c_nlisten++];
 	ls->ls_host = host;
 	ls->ls_port = port;
+	ls->ls_notls = notls;
 	return (0);
 }
 
@@ -495,6 +506,99 @@ ext_slab_chunk_max(struct config *conf, const char *val, char *err,
 	return (0);
 }
 
+static int
+ext_tls_file(struct config *conf, enum tls_pem_kind kind, const char *name,
+    const char *val, char *err, size_t errlen)
+{
+	/* Read again on SIGHUP, when -d may have moved us to /. */
+	if (val == NULL || *val != '/')
+		return (config_error(err, errlen, "-o %s: needs an absolute "
+		    "path (it is read again on SIGHUP)", name));
+	if (config_strdup(&conf->c_tls_file[kind], val) == NULL)
+		return (config_error(err, errlen, "-o: %s", strerror(errno)));
+	return (0);
+}
+
+static int
+ext_ssl_chain_cert(struct config *conf, const char *val, char *err,
+    size_t errlen)
+{
+	return (ext_tls_file(conf, TLS_PEM_CERT, "ssl_chain_cert", val, err,
+	    errlen));
+}
+
+static int
+ext_ssl_key(struct config *conf, const char *val, char *err, size_t errlen)
+{
+	return (ext_tls_file(conf, TLS_PEM_KEY, "ssl_key", val, err,
+	    errlen));
+}
+
+static int
+ext_ssl_ca_cert(struct config *conf, const char *val, char *err,
+    size_t errlen)
+{
+	return (ext_tls_file(conf, TLS_PEM_CA, "ssl_ca_cert", val, err,
+	    errlen));
+}
+
+static int
+ext_ssl_verify_mode(struct config *conf, const char *val, char *err,
+    size_t errlen)
+{
+	long long	n;
+
+	if (val == NULL)
+		return (config_error(err, errlen, "-o ssl_verify_mode: needs "
+		    "0 (none), 1 (request), 2 (require) or 3 (once)"));
+	if (config_number("-o ssl_verify_mode", val, 0, TLS_VERIFY_MAX - 1,
+	    &n, err, errlen) == -1)
+		return (-1);
+	conf->c_tls.tp_verify_mode = n;
+	return (0);
+}
+
+static int
+ext_ssl_min_version(struct config *conf, const char *val, char *err,
+    size_t errlen)
+{
+	long long	n;
+
+	if (val == NULL)
+		return (config_error(err, errlen, "-o ssl_min_version: needs "
+		    "0 (TLSv1.0), 1 (TLSv1.1), 2 (TLSv1.2) or 3 (TLSv1.3)"));
+	if (config_number("-o ssl_min_version", val, 0, TLS_MIN_MAX - 1, &n,
+	    err, errlen) == -1)
+		return (-1);
+	conf->c_tls.tp_min_version = n;
+	return (0);
+}
+
+static int
+ext_ssl_ciphers(struct config *conf, const char *val, char *err,
+    size_t errlen)
+{
+	if (val == NULL || *val == '\0' || strlcpy(conf->c_tls.tp_ciphers,
+	    val, sizeof(conf->c_tls.tp_ciphers)) >=
+	    sizeof(conf->c_tls.tp_ciphers))
+		return (config_error(err, errlen, "-o ssl_ciphers: needs a "
+		    "cipher list of at most %d characters",
+		    TLS_CIPHERS_MAX - 1));
+	return (0);
+}
+
+static int
+ext_ssl_key_format(struct config *conf, const char *val, char *err,
+    size_t errlen)
+{
+	(void)conf;
+	/* memcached: 0 is PEM; libtls reads nothing else. */
+	if (val == NULL || strcmp(val, "0") != 0)
+		return (config_error(err, errlen, "-o ssl_keyformat: only 0 "
+		    "(PEM) is supported"));
+	return (0);
+}
+
 /*
  * memcached's -o suboptions.  Those without a handler are tuning knobs of
  * memcached's own threads and LRU that privcached's engine does not have:
@@ -572,7 +676,18 @@ static const struct config_extopt {
 	    "cannot be turned off" },
 	{ "ext_", 1, NULL, NULL, "no external storage: the storage child "
 	    "has no filesystem" },
-	{ "ssl_", 1, NULL, NULL, "TLS is not available yet" },
+	{ "ssl_chain_cert", 0, ext_ssl_chain_cert, NULL, NULL },
+	{ "ssl_key", 0, ext_ssl_key, NULL, NULL },
+	{ "ssl_ca_cert", 0, ext_ssl_ca_cert, NULL, NULL },
+	{ "ssl_verify_mode", 0, ext_ssl_verify_mode, NULL, NULL },
+	{ "ssl_min_version", 0, ext_ssl_min_version, NULL, NULL },
+	{ "ssl_ciphers", 0, ext_ssl_ciphers, NULL, NULL },
+	{ "ssl_keyformat", 0, ext_ssl_key_format, NULL, NULL },
+	{ "ssl_session_cache", 0, NULL, "TLS sessions are not resumed",
+	    NULL },
+	{ "ssl_wbuf_size", 0, NULL, "TLS output goes straight from the "
+	    "connection's buffer", NULL },
+	{ "ssl_", 1, NULL, NULL, "not a TLS setting privcached knows" },
 	{ "proxy_", 1, NULL, NULL, "no built-in proxy; see the README for "
 	    "twemproxy and mcrouter" },
 };
@@ -847,8 +962,7 @@ config_parse_flags(struct config *conf, int argc, char **argv, char *err,
 			conf->c_net.nc_sasl = 1;
 			break;
 		case 'Z':
-			rv = config_error(err, errlen, "-Z: TLS is not "
-			    "available yet");
+			conf->c_net.nc_tls = 1;
 			break;
 		case 'o':
 			rv = config_extended(conf, optarg, err, errlen);
@@ -959,6 +1073,24 @@ config_finish(struct config *conf, char *err, size_t errlen)
 	    !conf->c_chunk_max_set)
 		conf->c_cache.cc_slab_chunk_max =
 		    conf->c_cache.cc_slab_page_size / 2;
+	if (conf->c_net.nc_tls && (conf->c_tls_file[TLS_PEM_CERT] == NULL ||
+	    conf->c_tls_file[TLS_PEM_KEY] == NULL)) {
+		(void)config_error(err, errlen, "-Z: needs -o "
+		    "ssl_chain_cert=<file>,ssl_key=<file>");
+		return (CONFIG_ERROR);
+	}
+	if (conf->c_net.nc_tls && conf->c_tls.tp_verify_mode !=
+	    TLS_VERIFY_NONE && conf->c_tls_file[TLS_PEM_CA] == NULL) {
+		(void)config_error(err, errlen, "-o ssl_verify_mode=%u: needs "
+		    "-o ssl_ca_cert=<file> to verify client certificates",
+		    conf->c_tls.tp_verify_mode);
+		return (CONFIG_ERROR);
+	}
+	if (!conf->c_net.nc_tls && (conf->c_tls_file[TLS_PEM_CERT] != NULL ||
+	    conf->c_tls_file[TLS_PEM_KEY] != NULL) && config_note(conf, err,
+	    errlen, "ssl_* settings without -Z: no listener speaks TLS") ==
+	    -1)
+		return (CONFIG_ERROR);
 	if (conf->c_net.nc_sasl && conf->c_auth_file == NULL) {
 		(void)config_error(err, errlen, "-S: SASL users come from the "
 		    "-Y file: give -Y too");
@@ -1058,9 +1190,12 @@ config_needs_restart(const struct config *cur, const struct config *next,
 	for (i = 0; !listen && i < cur->c_nlisten; i++)
 		if (config_str_differs(cur->c_listen[i].ls_host,
 		    next->c_listen[i].ls_host) ||
-		    cur->c_listen[i].ls_port != next->c_listen[i].ls_port)
+		    cur->c_listen[i].ls_port != next->c_listen[i].ls_port ||
+		    cur->c_listen[i].ls_notls != next->c_listen[i].ls_notls)
 			listen = 1;
 	config_changed(buf, len, &n, listen, "listeners (-l -p -s -a -b)");
+	config_changed(buf, len, &n, cur->c_net.nc_tls != next->c_net.nc_tls,
+	    "-Z");
 	config_changed(buf, len, &n, a->cc_maxbytes != b->cc_maxbytes ||
 	    a->cc_item_size_max != b->cc_item_size_max ||
 	    a->cc_chunk_min != b->cc_chunk_min ||
@@ -1153,6 +1288,21 @@ config_usage(FILE *fp)
 	    "from <file>\n"
 	    "-S, --enable-sasl         binary clients log in with SASL PLAIN "
 	    "(needs -Y)\n"
+	    "-Z, --enable-ssl          TLS on every TCP listener not given "
+	    "as\n"
+	    "                          -l notls:<addr>; with -o:\n"
+	    "    ssl_chain_cert=<file> certificate chain, PEM, absolute "
+	    "path\n"
+	    "    ssl_key=<file>        its private key, PEM, absolute path\n"
+	    "    ssl_ca_cert=<file>    CAs that sign client certificates\n"
+	    "    ssl_verify_mode=<n>   client certificates: 0 none (default), "
+	    "1 request,\n"
+	    "                          2 require, 3 once (as 2)\n"
+	    "    ssl_min_version=<n>   0 TLSv1.0, 1 TLSv1.1, 2 TLSv1.2 "
+	    "(default),\n"
+	    "                          3 TLSv1.3\n"
+	    "    ssl_ciphers=<list>    OpenSSL cipher list for TLS 1.2 and "
+	    "older\n"
 	    "-v, --verbose             verbose (-vv: also requests)\n"
 	    "-d, --daemon              run as a daemon\n"
 	    "-P, --pidfile=<file>      write the parent's pid to <file>\n"

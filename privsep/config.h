@@ -37,6 +37,8 @@
 struct listen_spec {
 	char		*ls_host;	/* NULL: the default loopback set */
 	in_port_t	 ls_port;	/* 0: the -p port */
+	int		 ls_notls;	/* "notls:" prefix: plaintext
+					 * even with -Z */
 };
 
 struct config {
@@ -62,6 +64,9 @@ struct config {
 	int			 c_check_only;	/* --check-config */
 	char			*c_config_file;	/* --config */
 	char			*c_auth_file;	/* -Y */
+	/* -o ssl_chain_cert, ssl_key, ssl_ca_cert: absolute paths */
+	char			*c_tls_file[TLS_PEM_MAX];
+	struct tls_params	 c_tls;		/* the other ssl_* settings */
 	/* What was accepted but ignored, logged once logging is up. */
 	char			*c_notes[CONFIG_NOTES_MAX];
 	size_t			 c_nnotes;

@@ -194,7 +194,7 @@ listen_bind_all(const struct config *conf, struct listener **out,
 {
 	struct listener		*ls = NULL;
 	const struct listen_spec *spec;
-	size_t			 nls = 0, i;
+	size_t			 nls = 0, i, first;
 	in_port_t		 port;
 
 	if (conf->c_unix_path != NULL) {
@@ -213,13 +213,20 @@ listen_bind_all(const struct config *conf, struct listener **out,
 			    errlen) == -1)
 				goto fail;
 		}
+		for (first = 0; first < nls; first++)
+			ls[first].l_conf.lc_tls = conf->c_net.nc_tls;
 	}
 	for (i = 0; i < conf->c_nlisten; i++) {
 		spec = &conf->c_listen[i];
 		port = spec->ls_port != 0 ? spec->ls_port : conf->c_port;
+		first = nls;
 		if (listen_host(spec->ls_host, port, conf->c_backlog, 0, &ls,
 		    &nls, err, errlen) == -1)
 			goto fail;
+		/* One name may resolve to several sockets: mark them all. */
+		for (; first < nls; first++)
+			ls[first].l_conf.lc_tls = conf->c_net.nc_tls &&
+			    !spec->ls_notls;
 	}
 	if (nls == 0) {
 		(void)listen_error(err, errlen, "no address to listen on");

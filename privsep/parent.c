@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "authfile.h"
+#include "tlsfiles.h"
 #include "config.h"
 #include "listen.h"
 #include "log.h"
@@ -170,6 +171,19 @@ parent_reload(void)
 			supervise_set_auth(creds, ncreds);
 			log_info("reload: %zu users from %s", ncreds,
 			    parent_conf.c_auth_file);
+		}
+	}
+	if (parent_conf.c_net.nc_tls && next.c_net.nc_tls) {
+		struct tls_files	tf;
+
+		/* Broken files keep the certificate that worked. */
+		memset(&tf, 0, sizeof(tf));
+		if (tlsfiles_load(&next, &tf, errbuf, sizeof(errbuf)) == -1)
+			log_warnx("reload: %s; keeping the TLS certificate "
+			    "loaded before", errbuf);
+		else {
+			supervise_set_tls(&tf);
+			log_info("reload: TLS certificate and key read again");
 		}
 	}
 	if (config_needs_restart(&parent_conf, &next, errbuf,
@@ -351,6 +365,17 @@ main(int argc, char **argv, char **envp)
 			    "unprivileged user\n", parent_conf.c_user);
 			exit(1);
 		}
+		if (parent_conf.c_net.nc_tls) {
+			struct tls_files	tf;
+
+			memset(&tf, 0, sizeof(tf));
+			if (tlsfiles_load(&parent_conf, &tf, errbuf,
+			    sizeof(errbuf)) == -1) {
+				fprintf(stderr, "privcached: %s\n", errbuf);
+				exit(1);
+			}
+			tlsfiles_clear(&tf);
+		}
 		for (i = 0; i < (int)parent_conf.c_nnotes; i++)
 			fprintf(stderr, "privcached: %s\n",
 			    parent_conf.c_notes[i]);
@@ -407,6 +432,16 @@ main(int argc, char **argv, char **envp)
 		supervise_set_auth(creds, ncreds);
 		log_info("%zu users from %s", ncreds,
 		    parent_conf.c_auth_file);
+	}
+	if (parent_conf.c_net.nc_tls) {
+		struct tls_files	tf;
+
+		/* Read as root, before the drop; checked before we serve. */
+		memset(&tf, 0, sizeof(tf));
+		if (tlsfiles_load(&parent_conf, &tf, errbuf,
+		    sizeof(errbuf)) == -1)
+			fatalx("%s", errbuf);
+		supervise_set_tls(&tf);
 	}
 	if ((parent_self = proc_self_path(parent_argv[0])) == NULL)
 		fatal("cannot find our own binary from %s", parent_argv[0]);
@@ -468,6 +503,8 @@ main(int argc, char **argv, char **envp)
 	sp.sp_self = parent_self;
 	sp.sp_config = parent_conf.c_config_file;
 	sp.sp_authfile = parent_conf.c_auth_file;
+	for (i = 0; i < TLS_PEM_MAX; i++)
+		sp.sp_tls[i] = parent_conf.c_tls_file[i];
 	sp.sp_pidfile = parent_pidfile;
 	sp.sp_unix = parent_conf.c_unix_path;
 	sandbox_parent(&sp, parent_conf.c_sandbox);

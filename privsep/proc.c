@@ -26,6 +26,7 @@
 #include "log.h"
 #include "msg.h"
 #include "proc.h"
+#include "tlsconn.h"
 #include "wire.h"
 
 extern char	**environ;
@@ -338,6 +339,12 @@ proc_child_main(int argc, char **argv)
 	log_procinit(proc_role_name(pa.pa_role));
 	setproctitle("%s", proc_role_name(pa.pa_role));
 
+	/*
+	 * OpenSSL reads its configuration file once, at its first use:
+	 * here, where the file is still in reach, not in the chroot.
+	 */
+	if (pa.pa_role == PROC_NET)
+		tlsconn_init();
 	proc_drop(&pa);
 
 	if (pa.pa_role == PROC_NET)

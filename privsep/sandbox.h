@@ -7,6 +7,7 @@
 #ifndef PRIVCACHED_SANDBOX_H
 #define PRIVCACHED_SANDBOX_H
 
+#include "msg.h"
 #include "proc.h"
 
 enum sandbox_mode {
@@ -28,6 +29,7 @@ struct sandbox_parent_paths {
 	const char	*sp_self;	/* re-executed for each child */
 	const char	*sp_config;	/* --config, reread on SIGHUP */
 	const char	*sp_authfile;	/* -Y, reread on SIGHUP */
+	const char	*sp_tls[TLS_PEM_MAX];	/* -Z files, reread on SIGHUP */
 	const char	*sp_pidfile;	/* removed on exit */
 	const char	*sp_unix;	/* -s socket, removed on exit */
 };

@@ -52,6 +52,8 @@ void
 sandbox_parent(const struct sandbox_parent_paths *sp,
     enum sandbox_mode mode)
 {
+	size_t	i;
+
 	if (mode == SANDBOX_OFF)
 		return;
 	/* Execute ourselves for each respawned child, nothing else. */
@@ -59,6 +61,8 @@ sandbox_parent(const struct sandbox_parent_paths *sp,
 	/* SIGHUP rereads these. */
 	sandbox_unveil(sp->sp_config, "r");
 	sandbox_unveil(sp->sp_authfile, "r");
+	for (i = 0; i < TLS_PEM_MAX; i++)
+		sandbox_unveil(sp->sp_tls[i], "r");
 	/* Exit removes these. */
 	sandbox_unveil(sp->sp_pidfile, "c");
 	sandbox_unveil(sp->sp_unix, "c");

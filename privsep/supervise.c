@@ -48,6 +48,8 @@ struct child {
 
 static struct supervise_conf	 sv;
 static struct auth_cred		*sv_creds;
+static struct tls_files		 sv_tls;
+static int			 sv_tls_set;
 static size_t			 sv_ncreds;
 static struct child		 children[PROC_MAX];
 static int			 sv_listening_logged;
@@ -119,6 +121,48 @@ supervise_send_auth(struct child *ch)
 	supervise_compose(ch, IMSG_CFG_AUTH_END, -1, NULL, 0);
 }
 
+/*
+ * The TLS files in chunks the control channel can carry, then the
+ * settings that make net build its context from them.
+ */
+static void
+supervise_send_tls(struct child *ch)
+{
+	struct tls_pem_chunk	 tc;
+	struct ibuf		*ib;
+	size_t			 kind, off;
+
+	if (!sv_tls_set)
+		return;
+	for (kind = 0; kind < TLS_PEM_MAX; kind++) {
+		for (off = 0; off < sv_tls.tf_len[kind]; off += tc.tc_len) {
+			tc.tc_kind = kind;
+			tc.tc_len = sv_tls.tf_len[kind] - off;
+			if (tc.tc_len > TLS_PEM_CHUNK)
+				tc.tc_len = TLS_PEM_CHUNK;
+			if ((ib = imsg_create(&ch->ch_iev.iev_ibuf,
+			    IMSG_CFG_TLS_PEM, 0, 0, sizeof(tc) +
+			    tc.tc_len)) == NULL ||
+			    imsg_add(ib, &tc, sizeof(tc)) == -1 ||
+			    imsg_add(ib, sv_tls.tf_pem[kind] + off,
+			    tc.tc_len) == -1)
+				fatal("compose TLS files to net");
+			imsg_close(&ch->ch_iev.iev_ibuf, ib);
+		}
+	}
+	supervise_compose(ch, IMSG_CFG_TLS_END, -1, &sv_tls.tf_params,
+	    sizeof(sv_tls.tf_params));
+}
+
+void
+supervise_set_tls(struct tls_files *tf)
+{
+	tlsfiles_clear(&sv_tls);
+	sv_tls = *tf;
+	sv_tls_set = 1;
+	memset(tf, 0, sizeof(*tf));
+}
+
 void
 supervise_set_auth(struct auth_cred *creds, size_t n)
 {
@@ -157,6 +201,7 @@ supervise_configure(struct child *ch)
 	supervise_compose(ch, IMSG_CFG_NET, -1, &conf->c_net,
 	    sizeof(conf->c_net));
 	supervise_send_auth(ch);
+	supervise_send_tls(ch);
 }
 
 /*
@@ -199,8 +244,9 @@ supervise_connect(void)
 	supervise_compose(net, IMSG_CFG_DONE, -1, NULL, 0);
 	if (!sv_listening_logged) {
 		for (n = 0; n < sv.sc_nlisteners; n++)
-			log_info("listening on %s",
-			    sv.sc_listeners[n].l_conf.lc_name);
+			log_info("listening on %s%s",
+			    sv.sc_listeners[n].l_conf.lc_name,
+			    sv.sc_listeners[n].l_conf.lc_tls ? " (TLS)" : "");
 		sv_listening_logged = 1;
 	}
 }

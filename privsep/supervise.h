@@ -14,6 +14,7 @@
 #include "config.h"
 #include "listen.h"
 #include "msg.h"
+#include "tlsfiles.h"
 
 /* More deaths of one role than this within SUPERVISE_WINDOW: give up. */
 #define SUPERVISE_DEATHS_MAX	5
@@ -38,6 +39,8 @@ struct supervise_conf {
 void	supervise_start(const struct supervise_conf *);
 /* The -Y users to give every net child (taken over; NULL: none). */
 void	supervise_set_auth(struct auth_cred *, size_t);
+/* The TLS files to give every net child (taken over, *tf emptied). */
+void	supervise_set_tls(struct tls_files *tf);
 /* Sends the running children what a reload changed. */
 void	supervise_reconfigure(void);
 /* Reaps children and schedules their respawn (SIGCHLD). */
