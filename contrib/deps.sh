@@ -7,17 +7,19 @@ set -u
 
 what=${2:-test}
 
-debian_build="gcc make pkg-config libbsd-dev libmd-dev libevent-dev libseccomp-dev"
+debian_build="gcc make pkg-config libbsd-dev libmd-dev libevent-dev libseccomp-dev \
+libtls-dev"
 debian_test="$debian_build clang libclang-rt-dev libcriterion-dev python3 python3-pymemcache \
 python3-memcache python3-pylibmc libmemcached-tools memcached nutcracker \
-procps util-linux mandoc"
+procps util-linux mandoc openssl"
 openbsd_build="libevent"
 openbsd_test="$openbsd_build criterion python3 py3-pymemcache \
 libmemcached memcached"
 
 have_build() {
 	case "$(uname -s)" in
-	Linux) pkg-config --exists libbsd-overlay libevent libseccomp libmd ;;
+	Linux) pkg-config --exists libbsd-overlay libevent libseccomp libmd \
+	    libtls ;;
 	*) pkg-config --exists libevent ;;
 	esac
 }
@@ -34,7 +36,8 @@ have_test() {
 	    command -v setpriv >/dev/null 2>&1 &&
 	    command -v clang >/dev/null 2>&1 &&
 	    [ -f "$(clang -print-file-name=libclang_rt.fuzzer-$(uname -m).a)" ] &&
-	    command -v mandoc >/dev/null 2>&1
+	    command -v mandoc >/dev/null 2>&1 &&
+	    command -v openssl >/dev/null 2>&1
 }
 
 install() {

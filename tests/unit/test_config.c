@@ -200,7 +200,55 @@ Test(config, extended_table)
 	cr_assert_eq(PARSE("-o", "ext_path=/tmp/x:1G"), CONFIG_ERROR);
 	cr_assert(strstr(err, "refused") != NULL, "%s", err);
 	cr_assert_eq(PARSE("-o", "no_drop_privileges"), CONFIG_ERROR);
-	cr_assert_eq(PARSE("-o", "ssl_chain_cert=/x"), CONFIG_ERROR);
+	cr_assert_eq(PARSE("-o", "ssl_bogus=1"), CONFIG_ERROR);
+}
+
+Test(config, tls)
+{
+	cr_assert_eq(PARSE("-Z"), CONFIG_ERROR);
+	cr_assert(strstr(err, "ssl_chain_cert") != NULL, "%s", err);
+	cr_assert_eq(PARSE("-Z", "-o", "ssl_chain_cert=/c.pem"), CONFIG_ERROR);
+	cr_assert_eq(PARSE("-Z", "-o", "ssl_chain_cert=c.pem,ssl_key=/k"),
+	    CONFIG_ERROR);
+	cr_assert(strstr(err, "absolute") != NULL, "%s", err);
+	cr_assert_eq(PARSE("-Z", "-o", "ssl_chain_cert=/c,ssl_key=/k", "-l",
+	    "127.0.0.1,notls:127.0.0.1:11212", "-l", "notls:[::1]:11213"),
+	    CONFIG_OK);
+	cr_assert_eq(conf.c_net.nc_tls, 1);
+	cr_assert_str_eq(conf.c_tls_file[TLS_PEM_CERT], "/c");
+	cr_assert_str_eq(conf.c_tls_file[TLS_PEM_KEY], "/k");
+	cr_assert_null(conf.c_tls_file[TLS_PEM_CA]);
+	cr_assert_eq(conf.c_tls.tp_min_version, TLS_MIN_1_2,
+	    "memcached's default floor is TLS 1.2");
+	cr_assert_eq(conf.c_tls.tp_verify_mode, TLS_VERIFY_NONE);
+	cr_assert_eq(conf.c_nlisten, 3);
+	cr_assert_eq(conf.c_listen[0].ls_notls, 0);
+	cr_assert_eq(conf.c_listen[1].ls_notls, 1);
+	cr_assert_str_eq(conf.c_listen[1].ls_host, "127.0.0.1");
+	cr_assert_eq(conf.c_listen[1].ls_port, 11212);
+	cr_assert_eq(conf.c_listen[2].ls_notls, 1);
+	cr_assert_str_eq(conf.c_listen[2].ls_host, "::1");
+	cr_assert_eq(PARSE("-Z", "-o", "ssl_chain_cert=/c,ssl_key=/k,"
+	    "ssl_verify_mode=2"), CONFIG_ERROR);
+	cr_assert(strstr(err, "ssl_ca_cert") != NULL, "%s", err);
+	cr_assert_eq(PARSE("-Z", "-o", "ssl_chain_cert=/c,ssl_key=/k,"
+	    "ssl_verify_mode=3,ssl_ca_cert=/ca,ssl_min_version=3,"
+	    "ssl_ciphers=HIGH,ssl_keyformat=0,ssl_session_cache"), CONFIG_OK);
+	cr_assert_eq(conf.c_tls.tp_verify_mode, TLS_VERIFY_ONCE);
+	cr_assert_eq(conf.c_tls.tp_min_version, TLS_MIN_1_3);
+	cr_assert_str_eq(conf.c_tls.tp_ciphers, "HIGH");
+	cr_assert_str_eq(conf.c_tls_file[TLS_PEM_CA], "/ca");
+	cr_assert_eq(conf.c_nnotes, 1, "ssl_session_cache is reported");
+	cr_assert_eq(PARSE("-Z", "-o", "ssl_chain_cert=/c,ssl_key=/k,"
+	    "ssl_verify_mode=4"), CONFIG_ERROR);
+	cr_assert_eq(PARSE("-Z", "-o", "ssl_chain_cert=/c,ssl_key=/k,"
+	    "ssl_min_version=9"), CONFIG_ERROR);
+	cr_assert_eq(PARSE("-Z", "-o", "ssl_chain_cert=/c,ssl_key=/k,"
+	    "ssl_keyformat=1"), CONFIG_ERROR);
+	/* Without -Z the files are noted as unused, as a reminder. */
+	cr_assert_eq(PARSE("-o", "ssl_chain_cert=/c,ssl_key=/k"), CONFIG_OK);
+	cr_assert_eq(conf.c_net.nc_tls, 0);
+	cr_assert_eq(conf.c_nnotes, 1);
 }
 
 Test(config, other_letters)
