@@ -1,8 +1,9 @@
 /*
  * The storage child: holds the cache and answers request batches from the
- * net child, one reply batch per request batch.  It never sees a client
- * socket and treats everything the net child sends as hostile: a batch that
- * does not decode is dropped whole, the channel closed and the parent told.
+ * net children (one channel each, -t), one reply batch per request batch.
+ * It never sees a client socket and treats everything a net child sends as
+ * hostile: a batch that does not decode is dropped whole, the channel
+ * closed and the parent told which net child it was.
  */
 
 #include <sys/types.h>
@@ -36,17 +37,41 @@ struct storage_reply {
 	uint32_t		 sr_peerid;
 };
 
+/*
+ * The batch being answered on a channel.  A batch whose replies would
+ * pile up (a multi-get of thousands of large items) is answered a piece at
+ * a time: storage stops when STORAGE_QUEUE_MAX reply messages wait to be
+ * written and goes on when net has read them.
+ */
+struct storage_batch {
+	int			 sb_active;
+	struct imsg		 sb_imsg;
+	struct ibuf		 sb_buf;
+	uint32_t		 sb_left;
+	struct storage_reply	 sb_reply;
+	uint64_t		 sb_connid;	/* whose records run now */
+	uint64_t		 sb_conn_bytes;	/* and what they got so far */
+};
+
+/* One net child's data channel. */
+struct storage_chan {
+	uint32_t		 ch_slot;
+	struct imsgev		 ch_iev;
+	struct storage_batch	 ch_cur;
+	struct net_stats	 ch_net_stats;	/* its latest counters */
+};
+
 static struct cache	*storage_cache;
 static struct cache_conf storage_conf;
 static int		 storage_configured;
-static struct imsgev	 storage_net;
+static struct storage_chan storage_chans[NET_CHILDREN_MAX];
 static size_t		 storage_msg_max;
 static struct event	 storage_ev_maintain;
 static struct event	 storage_ev_sigterm, storage_ev_sigint;
 static struct event	 storage_ev_sighup;
 
 static void	storage_dispatch_net(int, short, void *);
-static void	storage_batch_drop(void);
+static void	storage_batch_drop(struct storage_chan *);
 
 static void
 storage_signal(int sig, short event, void *arg)
@@ -75,20 +100,22 @@ storage_maintain(int fd, short event, void *arg)
 
 /* Net sent something that cannot come from a correct net child. */
 static void
-storage_peer_bad(const char *why)
+storage_peer_bad(struct storage_chan *ch, const char *why)
 {
-	log_warnx("dropping data channel: %s", why);
-	storage_batch_drop();
-	imsgev_close(&storage_net);
-	if (imsgev_compose(&proc_ctl, IMSG_CTL_PEER_BAD, 0, -1, NULL, 0) ==
-	    -1)
+	log_warnx("dropping data channel of net child %u: %s", ch->ch_slot,
+	    why);
+	storage_batch_drop(ch);
+	imsgev_close(&ch->ch_iev);
+	memset(&ch->ch_net_stats, 0, sizeof(ch->ch_net_stats));
+	if (imsgev_compose(&proc_ctl, IMSG_CTL_PEER_BAD, 0, -1, &ch->ch_slot,
+	    sizeof(ch->ch_slot)) == -1)
 		fatal("compose PEER_BAD");
 }
 
 static void
-storage_reply_open(struct storage_reply *sr)
+storage_reply_open(struct storage_chan *ch, struct storage_reply *sr)
 {
-	sr->sr_buf = imsg_create(&storage_net.iev_ibuf, IMSG_CACHE_REP,
+	sr->sr_buf = imsg_create(&ch->ch_iev.iev_ibuf, IMSG_CACHE_REP,
 	    sr->sr_peerid, 0, 16384);
 	if (sr->sr_buf == NULL)
 		fatal("imsg_create reply");
@@ -99,28 +126,30 @@ storage_reply_open(struct storage_reply *sr)
 }
 
 static void
-storage_reply_close(struct storage_reply *sr, uint32_t flags)
+storage_reply_close(struct storage_chan *ch, struct storage_reply *sr,
+    uint32_t flags)
 {
 	sr->sr_batch.cb_flags = flags;
 	if (ibuf_set(sr->sr_buf, sr->sr_hdr_off, &sr->sr_batch,
 	    sizeof(sr->sr_batch)) == -1)
 		fatal("reply header");
-	imsg_close(&storage_net.iev_ibuf, sr->sr_buf);
+	imsg_close(&ch->ch_iev.iev_ibuf, sr->sr_buf);
 	sr->sr_buf = NULL;
 }
 
 static void
-storage_reply_add(struct storage_reply *sr, const struct cache_rep *rep,
+storage_reply_add(struct storage_chan *ch, const struct cache_rep *rep,
     const struct item *it, const void *reqkey)
 {
+	struct storage_reply	*sr = &ch->ch_cur.sb_reply;
 	size_t	 need;
 	void	*dst;
 
 	need = sizeof(*rep) + rep->rp_nkey + rep->rp_nvalue;
 	/* Split only past the channel limit; net reads on with MORE. */
 	if (ibuf_size(sr->sr_buf) + need > storage_msg_max) {
-		storage_reply_close(sr, CACHE_BATCH_MORE);
-		storage_reply_open(sr);
+		storage_reply_close(ch, sr, CACHE_BATCH_MORE);
+		storage_reply_open(ch, sr);
 	}
 	if (wire_put_rep(sr->sr_buf, rep) == -1)
 		fatal("reply record");
@@ -135,59 +164,43 @@ storage_reply_add(struct storage_reply *sr, const struct cache_rep *rep,
 	sr->sr_batch.cb_count++;
 }
 
-/*
- * The batch being answered.  A batch whose replies would pile up (a
- * multi-get of thousands of large items) is answered a piece at a time:
- * storage stops when STORAGE_QUEUE_MAX reply messages wait to be written
- * and goes on when net has read them.
- */
-static struct {
-	int			 sb_active;
-	struct imsg		 sb_imsg;
-	struct ibuf		 sb_buf;
-	uint32_t		 sb_left;
-	struct storage_reply	 sb_reply;
-	uint64_t		 sb_connid;	/* whose records run now */
-	uint64_t		 sb_conn_bytes;	/* and what they got so far */
-} storage_cur;
-
 /* Returns 1 when the batch is fully answered, 0 when it must wait. */
 static int
-storage_batch_run(void)
+storage_batch_run(struct storage_chan *ch)
 {
+	struct storage_batch	*cur = &ch->ch_cur;
 	struct cache_req	 req;
 	struct cache_rep	 rep;
 	const struct item	*it;
 	const void		*key, *value;
 
 	cache_set_time(storage_cache, time(NULL));
-	while (storage_cur.sb_left > 0) {
-		if (imsgbuf_queuelen(&storage_net.iev_ibuf) >=
+	while (cur->sb_left > 0) {
+		if (imsgbuf_queuelen(&ch->ch_iev.iev_ibuf) >=
 		    STORAGE_QUEUE_MAX)
 			return (0);
-		if (wire_get_req(&storage_cur.sb_buf,
+		if (wire_get_req(&cur->sb_buf,
 		    storage_conf.cc_item_size_max, &req, &key, &value) == -1)
 			fatalx("batch changed under us");
-		storage_cur.sb_left--;
+		cur->sb_left--;
 		/*
 		 * A connection's records sit together in a batch.  Past its
 		 * budget (a multi-get naming one big item thousands of
 		 * times) the rest is not copied: net closes it anyway.
 		 */
-		if (req.cr_connid != storage_cur.sb_connid) {
-			storage_cur.sb_connid = req.cr_connid;
-			storage_cur.sb_conn_bytes = 0;
+		if (req.cr_connid != cur->sb_connid) {
+			cur->sb_connid = req.cr_connid;
+			cur->sb_conn_bytes = 0;
 		}
-		if (storage_cur.sb_conn_bytes > storage_conf.cc_reply_budget) {
+		if (cur->sb_conn_bytes > storage_conf.cc_reply_budget) {
 			memset(&rep, 0, sizeof(rep));
 			rep.rp_status = CACHE_REPLY_LIMIT;
 			rep.rp_connid = req.cr_connid;
-			storage_reply_add(&storage_cur.sb_reply, &rep, NULL,
-			    NULL);
+			storage_reply_add(ch, &rep, NULL, NULL);
 			continue;
 		}
 		cache_exec(storage_cache, &req, key, value, &rep, &it);
-		storage_cur.sb_conn_bytes += rep.rp_nvalue;
+		cur->sb_conn_bytes += rep.rp_nvalue;
 		/*
 		 * A request that asked for the key gets the one it asked
 		 * with when no item answers (getk miss, meta k on NF/NS).
@@ -196,18 +209,19 @@ storage_batch_run(void)
 			rep.rp_nkey = req.cr_nkey;
 			it = NULL;
 		}
-		storage_reply_add(&storage_cur.sb_reply, &rep, it, key);
+		storage_reply_add(ch, &rep, it, key);
 	}
-	storage_reply_close(&storage_cur.sb_reply, 0);
-	imsg_free(&storage_cur.sb_imsg);
-	storage_cur.sb_active = 0;
+	storage_reply_close(ch, &cur->sb_reply, 0);
+	imsg_free(&cur->sb_imsg);
+	cur->sb_active = 0;
 	return (1);
 }
 
 /* Takes over imsg: 1 if answered, 0 if it waits, -1 if it was bad. */
 static int
-storage_batch(struct imsg *imsg)
+storage_batch(struct storage_chan *ch, struct imsg *imsg)
 {
+	struct storage_batch	*cur = &ch->ch_cur;
 	struct ibuf		 buf, scan;
 	struct cache_batch	 batch;
 	struct cache_req	 req;
@@ -216,7 +230,7 @@ storage_batch(struct imsg *imsg)
 
 	if (imsg_get_ibuf(imsg, &buf) == -1 ||
 	    wire_get_batch(&buf, &batch) == -1 || batch.cb_flags != 0) {
-		storage_peer_bad("bad batch header");
+		storage_peer_bad(ch, "bad batch header");
 		return (-1);
 	}
 	/* Decode everything before acting on anything. */
@@ -224,38 +238,40 @@ storage_batch(struct imsg *imsg)
 	for (i = 0; i < batch.cb_count; i++) {
 		if (wire_get_req(&scan, storage_conf.cc_item_size_max, &req,
 		    &key, &value) == -1) {
-			storage_peer_bad("bad request record");
+			storage_peer_bad(ch, "bad request record");
 			return (-1);
 		}
 	}
 	if (wire_end(&scan) == -1) {
-		storage_peer_bad("trailing bytes in batch");
+		storage_peer_bad(ch, "trailing bytes in batch");
 		return (-1);
 	}
-	storage_cur.sb_active = 1;
-	storage_cur.sb_imsg = *imsg;
-	ibuf_from_ibuf(&storage_cur.sb_buf, &buf);
-	storage_cur.sb_left = batch.cb_count;
-	storage_cur.sb_connid = 0;
-	storage_cur.sb_conn_bytes = 0;
-	memset(&storage_cur.sb_reply, 0, sizeof(storage_cur.sb_reply));
-	storage_cur.sb_reply.sr_peerid = imsg_get_id(imsg);
-	storage_reply_open(&storage_cur.sb_reply);
-	return (storage_batch_run());
+	cur->sb_active = 1;
+	cur->sb_imsg = *imsg;
+	ibuf_from_ibuf(&cur->sb_buf, &buf);
+	cur->sb_left = batch.cb_count;
+	cur->sb_connid = 0;
+	cur->sb_conn_bytes = 0;
+	memset(&cur->sb_reply, 0, sizeof(cur->sb_reply));
+	cur->sb_reply.sr_peerid = imsg_get_id(imsg);
+	storage_reply_open(ch, &cur->sb_reply);
+	return (storage_batch_run(ch));
 }
 
 /* The channel is gone: drop the batch and what was built of its reply. */
 static void
-storage_batch_drop(void)
+storage_batch_drop(struct storage_chan *ch)
 {
-	if (!storage_cur.sb_active)
+	struct storage_batch	*cur = &ch->ch_cur;
+
+	if (!cur->sb_active)
 		return;
-	if (storage_cur.sb_reply.sr_buf != NULL) {
-		ibuf_free(storage_cur.sb_reply.sr_buf);
-		storage_cur.sb_reply.sr_buf = NULL;
+	if (cur->sb_reply.sr_buf != NULL) {
+		ibuf_free(cur->sb_reply.sr_buf);
+		cur->sb_reply.sr_buf = NULL;
 	}
-	imsg_free(&storage_cur.sb_imsg);
-	storage_cur.sb_active = 0;
+	imsg_free(&cur->sb_imsg);
+	cur->sb_active = 0;
 }
 
 struct storage_stats_ctx {
@@ -285,8 +301,33 @@ storage_stats_emit(void *arg, const char *name, const char *value)
 	sc->sc_count++;
 }
 
+/*
+ * The other net children's counters, summed, go first: the net child that
+ * asked adds its own and shows the whole daemon's.
+ */
 static void
-storage_stats(struct imsg *imsg)
+storage_peer_stats(struct storage_chan *ch, uint32_t id)
+{
+	struct net_stats	 sum;
+	const uint64_t		*from;
+	uint64_t		*to = (uint64_t *)&sum;
+	size_t			 i, f;
+
+	memset(&sum, 0, sizeof(sum));
+	for (i = 0; i < nitems(storage_chans); i++) {
+		if (&storage_chans[i] == ch)
+			continue;
+		from = (const uint64_t *)&storage_chans[i].ch_net_stats;
+		for (f = 0; f < NET_STATS_FIELDS; f++)
+			to[f] += from[f];
+	}
+	if (imsg_compose(&ch->ch_iev.iev_ibuf, IMSG_CACHE_PEER_STATS, id, 0,
+	    -1, &sum, sizeof(sum)) == -1)
+		fatal("compose peer stats");
+}
+
+static void
+storage_stats(struct storage_chan *ch, struct imsg *imsg)
 {
 	struct storage_stats_ctx	 sc;
 	uint32_t			 kind;
@@ -294,11 +335,13 @@ storage_stats(struct imsg *imsg)
 
 	if (imsg_get_data(imsg, &kind, sizeof(kind)) == -1 ||
 	    kind >= CACHE_STATS_MAX) {
-		storage_peer_bad("bad stats request");
+		storage_peer_bad(ch, "bad stats request");
 		return;
 	}
+	if (kind == CACHE_STATS_GENERAL)
+		storage_peer_stats(ch, imsg_get_id(imsg));
 	memset(&sc, 0, sizeof(sc));
-	if ((sc.sc_buf = imsg_create(&storage_net.iev_ibuf, IMSG_CACHE_STATS,
+	if ((sc.sc_buf = imsg_create(&ch->ch_iev.iev_ibuf, IMSG_CACHE_STATS,
 	    imsg_get_id(imsg), 0, 8192)) == NULL)
 		fatal("imsg_create stats");
 	off = ibuf_size(sc.sc_buf);
@@ -310,96 +353,109 @@ storage_stats(struct imsg *imsg)
 		fatalx("stats reply too large");
 	if (ibuf_set(sc.sc_buf, off, &sc.sc_count, sizeof(sc.sc_count)) == -1)
 		fatal("stats header");
-	imsg_close(&storage_net.iev_ibuf, sc.sc_buf);
+	imsg_close(&ch->ch_iev.iev_ibuf, sc.sc_buf);
 }
 
 static void
-storage_channel_close(void)
+storage_channel_close(struct storage_chan *ch)
 {
-	storage_batch_drop();
-	imsgev_close(&storage_net);
+	storage_batch_drop(ch);
+	imsgev_close(&ch->ch_iev);
+	/* Its connections are gone with it. */
+	memset(&ch->ch_net_stats, 0, sizeof(ch->ch_net_stats));
 }
 
 static void
 storage_dispatch_net(int fd, short event, void *arg)
 {
-	struct imsg	 imsg;
-	ssize_t		 n;
-	int		 rv;
+	struct storage_chan	*ch = arg;
+	struct imsg		 imsg;
+	ssize_t			 n;
+	int			 rv;
 
 	(void)fd;
-	(void)arg;
-	if ((rv = imsgev_io(&storage_net, event)) <= 0) {
+	if ((rv = imsgev_io(&ch->ch_iev, event)) <= 0) {
 		if (rv == -1)
 			log_warn("data channel");
 		else
 			log_debug("net closed the data channel");
-		storage_channel_close();
+		storage_channel_close(ch);
 		return;
 	}
-	while (storage_net.iev_active) {
+	while (ch->ch_iev.iev_active) {
 		/*
 		 * A paused batch goes on before anything newer is read.  It
 		 * waits only while its replies fill the queue after a write:
 		 * then EV_WRITE (the queue is not empty) brings us back.
 		 */
-		if (storage_cur.sb_active && storage_batch_run() == 0) {
-			if (imsgbuf_write(&storage_net.iev_ibuf) == -1) {
+		if (ch->ch_cur.sb_active && storage_batch_run(ch) == 0) {
+			if (imsgbuf_write(&ch->ch_iev.iev_ibuf) == -1) {
 				log_warn("data channel write");
-				storage_channel_close();
+				storage_channel_close(ch);
 				return;
 			}
-			if (imsgbuf_queuelen(&storage_net.iev_ibuf) <
+			if (imsgbuf_queuelen(&ch->ch_iev.iev_ibuf) <
 			    STORAGE_QUEUE_MAX)
 				continue;
 			break;
 		}
-		if ((n = imsg_get(&storage_net.iev_ibuf, &imsg)) == -1) {
-			storage_peer_bad("malformed message");
+		if ((n = imsg_get(&ch->ch_iev.iev_ibuf, &imsg)) == -1) {
+			storage_peer_bad(ch, "malformed message");
 			return;
 		}
 		if (n == 0)
 			break;
 		if (imsg_get_fd(&imsg) != -1) {
 			imsg_free(&imsg);
-			storage_peer_bad("unexpected descriptor");
+			storage_peer_bad(ch, "unexpected descriptor");
 			return;
 		}
 		switch (imsg_get_type(&imsg)) {
 		case IMSG_CACHE_REQ:
 			/* The batch owns the message from here on. */
-			if (storage_batch(&imsg) == -1)
+			if (storage_batch(ch, &imsg) == -1)
 				imsg_free(&imsg);
 			break;
+		case IMSG_CACHE_NET_STATS:
+			if (imsg_get_data(&imsg, &ch->ch_net_stats,
+			    sizeof(ch->ch_net_stats)) == -1) {
+				imsg_free(&imsg);
+				storage_peer_bad(ch, "bad net stats");
+				return;
+			}
+			imsg_free(&imsg);
+			break;
 		case IMSG_CACHE_STATS_REQ:
-			storage_stats(&imsg);
+			storage_stats(ch, &imsg);
 			imsg_free(&imsg);
 			break;
 		default:
 			imsg_free(&imsg);
-			storage_peer_bad("unexpected message type");
+			storage_peer_bad(ch, "unexpected message type");
 			break;
 		}
 	}
-	if (!storage_net.iev_active)
+	if (!ch->ch_iev.iev_active)
 		return;
 	/* The socket is almost always writable: skip a wake-up. */
-	if (imsgbuf_queuelen(&storage_net.iev_ibuf) > 0 &&
-	    imsgbuf_write(&storage_net.iev_ibuf) == -1) {
+	if (imsgbuf_queuelen(&ch->ch_iev.iev_ibuf) > 0 &&
+	    imsgbuf_write(&ch->ch_iev.iev_ibuf) == -1) {
 		log_warn("data channel write");
-		storage_channel_close();
+		storage_channel_close(ch);
 		return;
 	}
 	/* While a batch waits, new requests stay in the socket. */
-	imsgev_pause_read(&storage_net, storage_cur.sb_active);
+	imsgev_pause_read(&ch->ch_iev, ch->ch_cur.sb_active);
 }
 
 static void
 storage_dispatch_parent(int fd, short event, void *arg)
 {
-	struct imsg	 imsg;
-	ssize_t		 n;
-	int		 rv, peer, verbose;
+	struct storage_chan	*ch;
+	struct imsg		 imsg;
+	ssize_t			 n;
+	uint32_t		 slot;
+	int			 rv, peer, verbose;
 
 	(void)fd;
 	(void)arg;
@@ -435,18 +491,21 @@ storage_dispatch_parent(int fd, short event, void *arg)
 			storage_maintain(-1, 0, NULL);
 			break;
 		case IMSG_CTL_PEER:
-			if (!storage_configured || imsg_get_len(&imsg) != 0 ||
-			    (peer = imsg_get_fd(&imsg)) == -1)
+			if (!storage_configured ||
+			    (peer = imsg_get_fd(&imsg)) == -1 ||
+			    imsg_get_data(&imsg, &slot, sizeof(slot)) == -1 ||
+			    slot >= nitems(storage_chans))
 				fatalx("bad IMSG_CTL_PEER");
 			/* A new net child: forget the old one's half batch. */
-			storage_batch_drop();
-			imsgev_close(&storage_net);
-			if (imsgev_init(&storage_net, peer,
-			    storage_dispatch_net, NULL) == -1 ||
-			    imsgbuf_set_maxsize(&storage_net.iev_ibuf,
+			ch = &storage_chans[slot];
+			storage_channel_close(ch);
+			ch->ch_slot = slot;
+			if (imsgev_init(&ch->ch_iev, peer,
+			    storage_dispatch_net, ch) == -1 ||
+			    imsgbuf_set_maxsize(&ch->ch_iev.iev_ibuf,
 			    storage_msg_max) == -1)
 				fatal("data channel");
-			imsgev_start(&storage_net);
+			imsgev_start(&ch->ch_iev);
 			break;
 		case IMSG_CTL_VERBOSE:
 			if (imsg_get_data(&imsg, &verbose,

@@ -14,9 +14,11 @@ enum imsg_type {
 	IMSG_NONE,
 	IMSG_CTL_READY,		/* child -> parent, empty */
 	IMSG_CTL_LOG,		/* child -> parent: int prio + text */
-	IMSG_CTL_PEER_BAD,	/* storage -> parent: net sent garbage */
+	IMSG_CTL_PEER_BAD,	/* storage -> parent: uint32 slot of the net
+				 * child that sent garbage */
 	IMSG_CTL_VERBOSE,	/* parent -> child: int */
-	IMSG_CTL_PEER,		/* parent -> child: fd of data channel */
+	IMSG_CTL_PEER,		/* parent -> child: fd of data channel +
+				 * uint32 slot of the net child */
 	IMSG_CFG_CACHE,		/* parent -> storage: struct cache_conf */
 	IMSG_CFG_NET,		/* parent -> net: struct net_conf */
 	IMSG_CFG_LISTENER,	/* parent -> net: fd + struct listener_conf */
@@ -30,7 +32,39 @@ enum imsg_type {
 	IMSG_CFG_AUTH_END,	/* parent -> net, empty: the set is complete */
 	IMSG_CFG_TLS_PEM,	/* parent -> net: struct tls_pem_chunk + PEM */
 	IMSG_CFG_TLS_END,	/* parent -> net: struct tls_params */
+	IMSG_CACHE_NET_STATS,	/* net -> storage: struct net_stats, each
+				 * second when there are several nets */
+	IMSG_CACHE_PEER_STATS,	/* storage -> net: struct net_stats, the sum
+				 * of the other nets', before a general
+				 * IMSG_CACHE_STATS */
 };
+
+/* -t: net children, each with its own channel to storage. */
+#define NET_CHILDREN_MAX	32
+
+/*
+ * A net child's counters.  With several net children each sends its own
+ * to storage every second, so that stats on any connection can show the
+ * whole daemon's.
+ */
+struct net_stats {
+	uint64_t	ns_curr_conns;
+	uint64_t	ns_total_conns;
+	uint64_t	ns_rejected_conns;
+	uint64_t	ns_bytes_read;
+	uint64_t	ns_bytes_written;
+	uint64_t	ns_batches;
+	uint64_t	ns_batch_records;
+	uint64_t	ns_idle_kicks;
+	uint64_t	ns_denied_conns;	/* allowlist */
+	uint64_t	ns_rejected_per_ip;
+	uint64_t	ns_request_timeouts;
+	uint64_t	ns_auth_cmds;
+	uint64_t	ns_auth_errors;
+	uint64_t	ns_listen_disabled;	/* accepting paused */
+	uint64_t	ns_tls_handshake_errors;
+};
+#define NET_STATS_FIELDS	(sizeof(struct net_stats) / sizeof(uint64_t))
 
 /*
  * TLS (-Z): the parent reads the certificate chain, key and CA files and
@@ -158,6 +192,8 @@ struct net_conf {
 	uint8_t		nc_shutdown_enabled;	/* -A */
 	uint8_t		nc_tls;			/* -Z */
 	uint8_t		nc_pad[2];
+	uint32_t	nc_net_children;	/* -t */
+	uint32_t	nc_pad3;
 };
 
 enum listener_proto {

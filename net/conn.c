@@ -259,10 +259,16 @@ conn_accept(int fd, short event, void *arg)
 	struct sockaddr_storage	 ss;
 	struct timeval		 tv = { ACCEPT_BACKOFF_SEC, 0 };
 	socklen_t		 sslen;
-	int			 s, i;
+	int			 s, i, burst;
 
 	(void)event;
-	for (i = 0; i < ACCEPT_BURST; i++) {
+	/*
+	 * Net children share the listeners: one takes a connection per
+	 * wake-up, so that whichever is least busy (first awake) gets the
+	 * next one and a burst of connections does not land on one.
+	 */
+	burst = net_conf.nc_net_children > 1 ? 1 : ACCEPT_BURST;
+	for (i = 0; i < burst; i++) {
 		sslen = sizeof(ss);
 		if ((s = accept4(fd, (struct sockaddr *)&ss, &sslen,
 		    SOCK_NONBLOCK | SOCK_CLOEXEC)) == -1) {
@@ -941,6 +947,7 @@ conn_idle_check(int fd, short event, void *arg)
 	(void)fd;
 	(void)event;
 	(void)arg;
+	stats_push();
 	for (c = TAILQ_FIRST(&conns); c != NULL; c = next) {
 		next = TAILQ_NEXT(c, c_entry);
 		/*

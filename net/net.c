@@ -123,6 +123,10 @@ net_dispatch_storage(int fd, short event, void *arg)
 			if (stats_reply(&imsg) == -1)
 				fatalx("bad stats reply from storage");
 			break;
+		case IMSG_CACHE_PEER_STATS:
+			if (stats_peers_reply(&imsg) == -1)
+				fatalx("bad peer stats from storage");
+			break;
 		default:
 			fatalx("unexpected message %u from storage",
 			    imsg_get_type(&imsg));
@@ -189,6 +193,7 @@ net_dispatch_parent(int fd, short event, void *arg)
 	uint8_t			 pem[sizeof(struct tls_pem_chunk) +
 				    TLS_PEM_CHUNK];
 	size_t			 pemlen;
+	uint32_t		 slot;
 	ssize_t			 n;
 	int			 rv, peer, verbose;
 
@@ -209,7 +214,9 @@ net_dispatch_parent(int fd, short event, void *arg)
 				fatalx("bad IMSG_CFG_NET");
 			if (nc.nc_maxconns == 0 || nc.nc_batch_max < 1024 ||
 			    nc.nc_inflight_max == 0 || nc.nc_line_max < 1024 ||
-			    nc.nc_nallow > NET_ALLOW_MAX)
+			    nc.nc_nallow > NET_ALLOW_MAX ||
+			    nc.nc_net_children == 0 ||
+			    nc.nc_net_children > NET_CHILDREN_MAX)
 				fatalx("IMSG_CFG_NET out of range");
 			if (net_configured)
 				net_reload(&nc);
@@ -218,8 +225,10 @@ net_dispatch_parent(int fd, short event, void *arg)
 			net_configured = 1;
 			break;
 		case IMSG_CTL_PEER:
-			if (!net_configured || imsg_get_len(&imsg) != 0 ||
-			    (peer = imsg_get_fd(&imsg)) == -1)
+			if (!net_configured ||
+			    (peer = imsg_get_fd(&imsg)) == -1 ||
+			    imsg_get_data(&imsg, &slot, sizeof(slot)) == -1 ||
+			    slot >= NET_CHILDREN_MAX)
 				fatalx("bad IMSG_CTL_PEER");
 			/* A new storage child: the old one owes nothing now. */
 			if (net_storage_up)

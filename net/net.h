@@ -83,23 +83,6 @@ struct conn {
 };
 TAILQ_HEAD(connq, conn);
 
-struct net_stats {
-	uint64_t	ns_curr_conns;
-	uint64_t	ns_total_conns;
-	uint64_t	ns_rejected_conns;
-	uint64_t	ns_bytes_read;
-	uint64_t	ns_bytes_written;
-	uint64_t	ns_batches;
-	uint64_t	ns_batch_records;
-	uint64_t	ns_idle_kicks;
-	uint64_t	ns_denied_conns;	/* allowlist */
-	uint64_t	ns_rejected_per_ip;
-	uint64_t	ns_request_timeouts;
-	uint64_t	ns_auth_cmds;
-	uint64_t	ns_auth_errors;
-	uint64_t	ns_listen_disabled;	/* accepting paused */
-	uint64_t	ns_tls_handshake_errors;
-};
 
 /* net.c */
 extern struct net_conf	 net_conf;
@@ -163,6 +146,10 @@ void	 pending_put(struct pending *);
 int	stats_request(struct conn *, int kind, const struct proto_ctx *);
 /* Handles one IMSG_CACHE_STATS; -1 if nothing asked for it. */
 int	stats_reply(struct imsg *);
+/* IMSG_CACHE_PEER_STATS: the other net children's counters; 0, or -1. */
+int	stats_peers_reply(struct imsg *);
+/* Sends this net child's counters to storage (several net children). */
+void	stats_push(void);
 /* Storage went away: waiting stats requests get an error. */
 void	stats_fail_all(void);
 

@@ -59,12 +59,47 @@ yesno(int b)
 }
 
 /* The net child's part of "stats", before the cache's. */
+/* The other net children's counters, as storage last summed them. */
+static struct net_stats	stats_peers;
+
+/* This net child's counters plus the others': the whole daemon's. */
+static void
+stats_total(struct net_stats *all)
+{
+	const uint64_t	*peer = (const uint64_t *)&stats_peers;
+	uint64_t	*to = (uint64_t *)all;
+	size_t		 f;
+
+	*all = net_stats;
+	for (f = 0; f < NET_STATS_FIELDS; f++)
+		to[f] += peer[f];
+}
+
+void
+stats_push(void)
+{
+	if (net_conf.nc_net_children <= 1 || !net_storage_up)
+		return;
+	if (imsg_compose(&net_storage.iev_ibuf, IMSG_CACHE_NET_STATS, 0, 0,
+	    -1, &net_stats, sizeof(net_stats)) == -1)
+		log_warn("net stats to storage");
+}
+
+int
+stats_peers_reply(struct imsg *imsg)
+{
+	return (imsg_get_data(imsg, &stats_peers, sizeof(stats_peers)));
+}
+
 static int
 stats_general_head(struct buf *out, const struct proto_ctx *ctx)
 {
 	const struct tls_params	*tp;
+	struct net_stats	 all;
 	struct rusage		 ru;
 	char			 val[64];
+
+	stats_total(&all);
 
 	if (getrusage(RUSAGE_SELF, &ru) == -1)
 		memset(&ru, 0, sizeof(ru));
@@ -81,31 +116,31 @@ stats_general_head(struct buf *out, const struct proto_ctx *ctx)
 	    (long)ru.ru_stime.tv_usec);
 	PUTF("max_connections", "%u", net_conf.nc_maxconns);
 	PUTF("curr_connections", "%llu",
-	    (unsigned long long)net_stats.ns_curr_conns);
+	    (unsigned long long)all.ns_curr_conns);
 	PUTF("total_connections", "%llu",
-	    (unsigned long long)net_stats.ns_total_conns);
+	    (unsigned long long)all.ns_total_conns);
 	PUTF("rejected_connections", "%llu",
-	    (unsigned long long)net_stats.ns_rejected_conns);
+	    (unsigned long long)all.ns_rejected_conns);
 	PUTF("connection_structures", "%llu",
-	    (unsigned long long)net_stats.ns_curr_conns);
+	    (unsigned long long)all.ns_curr_conns);
 	PUTF("bytes_read", "%llu",
-	    (unsigned long long)net_stats.ns_bytes_read);
+	    (unsigned long long)all.ns_bytes_read);
 	PUTF("bytes_written", "%llu",
-	    (unsigned long long)net_stats.ns_bytes_written);
-	PUTF("auth_cmds", "%llu", (unsigned long long)net_stats.ns_auth_cmds);
+	    (unsigned long long)all.ns_bytes_written);
+	PUTF("auth_cmds", "%llu", (unsigned long long)all.ns_auth_cmds);
 	PUTF("auth_errors", "%llu",
-	    (unsigned long long)net_stats.ns_auth_errors);
+	    (unsigned long long)all.ns_auth_errors);
 	if (net_conf.nc_tls && (tp = tlsconn_params()) != NULL) {
 		/* memcached's names. */
 		PUTF("ssl_handshake_errors", "%llu",
-		    (unsigned long long)net_stats.ns_tls_handshake_errors);
+		    (unsigned long long)all.ns_tls_handshake_errors);
 		PUTF("time_since_server_cert_refresh", "%lld",
 		    (long long)(net_now - tp->tp_loaded));
 	}
 	PUTF("accepting_conns", "%d", 1);
 	PUTF("listen_disabled_num", "%llu",
-	    (unsigned long long)net_stats.ns_listen_disabled);
-	PUTF("threads", "%d", 1);
+	    (unsigned long long)all.ns_listen_disabled);
+	PUTF("threads", "%u", net_conf.nc_net_children);
 	/* Every complete request read is parsed at once: nothing yields. */
 	PUTF("conn_yields", "%d", 0);
 	return (0);
@@ -115,24 +150,27 @@ stats_general_head(struct buf *out, const struct proto_ctx *ctx)
 static int
 stats_general_tail(struct buf *out, const struct proto_ctx *ctx)
 {
-	char	val[64];
+	struct net_stats	all;
+	char			val[64];
+
+	stats_total(&all);
 
 	PUTF("idle_kicks", "%llu",
-	    (unsigned long long)net_stats.ns_idle_kicks);
+	    (unsigned long long)all.ns_idle_kicks);
 	PUTF("privcached_net_restarts", "%u", net_conf.nc_net_restarts);
 	PUTF("privcached_storage_restarts", "%u",
 	    net_conf.nc_storage_restarts);
 	PUTF("privcached_denied_connections", "%llu",
-	    (unsigned long long)net_stats.ns_denied_conns);
+	    (unsigned long long)all.ns_denied_conns);
 	PUTF("privcached_rejected_per_address", "%llu",
-	    (unsigned long long)net_stats.ns_rejected_per_ip);
+	    (unsigned long long)all.ns_rejected_per_ip);
 	PUTF("privcached_request_timeouts", "%llu",
-	    (unsigned long long)net_stats.ns_request_timeouts);
+	    (unsigned long long)all.ns_request_timeouts);
 	PUTF("privcached_buffer_bytes", "%zu", buf_total_bytes());
 	PUTF("privcached_ipc_batches", "%llu",
-	    (unsigned long long)net_stats.ns_batches);
+	    (unsigned long long)all.ns_batches);
 	PUTF("privcached_ipc_batch_records", "%llu",
-	    (unsigned long long)net_stats.ns_batch_records);
+	    (unsigned long long)all.ns_batch_records);
 	return (0);
 }
 
@@ -163,7 +201,7 @@ stats_settings(struct buf *out, const struct proto_ctx *ctx)
 	PUTF("evictions", "%s", cc->cc_evict ? "on" : "off");
 	PUTF("growth_factor", "%.2f", cc->cc_factor);
 	PUTF("chunk_size", "%u", cc->cc_chunk_min);
-	PUTF("num_threads", "%d", 1);
+	PUTF("num_threads", "%u", net_conf.nc_net_children);
 	PUTF("cas_enabled", "%s", yesno(cc->cc_cas));
 	PUTF("tcp_backlog", "%u", net_conf.nc_backlog);
 	PUTF("binding_protocol", "%s", proto);

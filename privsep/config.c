@@ -879,8 +879,8 @@ config_parse_flags(struct config *conf, int argc, char **argv, char *err,
 				    optarg);
 			break;
 		case 't':
-			if ((rv = config_number("-t", optarg, 1, 64, &n, err,
-			    errlen)) == 0)
+			if ((rv = config_number("-t", optarg, 1,
+			    NET_CHILDREN_MAX, &n, err, errlen)) == 0)
 				conf->c_threads = n;
 			break;
 		case 'b':
@@ -1106,9 +1106,6 @@ config_finish(struct config *conf, char *err, size_t errlen)
 		    conf->c_net.nc_maxconns / 2 : 64;
 	else
 		conf->c_net.nc_conn_per_ip = conf->c_conn_per_ip;
-	if (conf->c_threads > 1 && config_note(conf, err, errlen, "-t %d: "
-	    "one net child serves all connections", conf->c_threads) == -1)
-		return (CONFIG_ERROR);
 	if (conf->c_chroot == NULL &&
 	    (conf->c_chroot = strdup(CONFIG_CHROOT_DEFAULT)) == NULL) {
 		(void)config_error(err, errlen, "%s", strerror(errno));
@@ -1196,6 +1193,8 @@ config_needs_restart(const struct config *cur, const struct config *next,
 	config_changed(buf, len, &n, listen, "listeners (-l -p -s -a -b)");
 	config_changed(buf, len, &n, cur->c_net.nc_tls != next->c_net.nc_tls,
 	    "-Z");
+	config_changed(buf, len, &n, cur->c_threads != next->c_threads,
+	    "-t");
 	config_changed(buf, len, &n, a->cc_maxbytes != b->cc_maxbytes ||
 	    a->cc_item_size_max != b->cc_item_size_max ||
 	    a->cc_chunk_min != b->cc_chunk_min ||
@@ -1253,7 +1252,8 @@ config_usage(FILE *fp)
 	    "-L, --enable-largepages   allocate all item memory at start\n"
 	    "-k, --lock-memory         lock item memory in RAM\n"
 	    "-B, --protocol=<name>     ascii, binary or auto (default: auto)\n"
-	    "-t, --threads=<num>       accepted; one net child for now\n"
+	    "-t, --threads=<num>       net children sharing the listeners "
+	    "(default: 1)\n"
 	    "-R, -D, -N, -X, -W, -r    accepted for compatibility\n"
 	    "-o, --extended=<opts>     comma separated:\n"
 	    "    chroot=<dir>          the children's empty root "

@@ -33,6 +33,7 @@
 
 struct child {
 	enum proc_role	 ch_role;
+	uint32_t	 ch_slot;		/* net: which of -t */
 	pid_t		 ch_pid;
 	int		 ch_ready;
 	struct imsgev	 ch_iev;
@@ -43,6 +44,7 @@ struct child {
 	struct event	 ch_respawn_ev;
 	int		 ch_respawn_pending;
 	int		 ch_has_listeners;	/* net: this incarnation */
+	int		 ch_has_channel;	/* net: to this storage */
 	uint32_t	 ch_restarts;
 };
 
@@ -51,7 +53,10 @@ static struct auth_cred		*sv_creds;
 static struct tls_files		 sv_tls;
 static int			 sv_tls_set;
 static size_t			 sv_ncreds;
-static struct child		 children[PROC_MAX];
+/* children[0] is storage, then the -t net children. */
+static struct child		 children[1 + NET_CHILDREN_MAX];
+static size_t			 nchildren;
+#define STORAGE			(&children[0])
 static int			 sv_listening_logged;
 static int			 sv_stopping;
 
@@ -67,10 +72,10 @@ supervise_sanitize(char *s)
 }
 
 static void
-supervise_spawn(enum proc_role role)
+supervise_spawn(struct child *ch)
 {
 	struct proc_args	 pa;
-	struct child		*ch = &children[role];
+	enum proc_role		 role = ch->ch_role;
 	int			 fd;
 
 	memset(&pa, 0, sizeof(pa));
@@ -87,9 +92,9 @@ supervise_spawn(enum proc_role role)
 		ch->ch_pid = 0;
 		return;
 	}
-	ch->ch_role = role;
 	ch->ch_ready = 0;
 	ch->ch_has_listeners = 0;
+	ch->ch_has_channel = 0;
 	if (imsgev_init(&ch->ch_iev, fd, supervise_dispatch, ch) == -1)
 		fatal("control channel of %s", proc_role_name(role));
 	/* The parent hands children descriptors, never the reverse. */
@@ -174,10 +179,21 @@ supervise_set_auth(struct auth_cred *creds, size_t n)
 	sv_ncreds = n;
 }
 
+/* One net child's share of a limit, rounded up. */
+static uint32_t
+supervise_share(uint32_t limit)
+{
+	uint32_t	n = nchildren - 1;
+
+	return (limit / n + (limit % n != 0));
+}
+
 static void
 supervise_configure(struct child *ch)
 {
 	struct config	*conf = sv.sc_conf;
+	struct net_conf	 nc;
+	size_t		 i;
 
 	if (ch->ch_role == PROC_STORAGE) {
 		/*
@@ -196,23 +212,33 @@ supervise_configure(struct child *ch)
 	conf->c_net.nc_tcp_port = conf->c_port;
 	conf->c_net.nc_backlog = conf->c_backlog;
 	conf->c_net.nc_verbose = conf->c_verbose;
-	conf->c_net.nc_net_restarts = children[PROC_NET].ch_restarts;
-	conf->c_net.nc_storage_restarts = children[PROC_STORAGE].ch_restarts;
-	supervise_compose(ch, IMSG_CFG_NET, -1, &conf->c_net,
-	    sizeof(conf->c_net));
+	conf->c_net.nc_net_restarts = 0;
+	for (i = 1; i < nchildren; i++)
+		conf->c_net.nc_net_restarts += children[i].ch_restarts;
+	conf->c_net.nc_storage_restarts = STORAGE->ch_restarts;
+	conf->c_net.nc_net_children = nchildren - 1;
+	/*
+	 * Each net child gets its share of the connection limits, so that
+	 * together they never pass what the operator set.
+	 */
+	nc = conf->c_net;
+	nc.nc_maxconns = supervise_share(nc.nc_maxconns);
+	if (nc.nc_conn_per_ip != 0)
+		nc.nc_conn_per_ip = supervise_share(nc.nc_conn_per_ip);
+	supervise_compose(ch, IMSG_CFG_NET, -1, &nc, sizeof(nc));
 	supervise_send_auth(ch);
 	supervise_send_tls(ch);
 }
 
 /*
- * Both children are ready: a new channel between them.  A net child that
- * is new also gets its listeners, then the word to start accepting.
+ * A net child and storage are both ready: a new channel between them,
+ * named by the net child's slot.  A net child that is new also gets its
+ * listeners, then the word to start accepting.
  */
 static void
-supervise_connect(void)
+supervise_connect(struct child *net)
 {
-	struct child	*net = &children[PROC_NET];
-	struct child	*storage = &children[PROC_STORAGE];
+	struct child	*storage = STORAGE;
 	int		 sp[2], sz = DATA_SOCKBUF, i, fd;
 	size_t		 n;
 
@@ -225,8 +251,11 @@ supervise_connect(void)
 		(void)setsockopt(sp[i], SOL_SOCKET, SO_RCVBUF, &sz,
 		    sizeof(sz));
 	}
-	supervise_compose(storage, IMSG_CTL_PEER, sp[0], NULL, 0);
-	supervise_compose(net, IMSG_CTL_PEER, sp[1], NULL, 0);
+	supervise_compose(storage, IMSG_CTL_PEER, sp[0], &net->ch_slot,
+	    sizeof(net->ch_slot));
+	supervise_compose(net, IMSG_CTL_PEER, sp[1], &net->ch_slot,
+	    sizeof(net->ch_slot));
+	net->ch_has_channel = 1;
 	if (net->ch_has_listeners) {
 		/* A new storage child: net's stats learn of the restart. */
 		supervise_configure(net);
@@ -254,11 +283,25 @@ supervise_connect(void)
 static void
 supervise_ready(struct child *ch)
 {
+	size_t	i;
+
 	ch->ch_ready = 1;
 	log_debug("%s child ready", proc_role_name(ch->ch_role));
 	supervise_configure(ch);
-	if (children[PROC_NET].ch_ready && children[PROC_STORAGE].ch_ready)
-		supervise_connect();
+	/* A replaced net child: the others' stats learn of the restart. */
+	if (ch->ch_role == PROC_NET && ch->ch_restarts > 0)
+		for (i = 1; i < nchildren; i++)
+			if (&children[i] != ch && children[i].ch_ready)
+				supervise_configure(&children[i]);
+	if (!STORAGE->ch_ready)
+		return;
+	/* A new storage child: every net child needs a channel to it. */
+	if (ch == STORAGE)
+		for (i = 1; i < nchildren; i++)
+			children[i].ch_has_channel = 0;
+	for (i = 1; i < nchildren; i++)
+		if (children[i].ch_ready && !children[i].ch_has_channel)
+			supervise_connect(&children[i]);
 }
 
 static void
@@ -278,7 +321,7 @@ supervise_log(struct child *ch, struct imsg *imsg)
 	struct ibuf	 buf;
 	int32_t		 prio;
 	const void	*text;
-	char		 line[CTL_LOG_MAX + 1];
+	char		 line[CTL_LOG_MAX + 1], who[16];
 	size_t		 len;
 
 	if (imsg_get_ibuf(imsg, &buf) == -1 ||
@@ -292,13 +335,20 @@ supervise_log(struct child *ch, struct imsg *imsg)
 	memcpy(line, text, len);
 	line[len] = '\0';
 	supervise_sanitize(line);
-	log_line(proc_role_name(ch->ch_role), prio, line);
+	/* Several net children: say which one speaks. */
+	if (ch->ch_role == PROC_NET && nchildren > 2) {
+		(void)snprintf(who, sizeof(who), "net%u", ch->ch_slot);
+		log_line(who, prio, line);
+	} else
+		log_line(proc_role_name(ch->ch_role), prio, line);
 }
 
 /* One message from a child, checked for type, length and descriptor. */
 static int
 supervise_message(struct child *ch, struct imsg *imsg)
 {
+	uint32_t	slot;
+
 	if (imsg_get_fd(imsg) != -1) {
 		supervise_kill(ch, "unexpected descriptor");
 		return (-1);
@@ -323,13 +373,15 @@ supervise_message(struct child *ch, struct imsg *imsg)
 		log_info("shutdown command received, stopping");
 		supervise_stop(0);
 	case IMSG_CTL_PEER_BAD:
-		if (ch->ch_role != PROC_STORAGE || imsg_get_len(imsg) != 0) {
+		if (ch->ch_role != PROC_STORAGE ||
+		    imsg_get_data(imsg, &slot, sizeof(slot)) == -1 ||
+		    slot >= nchildren - 1) {
 			supervise_kill(ch, "bad PEER_BAD");
 			return (-1);
 		}
 		/* Net sent storage garbage: it may be compromised. */
-		if (children[PROC_NET].ch_pid > 0)
-			supervise_kill(&children[PROC_NET],
+		if (children[1 + slot].ch_pid > 0)
+			supervise_kill(&children[1 + slot],
 			    "storage reports garbage from it");
 		return (0);
 	default:
@@ -382,7 +434,7 @@ supervise_respawn(int fd, short event, void *arg)
 	if (sv_stopping)
 		return;
 	ch->ch_restarts++;
-	supervise_spawn(ch->ch_role);
+	supervise_spawn(ch);
 	if (ch->ch_pid == 0)
 		supervise_reap();
 }
@@ -450,15 +502,17 @@ supervise_reap(void)
 	char	 what[128];
 	pid_t	 pid;
 	time_t	 now = time(NULL);
-	int	 status, i;
+	size_t	 i;
+	int	 status;
 
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-		for (i = 0; i < PROC_MAX; i++) {
+		for (i = 0; i < nchildren; i++) {
 			if (children[i].ch_pid != pid)
 				continue;
 			supervise_status(status, what, sizeof(what));
 			log_warnx("lost child: %s (pid %d) %s",
-			    proc_role_name(i), (int)pid, what);
+			    proc_role_name(children[i].ch_role), (int)pid,
+			    what);
 			children[i].ch_pid = 0;
 			children[i].ch_ready = 0;
 			imsgev_close(&children[i].ch_iev);
@@ -466,7 +520,7 @@ supervise_reap(void)
 		}
 	}
 	/* A spawn that failed outright counts as a death too. */
-	for (i = PROC_STORAGE; i <= PROC_NET; i++)
+	for (i = 0; i < nchildren; i++)
 		if (children[i].ch_pid == 0 && !children[i].ch_respawn_pending)
 			supervise_lost(&children[i], now);
 }
@@ -474,76 +528,99 @@ supervise_reap(void)
 void
 supervise_start(const struct supervise_conf *conf)
 {
-	int	i;
+	size_t	i;
 
 	sv = *conf;
-	for (i = 0; i < PROC_MAX; i++)
-		children[i].ch_role = i;
-	supervise_spawn(PROC_STORAGE);
-	supervise_spawn(PROC_NET);
-	if (children[PROC_STORAGE].ch_pid == 0 ||
-	    children[PROC_NET].ch_pid == 0)
-		fatalx("cannot start the children");
+	if (sv.sc_conf->c_threads < 1 ||
+	    sv.sc_conf->c_threads > NET_CHILDREN_MAX)
+		fatalx("-t %d out of range", sv.sc_conf->c_threads);
+	nchildren = 1 + sv.sc_conf->c_threads;
+	STORAGE->ch_role = PROC_STORAGE;
+	for (i = 1; i < nchildren; i++) {
+		children[i].ch_role = PROC_NET;
+		children[i].ch_slot = i - 1;
+	}
+	for (i = 0; i < nchildren; i++) {
+		supervise_spawn(&children[i]);
+		if (children[i].ch_pid == 0)
+			fatalx("cannot start the children");
+	}
 }
 
 void
 supervise_reconfigure(void)
 {
-	int	verbose = sv.sc_conf->c_verbose, i;
+	int	verbose = sv.sc_conf->c_verbose;
+	size_t	i;
 
-	for (i = PROC_STORAGE; i <= PROC_NET; i++) {
+	for (i = 0; i < nchildren; i++) {
 		if (!children[i].ch_ready)
 			continue;
 		supervise_compose(&children[i], IMSG_CTL_VERBOSE, -1,
 		    &verbose, sizeof(verbose));
-		if (i == PROC_NET)
+		if (children[i].ch_role == PROC_NET)
 			supervise_configure(&children[i]);
 	}
 }
 
-/* Waits up to ms for the role to exit; 1 if it did. */
+/* Waits up to ms for children[first..last] to exit; 1 if they did. */
 static int
-supervise_wait(enum proc_role role, int ms)
+supervise_wait(size_t first, size_t last, int ms)
 {
 	struct timespec	 ts = { 0, 10 * 1000 * 1000 };
-	struct child	*ch = &children[role];
+	struct child	*ch;
+	size_t		 i, left;
 	int		 waited, status;
 
-	for (waited = 0; ch->ch_pid > 0 && waited < ms; waited += 10) {
-		if (waitpid(ch->ch_pid, &status, WNOHANG) == ch->ch_pid) {
-			ch->ch_pid = 0;
-			break;
+	for (waited = 0; waited < ms; waited += 10) {
+		for (i = first, left = 0; i <= last; i++) {
+			ch = &children[i];
+			if (ch->ch_pid > 0 && waitpid(ch->ch_pid, &status,
+			    WNOHANG) == ch->ch_pid)
+				ch->ch_pid = 0;
+			if (ch->ch_pid > 0)
+				left++;
 		}
+		if (left == 0)
+			return (1);
 		nanosleep(&ts, NULL);
 	}
-	return (ch->ch_pid == 0);
+	return (0);
+}
+
+/* SIGTERM to children[first..last], SIGKILL to whoever outlives ms. */
+static void
+supervise_stop_range(size_t first, size_t last, int ms)
+{
+	size_t	i;
+
+	for (i = first; i <= last; i++)
+		if (children[i].ch_pid > 0)
+			(void)kill(children[i].ch_pid, SIGTERM);
+	if (supervise_wait(first, last, ms))
+		return;
+	for (i = first; i <= last; i++)
+		if (children[i].ch_pid > 0)
+			(void)kill(children[i].ch_pid, SIGKILL);
+	(void)supervise_wait(first, last, 1000);
 }
 
 void
 supervise_stop(int code)
 {
-	int	i;
+	size_t	i;
 
 	sv_stopping = 1;
-	/* Net first: it stops accepting and finishes what is in flight. */
-	if (children[PROC_NET].ch_pid > 0) {
-		(void)kill(children[PROC_NET].ch_pid, SIGTERM);
-		if (!supervise_wait(PROC_NET, SUPERVISE_DRAIN_MS + 1000)) {
-			(void)kill(children[PROC_NET].ch_pid, SIGKILL);
-			(void)supervise_wait(PROC_NET, 1000);
-		}
-	}
-	if (children[PROC_STORAGE].ch_pid > 0) {
-		(void)kill(children[PROC_STORAGE].ch_pid, SIGTERM);
-		if (!supervise_wait(PROC_STORAGE, 2000)) {
-			(void)kill(children[PROC_STORAGE].ch_pid, SIGKILL);
-			(void)supervise_wait(PROC_STORAGE, 1000);
-		}
-	}
-	for (i = 0; i < PROC_MAX; i++)
+	/* Net first: they stop accepting and finish what is in flight. */
+	if (nchildren > 1)
+		supervise_stop_range(1, nchildren - 1,
+		    SUPERVISE_DRAIN_MS + 1000);
+	supervise_stop_range(0, 0, 2000);
+	for (i = 0; i < nchildren; i++)
 		if (children[i].ch_pid > 0)
 			log_warnx("%s child (pid %d) did not exit",
-			    proc_role_name(i), (int)children[i].ch_pid);
+			    proc_role_name(children[i].ch_role),
+			    (int)children[i].ch_pid);
 	if (sv.sc_pidfile != NULL)
 		(void)unlink(sv.sc_pidfile);
 	listen_cleanup(sv.sc_conf);

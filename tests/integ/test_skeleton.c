@@ -235,7 +235,7 @@ Test(skeleton, bad_flags_refused)
 	expect_refusal("-p", "70000", "-p");
 	expect_refusal("-c", "abc", "-c");
 	expect_refusal("-U", "11211", "UDP");
-	expect_refusal("-Z", "x", "-Z");
+	expect_refusal("-o", "ssl_verify_mode=7", "ssl_verify_mode");
 }
 
 Test(skeleton, text_protocol_exact)

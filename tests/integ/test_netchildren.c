@@ -1,0 +1,213 @@
+/*
+ * -t N: several net children share the listeners and one storage child.
+ * Connections spread over them, every one sees the same cache, stats count
+ * the whole daemon, and one net child's death leaves the others serving.
+ */
+
+#include <sys/types.h>
+
+#include <criterion/criterion.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "client.h"
+#include "daemon.h"
+
+#define NCLIENTS	24
+
+static struct daemon	d;
+
+static void
+fini(void)
+{
+	daemon_stop(&d);
+}
+
+TestSuite(netchildren, .fini = fini, .timeout = 60);
+
+/* The pids of the net children, at most n; how many. */
+static size_t
+net_children(pid_t *out, size_t n)
+{
+	pid_t	pids[64];
+	char	path[64], buf[256];
+	size_t	nk, i, found = 0;
+	ssize_t	len;
+	int	fd;
+
+	nk = daemon_children(d.d_pid, pids, 64);
+	for (i = 0; i < nk && i < 64; i++) {
+		(void)snprintf(path, sizeof(path), "/proc/%d/cmdline",
+		    (int)pids[i]);
+		if ((fd = open(path, O_RDONLY)) == -1)
+			continue;
+		len = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+		if (len <= 0)
+			continue;
+		buf[len] = '\0';
+		if (strncmp(buf, "privcached: net", 15) == 0 && found < n)
+			out[found++] = pids[i];
+	}
+	return (found);
+}
+
+/* A stat's value from `stats' on fd, or -1. */
+static long long
+stat_value(int fd, const char *name)
+{
+	static char	 got[65536];
+	char		 want[128], *p;
+
+	if (client_sends(fd, "stats\r\n") == -1 ||
+	    client_recv_until(fd, got, sizeof(got), "END\r\n") <= 0)
+		return (-1);
+	(void)snprintf(want, sizeof(want), "STAT %s ", name);
+	if ((p = strstr(got, want)) == NULL)
+		return (-1);
+	return (strtoll(p + strlen(want), NULL, 10));
+}
+
+/* How many connections `stats conns' on fd lists: its net child's. */
+static int
+conns_seen(int fd)
+{
+	static char	 got[65536];
+	char		*p;
+	int		 n = 0;
+
+	if (client_sends(fd, "stats conns\r\n") == -1 ||
+	    client_recv_until(fd, got, sizeof(got), "END\r\n") <= 0)
+		return (-1);
+	for (p = got; (p = strstr(p, ":addr ")) != NULL; p++)
+		n++;
+	return (n);
+}
+
+Test(netchildren, spread_shared_cache_whole_stats)
+{
+	const char	*args[] = { "-t", "2", NULL };
+	pid_t		 nets[4];
+	char		 req[128], want[128];
+	int		 fds[NCLIENTS], i, seen, fewer = 0;
+	long long	 v;
+
+	cr_assert_eq(daemon_start(&d, NULL, args), 0);
+	cr_assert_eq(net_children(nets, 4), 2, "two net children");
+	for (i = 0; i < NCLIENTS; i++) {
+		cr_assert_geq(fds[i] = client_connect(d.d_port), 0);
+		(void)snprintf(req, sizeof(req), "set k%d 0 0 2\r\n%02d\r\n",
+		    i, i);
+		cr_assert(client_expect(fds[i], req, "\r\n", "STORED\r\n"));
+	}
+	/* Every connection reads what every other one stored. */
+	for (i = 0; i < NCLIENTS; i++) {
+		(void)snprintf(req, sizeof(req), "get k%d\r\n",
+		    (i + 7) % NCLIENTS);
+		(void)snprintf(want, sizeof(want),
+		    "VALUE k%d 0 2\r\n%02d\r\nEND\r\n", (i + 7) % NCLIENTS,
+		    (i + 7) % NCLIENTS);
+		cr_assert(client_expect(fds[i], req, "END\r\n", want),
+		    "connection %d", i);
+	}
+	/*
+	 * Each net child lists only its own connections: fewer than all of
+	 * them somewhere means the connections were spread.
+	 */
+	for (i = 0; i < NCLIENTS; i++) {
+		cr_assert_geq(seen = conns_seen(fds[i]), 1);
+		if (seen < NCLIENTS)
+			fewer = 1;
+	}
+	cr_assert(fewer, "every connection landed on one net child");
+	/* Counters are pushed each second; then any connection sees all. */
+	usleep(2500 * 1000);
+	for (i = 0; i < NCLIENTS; i += 5) {
+		v = stat_value(fds[i], "curr_connections");
+		cr_assert_eq(v, NCLIENTS, "connection %d: curr_connections "
+		    "%lld", i, v);
+		cr_assert_eq(stat_value(fds[i], "threads"), 2);
+		cr_assert_eq(stat_value(fds[i], "cmd_set"), NCLIENTS);
+	}
+	for (i = 0; i < NCLIENTS; i++)
+		close(fds[i]);
+}
+
+Test(netchildren, one_dies_others_serve)
+{
+	const char	*args[] = { "-t", "3", NULL };
+	pid_t		 nets[4], after[4];
+	int		 fds[NCLIENTS], alive[NCLIENTS], i, nalive = 0;
+	int		 tries, n;
+
+	cr_assert_eq(daemon_start(&d, NULL, args), 0);
+	cr_assert_eq(net_children(nets, 4), 3, "three net children");
+	for (i = 0; i < NCLIENTS; i++) {
+		cr_assert_geq(fds[i] = client_connect(d.d_port), 0);
+		cr_assert(client_expect(fds[i], "set shared 0 0 1\r\nx\r\n",
+		    "\r\n", "STORED\r\n"));
+	}
+	cr_assert_eq(kill(nets[0], SIGKILL), 0);
+	usleep(200 * 1000);
+	/* Connections on the other children go on as if nothing happened. */
+	for (i = 0; i < NCLIENTS; i++) {
+		alive[i] = client_expect(fds[i], "get shared\r\n", "END\r\n",
+		    "VALUE shared 0 1\r\nx\r\nEND\r\n");
+		nalive += alive[i];
+	}
+	cr_assert_gt(nalive, 0, "no connection survived the death of one "
+	    "of three net children");
+	cr_assert_lt(nalive, NCLIENTS, "no connection was on the child that "
+	    "died");
+	/* The dead one is replaced; the others keep their pids. */
+	for (tries = 0; tries < 300; tries++) {
+		if ((n = net_children(after, 4)) == 3 && after[0] != nets[0] &&
+		    after[1] != nets[0] && after[2] != nets[0])
+			break;
+		usleep(10 * 1000);
+	}
+	cr_assert_eq(net_children(after, 4), 3, "net child replaced");
+	for (i = 0; i < 3; i++)
+		cr_assert_neq(after[i], nets[0]);
+	cr_assert(daemon_log_has(&d, "lost child: net", 0));
+	for (i = 0; i < NCLIENTS; i++) {
+		/* The survivors hear of the restart once it is ready. */
+		for (tries = 0; alive[i] && tries < 200; tries++) {
+			if (stat_value(fds[i], "privcached_net_restarts") == 1)
+				break;
+			usleep(10 * 1000);
+		}
+		if (alive[i])
+			cr_assert_eq(stat_value(fds[i],
+			    "privcached_net_restarts"), 1);
+		close(fds[i]);
+	}
+}
+
+Test(netchildren, limits_are_shared)
+{
+	const char	*args[] = { "-t", "2", "-c", "10", NULL };
+	int		 fds[16], i, refused = 0, ok = 0;
+	char		 got[256];
+
+	cr_assert_eq(daemon_start(&d, NULL, args), 0);
+	/* Together the children never pass -c: 5 each here. */
+	for (i = 0; i < 16; i++) {
+		cr_assert_geq(fds[i] = client_connect(d.d_port), 0);
+		if (client_sends(fds[i], "version\r\n") == 0 &&
+		    client_recv_until(fds[i], got, sizeof(got), "\r\n") > 0 &&
+		    strncmp(got, "VERSION", 7) == 0)
+			ok++;
+		else
+			refused++;
+	}
+	cr_assert_leq(ok, 10, "%d connections served with -c 10", ok);
+	cr_assert_geq(refused, 6);
+	for (i = 0; i < 16; i++)
+		close(fds[i]);
+}
