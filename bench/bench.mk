@@ -13,9 +13,12 @@ BENCH_MK_INCLUDED=	1
 
 BENCH_DIR?=	obj-bench
 BENCH_CC?=	$(CC)
+# libtls (Debian: libtls-dev) for --tls; without a .pc file, plain -ltls.
 BENCH_CFLAGS=	-std=c11 -Wall -Wextra -Werror -O2 -g \
-		    $(shell pkg-config --cflags libevent 2>/dev/null)
-BENCH_LIBS=	$(shell pkg-config --libs libevent 2>/dev/null)
+		    $(shell pkg-config --cflags libevent 2>/dev/null) \
+		    $(shell pkg-config --cflags libtls 2>/dev/null)
+BENCH_LIBS=	$(shell pkg-config --libs libevent 2>/dev/null) \
+		    $(shell pkg-config --libs libtls 2>/dev/null || echo -ltls)
 BENCH_ARGS?=
 
 .PHONY: bench bench-build

@@ -8,23 +8,29 @@ CPU (privcached's children inherit it), the load generator
 space, warms up, measures for a fixed time.  Prints per workload the median
 ops/s of each server, the ratio, both p99s, and diagnostics (server CPU use,
 privcached's net/storage CPU split and IPC batch sizes, the load
-generator's own CPU use).  Then the 10,000-idle-connections case, then
-bench/items_held.py, and finally rewrites the results section of
-bench/README.md.
+generator's own CPU use).  The TLS workload (t) runs both servers with -Z
+and a certificate made for this run, and also reports each server's TLS
+throughput against its own plaintext (a) result from the same run.  Then
+the 10,000-idle-connections case, then bench/items_held.py, and finally
+rewrites the results section of bench/README.md.
 
 Run `bench/compare.py -h` for the options; `make bench` runs it.
 """
 import argparse
+import atexit
 import datetime
 import json
 import os
 import platform
+import pwd
 import shutil
 import signal
 import socket
+import ssl
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -32,7 +38,8 @@ TOP = os.path.dirname(HERE)
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 # name -> (description, loadgen arguments, target)
-# target: (min throughput ratio, max p99 ratio or None)
+# target: (min throughput ratio, max p99 ratio or None), or None for a
+# workload that only reports (the TLS one)
 WORKLOADS = {
     "a": ("1:10 set:get, 100 B values, 50 conns, depth 1",
           ["-r", "1:10", "-v", "100", "-c", "50", "-d", "1"], (1.0, 1.2)),
@@ -46,7 +53,13 @@ WORKLOADS = {
     "d": ("1:1 set:get, 4 KB values, 50 conns, depth 1",
           ["-r", "1:1", "-v", "4096", "-c", "50", "-d", "1"], (1.0, 1.2)),
 }
-DEFAULT_WORKLOADS = "a,b,bg,c,d"
+# TLS workloads: name -> the plaintext workload it repeats over TLS (both
+# servers with -Z), whose result from the same run it is compared with.
+TLS_WORKLOADS = {"t": "a"}
+for _t, _plain in TLS_WORKLOADS.items():
+    WORKLOADS[_t] = (f"as ({_plain}), over TLS (-Z)", WORKLOADS[_plain][1],
+                     None)
+DEFAULT_WORKLOADS = "a,b,bg,c,d,t"
 KEYS = 100000
 
 BEGIN = "<!-- results:begin (written by bench/compare.py) -->"
@@ -65,23 +78,73 @@ def free_port():
     return port
 
 
+# ---- TLS certificate -------------------------------------------------------
+
+def make_tls_files():
+    """A throwaway EC P-256 key and a self-signed certificate for 127.0.0.1,
+    made once per run; returns (certificate, key).
+
+    The servers may read them after dropping to `nobody` (as root they
+    run with -u nobody), so the directory and files belong to nobody.  The
+    directory is made in /tmp rather than $TMPDIR, which may sit in a
+    directory nobody cannot enter."""
+    d = tempfile.mkdtemp(prefix="privcached-bench-tls.", dir="/tmp")
+    atexit.register(shutil.rmtree, d, True)
+    cert, key = os.path.join(d, "cert.pem"), os.path.join(d, "key.pem")
+    # The SAN lets the load generator and the readiness probe verify the
+    # server by its address: a run that talks to some other TLS server on
+    # a reused port fails instead of measuring it.
+    cmd = ["/usr/bin/openssl", "req", "-x509", "-newkey", "ec",
+           "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+           "-keyout", key, "-out", cert, "-days", "2",
+           "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"]
+    try:
+        p = subprocess.run(cmd, capture_output=True, text=True)
+    except OSError as e:
+        sys.exit(f"cannot run /usr/bin/openssl (apt-get install openssl): "
+                 f"{e}")
+    if p.returncode != 0:
+        sys.exit(f"openssl failed ({p.returncode}): {' '.join(cmd)}\n"
+                 f"{p.stderr}")
+    if os.geteuid() == 0:
+        try:
+            nobody = pwd.getpwnam("nobody").pw_uid
+        except KeyError:
+            sys.exit("no user `nobody' for the servers to run as")
+        for f in (d, cert, key):
+            os.chown(f, nobody, -1)
+    os.chmod(d, 0o700)
+    os.chmod(cert, 0o444)
+    os.chmod(key, 0o400)
+    return cert, key
+
+
 # ---- servers ---------------------------------------------------------------
 
 class Server:
-    def __init__(self, kind, args, port, extra_conns=0):
+    def __init__(self, kind, args, port, extra_conns=0, tls=False):
         self.kind = kind
         self.port = port
+        self.tls = tls
+        if tls:
+            tls_o = (f"ssl_chain_cert={args.tls_cert},"
+                     f"ssl_key={args.tls_key}")
         if kind == "memcached":
             cmd = [args.memcached, "-t", "1", "-U", "0", "-m", "1024",
                    "-p", str(port), "-l", "127.0.0.1"]
             if extra_conns:
                 cmd += ["-c", str(extra_conns)]
+            if tls:
+                cmd += ["-Z", "-o", tls_o]
         else:
             cmd = [args.privcached, "-m", "1024", "-p", str(port),
                    "-l", "127.0.0.1", "-o", "idle_timeout=0,conn_per_ip=0" +
+                   (f",{tls_o}" if tls else "") +
                    (f",{args.privcached_o}" if args.privcached_o else "")]
             if extra_conns:
                 cmd += ["-c", str(extra_conns)]
+            if tls:
+                cmd += ["-Z"]
         if os.geteuid() == 0:
             cmd += ["-u", "nobody"]
         self.cmd = ["taskset", "-c", str(args.server_cpu)] + cmd
@@ -90,25 +153,49 @@ class Server:
                                      stderr=self.errlog,
                                      preexec_fn=os.setpgrp)
         self.pid = self.proc.pid   # taskset execs, so this is the server
-        self.ctl = self._wait_ready()
+        self.ctl = self._wait_ready(args)
         self.roles = self._roles()
 
-    def _wait_ready(self):
+    def _errtail(self):
+        """The end of the server's stderr, to say why it failed."""
+        try:
+            self.errlog.flush()
+            with open(self.errlog.name, errors="replace") as f:
+                tail = f.read()[-2000:].strip()
+        except OSError:
+            return ""
+        return f":\n{tail}" if tail else ""
+
+    def _wait_ready(self, args):
+        """Connects (over TLS for a TLS server, verifying it like the load
+        generator does) and asks `version'; returns the connection, kept
+        for `stats'."""
+        ctx = None
+        if self.tls:
+            ctx = ssl.create_default_context(cafile=args.tls_cert)
+        why = "no answer"
         for _ in range(500):
             if self.proc.poll() is not None:
                 sys.exit(f"{self.kind} exited early: {' '.join(self.cmd)} "
-                         f"(see {self.errlog.name})")
+                         f"(see {self.errlog.name}){self._errtail()}")
+            s = None
             try:
                 s = socket.create_connection(("127.0.0.1", self.port),
                                              timeout=2)
+                if ctx is not None:
+                    s = ctx.wrap_socket(s, server_hostname="127.0.0.1")
                 s.sendall(b"version\r\n")
                 if s.recv(100).startswith(b"VERSION"):
                     return s
+                why = "no VERSION reply"
                 s.close()
-            except OSError:
-                pass
+            except OSError as e:   # ssl.SSLError is one too
+                why = str(e)
+                if s is not None:
+                    s.close()
             time.sleep(0.02)
-        sys.exit(f"{self.kind} on port {self.port} did not come up")
+        sys.exit(f"{self.kind} on port {self.port} did not come up "
+                 f"({why}){self._errtail()}")
 
     def _roles(self):
         """pid -> role: memcached is one process; privcached three."""
@@ -257,11 +344,14 @@ def settle():
 
 def run_workload(args, name, counter):
     desc, lg_args, target = WORKLOADS[name]
+    tls = name in TLS_WORKLOADS
+    if tls:
+        lg_args = lg_args + ["--tls-ca", args.tls_cert]
     runs = {"memcached": [], "privcached": []}
     for rnd in range(1, args.rounds + 1):
         for kind in ("memcached", "privcached"):
             counter[0] += 1
-            srv = Server(kind, args, free_port())
+            srv = Server(kind, args, free_port(), tls=tls)
             try:
                 res, diag = run_loadgen(
                     args, srv, lg_args + ["-P", "-t", str(args.duration),
@@ -275,6 +365,8 @@ def run_workload(args, name, counter):
                 extra = (f", net {100 * diag['cpu'].get('net', 0):.0f}% "
                          f"storage {100 * diag['cpu'].get('storage', 0):.0f}%"
                          f", {diag['records_per_batch']:.1f} req/batch")
+            if res.get("tls"):
+                extra += f", {res['tls']}"
             log(f"[{counter[0]:2d}/{counter[1]}] ({name}) {kind:10s} round "
                 f"{rnd}/{args.rounds}: {res['ops_per_sec']:>10,.0f} ops/s  "
                 f"p99 {res['lat_us']['p99']:7.1f}us  server cpu "
@@ -307,17 +399,44 @@ def summarize(name, desc, target, runs):
         "lg_cpu": max(r["cpu"]["util"] for r in mc + pc),
         "mc_all": [r["ops_per_sec"] for r in mc],
         "pc_all": [r["ops_per_sec"] for r in pc],
+        # what each server negotiated (the same in every round)
+        "mc_tls": " / ".join(sorted({r.get("tls", "") for r in mc})),
+        "pc_tls": " / ".join(sorted({r.get("tls", "") for r in pc})),
     }
     s["ratio"] = s["pc_ops"] / s["mc_ops"] if s["mc_ops"] else 0.0
     rr = [p / m for p, m in zip(s["pc_all"], s["mc_all"]) if m]
     s["round_ratios"] = (min(rr), max(rr)) if rr else (0.0, 0.0)
     s["p99_ratio"] = s["pc_p99"] / s["mc_p99"] if s["mc_p99"] else 0.0
+    if target is None:
+        # Filled in by tls_against_plain once every workload has run.
+        s["target"] = "report TLS/plaintext ratio"
+        s["met"] = "n/a"
+        return s
     tmin, tp99 = target
     ok = s["ratio"] >= tmin and (tp99 is None or s["p99_ratio"] <= tp99)
     s["target"] = (f">= {tmin:.1f}x" +
                    (f", p99 <= {tp99:.1f}x" if tp99 else ""))
     s["met"] = "yes" if ok else "NO"
     return s
+
+
+def tls_against_plain(summaries):
+    """Each TLS workload's ops/s against its plaintext twin's, per server,
+    from the same run; None where the twin did not run this time."""
+    by_name = {s["name"]: s for s in summaries}
+    for s in summaries:
+        if s["name"] not in TLS_WORKLOADS:
+            continue
+        s["plain"] = TLS_WORKLOADS[s["name"]]
+        plain = by_name.get(s["plain"])
+        for k in ("mc", "pc"):
+            s[f"{k}_vs_plain"] = (s[f"{k}_ops"] / plain[f"{k}_ops"]
+                                  if plain and plain[f"{k}_ops"] else None)
+            s[f"{k}_plain_ops"] = plain[f"{k}_ops"] if plain else None
+            s[f"{k}_plain_p99"] = plain[f"{k}_p99"] if plain else None
+        s["met"] = (f"privcached TLS/plaintext {s['pc_vs_plain']:.2f}x"
+                    if s["pc_vs_plain"] is not None else
+                    f"TLS/plaintext n/a (({s['plain']}) not run)")
 
 
 # ---- idle connections ----------------------------------------------------------
@@ -444,6 +563,9 @@ def tables(args, summaries, idle, items, mach, when):
                  f"{s['round_ratios'][0]:.2f}-{s['round_ratios'][1]:.2f}x | "
                  f"{' '.join(f'{v / 1000:.0f}k' for v in s['mc_all'])} / "
                  f"{' '.join(f'{v / 1000:.0f}k' for v in s['pc_all'])} |")
+    for s in summaries:
+        if "plain" in s:
+            L += tls_table(s)
     if idle:
         a = next((s for s in summaries if s["name"] == "a"), None)
         L.append("")
@@ -476,6 +598,45 @@ def tables(args, summaries, idle, items, mach, when):
         L.append(items)
         L.append("```")
     return "\n".join(L)
+
+
+def tls_table(s):
+    """Each server over TLS against itself in plaintext, same run."""
+    def opt(v, f):
+        return f(v) if v is not None else "n/a"
+
+    L = [""]
+    L.append(f"({s['name']}) over TLS against ({s['plain']}) in plaintext, "
+             f"from this run (medians; both servers with -Z and a "
+             f"self-signed EC P-256 certificate the load generator "
+             f"verifies; handshakes done before the preload):")
+    L.append("")
+    L.append(f"| server | ({s['plain']}) plaintext ops/s | ({s['name']}) TLS "
+             f"ops/s | TLS/plaintext | plaintext p99 us | TLS p99 us | "
+             f"negotiated |")
+    L.append("|---|---:|---:|---:|---:|---:|---|")
+    for k, kind in (("mc", "memcached"), ("pc", "privcached")):
+        L.append(f"| {kind} | {opt(s[f'{k}_plain_ops'], fmt_ops)} | "
+                 f"{fmt_ops(s[f'{k}_ops'])} | "
+                 f"{opt(s[f'{k}_vs_plain'], lambda v: f'{v:.2f}x')} | "
+                 f"{opt(s[f'{k}_plain_p99'], lambda v: f'{v:.0f}')} | "
+                 f"{s[f'{k}_p99']:.0f} | {s[f'{k}_tls'] or '?'} |")
+    if s["mc_vs_plain"] is None:
+        L.append("")
+        L.append(f"({s['plain']}) did not run this time: no TLS/plaintext "
+                 f"ratio (run `--workloads {s['plain']},{s['name']}`).")
+    if s["mc_tls"] != s["pc_tls"]:
+        L.append("")
+        L.append("The servers negotiated different TLS versions or ciphers: "
+                 "the comparison is not like for like.")
+    # The client does as much TLS work per request as the server: at depth
+    # 1 the load generator's core can run out before the server's does.
+    if s["lg_cpu"] >= 0.95:
+        L.append("")
+        L.append(f"The load generator used up to {100 * s['lg_cpu']:.0f}% "
+                 f"of its core in ({s['name']}): a server that needs it "
+                 f"to go faster is held back by it.")
+    return L
 
 
 def rewrite_readme(text):
@@ -542,6 +703,8 @@ def main():
     for n in names:
         if n not in WORKLOADS:
             sys.exit(f"unknown workload {n}; known: {','.join(WORKLOADS)}")
+    if any(n in TLS_WORKLOADS for n in names):
+        args.tls_cert, args.tls_key = make_tls_files()
     if not args.no_build:
         subprocess.run(["make", "-C", TOP, "--no-print-directory",
                         "privcached"], check=True)
@@ -562,6 +725,7 @@ def main():
     log(f"{mach['nproc']} x {mach['model']}; {len(names)} workloads x "
         f"{args.rounds} rounds x 2 servers, {args.duration:g} s each")
     summaries = [run_workload(args, n, counter) for n in names]
+    tls_against_plain(summaries)
     idle = run_idle(args, counter) if args.idle_conns else None
     items = None
     if not args.no_items:

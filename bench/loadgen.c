@@ -9,6 +9,10 @@
  * read that completed its reply, kept in a log-bucket histogram (64 linear
  * sub-buckets per power of two of nanoseconds: under 1.6% error).
  *
+ * With --tls, every connection speaks TLS through libtls; the handshakes
+ * all complete before the first phase that sends requests, so neither the
+ * preload nor the measurement pays for them.
+ *
  * Phases: [idle connections] -> [preload] -> warm-up -> measurement.
  * Output: a human summary, then one JSON line (starts with '{').
  * With -S, lines starting with '@' mark the phases on stdout (for scripts
@@ -28,9 +32,11 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <netdb.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -41,6 +47,7 @@
 #include <unistd.h>
 
 #include <event2/event.h>
+#include <tls.h>
 
 #define PRELOAD_DEPTH	32
 #define RBUF_SIZE	(256 * 1024)
@@ -139,6 +146,8 @@ static int		 opt_wait_stdin;
 static const char	*opt_prefix = "key:";
 static const char	*opt_label = "";
 static uint64_t		 opt_seed = 0x9e3779b97f4a7c15ULL;
+static int		 opt_tls;
+static const char	*opt_tls_ca;		/* NULL: do not verify */
 
 enum phase { PH_SETUP, PH_PRELOAD, PH_WARMUP, PH_MEASURE, PH_DONE };
 static enum phase	 phase = PH_SETUP;
@@ -156,13 +165,26 @@ struct conn {
 	unsigned	 ts_head, outstanding;
 	size_t		 skip;		/* value bytes (+CRLF) still to skip */
 	int		 in_value;	/* VALUE seen for the current reply */
+	struct tls	*tls;		/* NULL: plaintext */
+	int		 handshaking;
+	/*
+	 * A TLS record layer may need the other direction to make progress
+	 * (a write waiting for a read, e.g. during a key update, or the
+	 * reverse): the call is retried when that direction is ready.
+	 */
+	int		 write_wants_read;
+	int		 read_wants_write;
 };
 
 static struct event_base *base;
 static struct conn	*conns;
 static unsigned		 ring_cap;
 static int		*idle_fds;
+static struct tls	**idle_tls;
 static unsigned		 idle_open;
+static unsigned		 conns_up;	/* connected (and TLS handshake done) */
+static struct tls_config *tls_cfg;
+static char		 tls_desc[128];	/* version and cipher, as negotiated */
 static char		*value_buf;
 static size_t		 prefix_len;
 static uint64_t		 rng_state;
@@ -170,6 +192,7 @@ static double		 set_prob;
 
 static uint64_t		 preload_next, preload_done;
 static uint64_t		 t_start_ns, t_preload_ns, t_measure_ns, t_end_ns;
+static uint64_t		 t_conns_ns, t_up_ns;	/* open_conns(), all up */
 static struct rusage	 ru_measure, ru_end;
 
 struct counters {
@@ -303,13 +326,30 @@ usage(FILE *f)
 "  -l LABEL    label copied into the JSON result\n"
 "  -R SEED     random seed\n"
 "  -q          no progress lines on stderr\n"
+"  --tls       speak TLS (libtls) on every connection, the idle ones too;\n"
+"              all handshakes finish before the preload or the warm-up\n"
+"              starts; without --tls-ca the server is not verified\n"
+"  --tls-ca FILE\n"
+"              verify the server's certificate against the CA certificate(s)\n"
+"              in FILE and its name against -s (implies --tls)\n"
 "  -h          this help\n"
 "Output: a human summary, then one JSON line: ops_per_sec, latency\n"
 "percentiles in microseconds (p50 p90 p99 p99.9 max), hits/misses/errors,\n"
 "and the load generator's own CPU use during the measurement (getrusage;\n"
 "cpu_util near 1.0 means the load generator, not the server, may be the\n"
-"bottleneck).\n");
+"bottleneck).  With --tls, also the TLS version and cipher negotiated;\n"
+"bytes, reads and writes then count plaintext and tls_read/tls_write calls.\n");
 }
+
+/* The TLS options have long names only: no free letter reads as TLS. */
+enum { OPT_TLS = 256, OPT_TLS_CA };
+
+static const struct option long_opts[] = {
+	{ "tls",	no_argument,		NULL,	OPT_TLS },
+	{ "tls-ca",	required_argument,	NULL,	OPT_TLS_CA },
+	{ "help",	no_argument,		NULL,	'h' },
+	{ NULL,		0,			NULL,	0 }
+};
 
 static void
 parse_opts(int argc, char **argv)
@@ -317,9 +357,16 @@ parse_opts(int argc, char **argv)
 	int	 ch;
 	char	*p;
 
-	while ((ch = getopt(argc, argv, "c:d:gi:k:l:n:Pp:qR:r:Ss:t:v:Ww:x:h"))
-	    != -1) {
+	while ((ch = getopt_long(argc, argv,
+	    "c:d:gi:k:l:n:Pp:qR:r:Ss:t:v:Ww:x:h", long_opts, NULL)) != -1) {
 		switch (ch) {
+		case OPT_TLS:
+			opt_tls = 1;
+			break;
+		case OPT_TLS_CA:
+			opt_tls = 1;
+			opt_tls_ca = optarg;
+			break;
 		case 'c':
 			opt_conns = (unsigned)parse_u64(optarg, "-c", 1, 100000);
 			break;
@@ -442,6 +489,64 @@ dial(void)
 	return (fd);
 }
 
+/* One client configuration, shared by every connection's context. */
+static void
+tls_setup(void)
+{
+	if (!opt_tls)
+		return;
+	if (tls_init() == -1)
+		die("tls_init failed");
+	if ((tls_cfg = tls_config_new()) == NULL)
+		die("tls_config_new: %s", strerror(errno));
+	if (opt_tls_ca != NULL) {
+		if (tls_config_set_ca_file(tls_cfg, opt_tls_ca) == -1)
+			die("--tls-ca %s: %s", opt_tls_ca,
+			    tls_config_error(tls_cfg));
+	} else {
+		/* A benchmark's self-signed certificate: nothing to check. */
+		tls_config_insecure_noverifycert(tls_cfg);
+		tls_config_insecure_noverifyname(tls_cfg);
+	}
+}
+
+/*
+ * A TLS client context on a connected socket.  No handshake yet: the
+ * measured connections run theirs in the event loop (conn_handshake), the
+ * blocking idle ones inside their first tls_write.  The name to verify
+ * (and to send as SNI, unless it is an address) is -s, as given.
+ */
+static struct tls *
+tls_start(int fd, const char *what, unsigned id)
+{
+	struct tls	*t;
+
+	if ((t = tls_client()) == NULL)
+		die("%s %u: tls_client: %s", what, id, strerror(errno));
+	if (tls_configure(t, tls_cfg) == -1)
+		die("%s %u: tls_configure: %s", what, id, tls_error(t));
+	if (tls_connect_socket(t, fd, opt_host) == -1)
+		die("%s %u: tls_connect_socket: %s", what, id, tls_error(t));
+	return (t);
+}
+
+/*
+ * Keeps the first connection's version and cipher for the report: all
+ * connections share one configuration and one server, so they agree.
+ */
+static void
+tls_note(struct tls *t)
+{
+	const char	*v, *c;
+
+	if (tls_desc[0] != '\0')
+		return;
+	v = tls_conn_version(t);
+	c = tls_conn_cipher(t);
+	(void)snprintf(tls_desc, sizeof(tls_desc), "%s %s",
+	    v != NULL ? v : "?", c != NULL ? c : "?");
+}
+
 static void
 raise_nofile(void)
 {
@@ -467,6 +572,81 @@ raise_nofile(void)
 	}
 }
 
+#define IDLE_TIMEOUT_MS	10000
+
+/*
+ * libtls returns TLS_WANT_* even on a blocking socket: it turns off
+ * OpenSSL's auto-retry, so a record that carries no data (a TLS 1.3
+ * session ticket) ends a tls_read early.  Waiting with poll(2) tells
+ * that apart from a server that does not answer.
+ */
+static void
+idle_wait(unsigned i, int fd, ssize_t want)
+{
+	struct pollfd	pfd;
+	int		r;
+
+	pfd.fd = fd;
+	pfd.events = want == TLS_WANT_POLLIN ? POLLIN : POLLOUT;
+	pfd.revents = 0;
+	while ((r = poll(&pfd, 1, IDLE_TIMEOUT_MS)) == -1 && errno == EINTR)
+		;
+	if (r == -1)
+		die("idle connection %u: poll: %s", i, strerror(errno));
+	if (r == 0)
+		die("idle connection %u: TLS: no answer in %d s", i,
+		    IDLE_TIMEOUT_MS / 1000);
+}
+
+/*
+ * An idle connection's blocking I/O, plain or TLS (the first tls_write
+ * runs the handshake).
+ */
+static void
+idle_write(unsigned i, int fd, struct tls *t, const char *buf, size_t len)
+{
+	ssize_t	n;
+
+	while (len > 0) {
+		if (t != NULL) {
+			n = tls_write(t, buf, len);
+			if (n == TLS_WANT_POLLIN || n == TLS_WANT_POLLOUT) {
+				idle_wait(i, fd, n);
+				continue;
+			}
+			if (n == -1)
+				die("idle connection %u: tls_write: %s", i,
+				    tls_error(t));
+		} else if ((n = write(fd, buf, len)) == -1) {
+			if (errno == EINTR)
+				continue;
+			die("idle connection %u: write: %s", i,
+			    strerror(errno));
+		}
+		buf += n;
+		len -= (size_t)n;
+	}
+}
+
+static ssize_t
+idle_read(unsigned i, int fd, struct tls *t, char *buf, size_t len)
+{
+	ssize_t	n;
+
+	if (t != NULL) {
+		while ((n = tls_read(t, buf, len)) == TLS_WANT_POLLIN ||
+		    n == TLS_WANT_POLLOUT)
+			idle_wait(i, fd, n);
+		if (n == -1)
+			die("idle connection %u: tls_read: %s", i,
+			    tls_error(t));
+	} else if ((n = read(fd, buf, len)) == -1)
+		die("idle connection %u: read: %s", i, strerror(errno));
+	if (n == 0)
+		die("idle connection %u: closed by the server", i);
+	return (n);
+}
+
 /*
  * Idle connections, one after another: connect, ask `version', wait for
  * the answer (so the server has really taken the connection), keep it.
@@ -474,31 +654,30 @@ raise_nofile(void)
 static void
 open_idle(void)
 {
-	struct timeval	 tv = { 10, 0 };
+	struct timeval	 tv = { IDLE_TIMEOUT_MS / 1000, 0 };
 	char		 buf[256];
 	unsigned	 i;
 	size_t		 got;
-	ssize_t		 n;
 
 	if (opt_idle == 0)
 		return;
-	if ((idle_fds = calloc(opt_idle, sizeof(*idle_fds))) == NULL)
+	if ((idle_fds = calloc(opt_idle, sizeof(*idle_fds))) == NULL ||
+	    (idle_tls = calloc(opt_idle, sizeof(*idle_tls))) == NULL)
 		die("calloc: %s", strerror(errno));
 	for (i = 0; i < opt_idle; i++) {
-		int fd = dial();
+		int		 fd = dial();
+		struct tls	*t = NULL;
 
 		if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv,
 		    sizeof(tv)) == -1)
 			die("SO_RCVTIMEO: %s", strerror(errno));
-		if (write(fd, "version\r\n", 9) != 9)
-			die("idle connection %u: write: %s", i, strerror(errno));
+		if (opt_tls)
+			t = tls_start(fd, "idle connection", i);
+		idle_write(i, fd, t, "version\r\n", 9);
 		got = 0;
 		while (got < 2 || memcmp(buf + got - 2, "\r\n", 2) != 0) {
-			n = read(fd, buf + got, sizeof(buf) - 1 - got);
-			if (n <= 0)
-				die("idle connection %u: %s", i, n == 0 ?
-				    "closed by the server" : strerror(errno));
-			got += (size_t)n;
+			got += (size_t)idle_read(i, fd, t, buf + got,
+			    sizeof(buf) - 1 - got);
 			if (got >= sizeof(buf) - 1)
 				break;
 		}
@@ -506,7 +685,10 @@ open_idle(void)
 		if (strncmp(buf, "VERSION ", 8) != 0)
 			die("idle connection %u: server said: %.*s", i,
 			    (int)strcspn(buf, "\r\n"), buf);
+		if (t != NULL)
+			tls_note(t);
 		idle_fds[i] = fd;
+		idle_tls[i] = t;	/* kept: the connection stays TLS */
 		idle_open++;
 		if (!opt_quiet && (i + 1) % 2000 == 0)
 			fprintf(stderr, "loadgen: %u idle connections up\n",
@@ -517,12 +699,21 @@ open_idle(void)
 static void	conn_readcb(evutil_socket_t, short, void *);
 static void	conn_writecb(evutil_socket_t, short, void *);
 
+/* Waits for the socket to take more: conn_writecb runs then. */
+static void
+want_write(struct conn *c)
+{
+	if (event_add(c->wev, NULL) == -1)
+		die("connection %u: event_add failed", c->id);
+}
+
 static void
 open_conns(void)
 {
 	size_t		maxreq;
 	unsigned	i;
 
+	t_conns_ns = now_ns();
 	ring_cap = opt_depth > PRELOAD_DEPTH ? opt_depth : PRELOAD_DEPTH;
 	maxreq = 4 + prefix_len + KEY_DIGITS + 32 + opt_vmax + 2;
 	if ((conns = calloc(opt_conns, sizeof(*conns))) == NULL)
@@ -546,7 +737,19 @@ open_conns(void)
 		if (c->rev == NULL || c->wev == NULL ||
 		    event_add(c->rev, NULL) == -1)
 			die("event_new/event_add failed");
+		if (opt_tls) {
+			/*
+			 * The ClientHello goes out from the loop, like every
+			 * later step: conn_writecb starts the handshake.
+			 */
+			c->tls = tls_start(c->fd, "connection", i);
+			c->handshaking = 1;
+			want_write(c);
+		} else
+			conns_up++;
 	}
+	if (conns_up == opt_conns)
+		t_up_ns = now_ns();
 }
 
 /* ---- requests ----------------------------------------------------------- */
@@ -616,12 +819,31 @@ conn_flush(struct conn *c)
 	ssize_t	n;
 
 	while (c->woff < c->wlen) {
-		n = write(c->fd, c->wbuf + c->woff, c->wlen - c->woff);
-		if (n == -1) {
+		if (c->tls != NULL) {
+			/*
+			 * A retry after TLS_WANT_* must pass the same bytes
+			 * again: conn_fill leaves wbuf alone until wlen is 0.
+			 */
+			n = tls_write(c->tls, c->wbuf + c->woff,
+			    c->wlen - c->woff);
+			if (n == TLS_WANT_POLLOUT) {
+				want_write(c);
+				return;
+			}
+			if (n == TLS_WANT_POLLIN) {
+				/* The read event (always armed) retries. */
+				c->write_wants_read = 1;
+				return;
+			}
+			if (n == -1)
+				die("connection %u: tls_write: %s", c->id,
+				    tls_error(c->tls));
+		} else if ((n = write(c->fd, c->wbuf + c->woff,
+		    c->wlen - c->woff)) == -1) {
 			if (errno == EINTR)
 				continue;
 			if (errno == EAGAIN || errno == EWOULDBLOCK) {
-				event_add(c->wev, NULL);
+				want_write(c);
 				return;
 			}
 			die("connection %u: write: %s", c->id, strerror(errno));
@@ -633,8 +855,13 @@ conn_flush(struct conn *c)
 			ctr_measure.writes++;
 			ctr_measure.bytes_out += (uint64_t)n;
 		}
-		if (c->woff < c->wlen) {
-			event_add(c->wev, NULL);
+		/*
+		 * A short write(2) means the socket buffer is full; a short
+		 * tls_write only that one record went out (libtls allows
+		 * partial writes), so TLS goes on until TLS_WANT_POLLOUT.
+		 */
+		if (c->woff < c->wlen && c->tls == NULL) {
+			want_write(c);
 			return;
 		}
 	}
@@ -813,29 +1040,10 @@ conn_parse(struct conn *c, uint64_t t)
 		memmove(c->rbuf, p, c->rlen);
 }
 
+/* After a read pass: move the phases on, send what the replies freed. */
 static void
-conn_readcb(evutil_socket_t fd, short what, void *arg)
+conn_read_done(struct conn *c)
 {
-	struct conn	*c = arg;
-	ssize_t		 n;
-
-	(void)what;
-	n = read(fd, c->rbuf + c->rlen, RBUF_SIZE - c->rlen);
-	if (n == 0)
-		die("connection %u: closed by the server", c->id);
-	if (n == -1) {
-		if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
-			return;
-		die("connection %u: read: %s", c->id, strerror(errno));
-	}
-	ctr_total.reads++;
-	ctr_total.bytes_in += (uint64_t)n;
-	if (phase == PH_MEASURE) {
-		ctr_measure.reads++;
-		ctr_measure.bytes_in += (uint64_t)n;
-	}
-	c->rlen += (size_t)n;
-	conn_parse(c, now_ns());
 	if (phase == PH_PRELOAD && preload_done == opt_keys) {
 		phase_next();
 		return;
@@ -849,13 +1057,129 @@ conn_readcb(evutil_socket_t fd, short what, void *arg)
 }
 
 static void
+count_read(ssize_t n)
+{
+	ctr_total.reads++;
+	ctr_total.bytes_in += (uint64_t)n;
+	if (phase == PH_MEASURE) {
+		ctr_measure.reads++;
+		ctr_measure.bytes_in += (uint64_t)n;
+	}
+}
+
+/*
+ * The last connection up starts the preload or the warm-up: no request
+ * goes out while another connection is still in its handshake.
+ */
+static void
+conn_handshake(struct conn *c)
+{
+	int	r;
+
+	r = tls_handshake(c->tls);
+	if (r == TLS_WANT_POLLIN)
+		return;			/* the read event is always armed */
+	if (r == TLS_WANT_POLLOUT) {
+		want_write(c);
+		return;
+	}
+	if (r == -1)
+		die("connection %u: TLS handshake with %s:%s: %s", c->id,
+		    opt_host, opt_port, tls_error(c->tls));
+	c->handshaking = 0;
+	tls_note(c->tls);
+	if (++conns_up == opt_conns) {
+		t_up_ns = now_ns();
+		phase_next();
+	}
+}
+
+/*
+ * TLS: tls_read returns at most one record's plaintext per call, and
+ * when the buffer is smaller than a record it keeps the rest decrypted
+ * inside libtls, where no socket readiness would ever announce it.  So
+ * read until libtls wants the socket again, parsing as we go (which also
+ * frees buffer space).
+ */
+static void
+conn_tls_read(struct conn *c)
+{
+	ssize_t	n;
+
+	for (;;) {
+		n = tls_read(c->tls, c->rbuf + c->rlen, RBUF_SIZE - c->rlen);
+		if (n == TLS_WANT_POLLIN)
+			break;
+		if (n == TLS_WANT_POLLOUT) {
+			/* e.g. a key update to answer: conn_writecb retries */
+			c->read_wants_write = 1;
+			want_write(c);
+			break;
+		}
+		if (n == 0)
+			die("connection %u: closed by the server", c->id);
+		if (n == -1)
+			die("connection %u: tls_read: %s", c->id,
+			    tls_error(c->tls));
+		count_read(n);
+		c->rlen += (size_t)n;
+		conn_parse(c, now_ns());
+	}
+	conn_read_done(c);
+}
+
+static void
+conn_readcb(evutil_socket_t fd, short what, void *arg)
+{
+	struct conn	*c = arg;
+	ssize_t		 n;
+
+	(void)what;
+	if (c->tls != NULL) {
+		if (c->handshaking) {
+			conn_handshake(c);
+			return;
+		}
+		if (c->write_wants_read) {
+			c->write_wants_read = 0;
+			conn_flush(c);
+		}
+		conn_tls_read(c);
+		return;
+	}
+	n = read(fd, c->rbuf + c->rlen, RBUF_SIZE - c->rlen);
+	if (n == 0)
+		die("connection %u: closed by the server", c->id);
+	if (n == -1) {
+		if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
+			return;
+		die("connection %u: read: %s", c->id, strerror(errno));
+	}
+	count_read(n);
+	c->rlen += (size_t)n;
+	conn_parse(c, now_ns());
+	conn_read_done(c);
+}
+
+static void
 conn_writecb(evutil_socket_t fd, short what, void *arg)
 {
 	struct conn	*c = arg;
 
 	(void)fd;
 	(void)what;
-	event_del(c->wev);
+	if (event_del(c->wev) == -1)
+		die("connection %u: event_del failed", c->id);
+	if (c->tls != NULL) {
+		if (c->handshaking) {
+			conn_handshake(c);
+			return;
+		}
+		if (c->read_wants_write) {
+			c->read_wants_write = 0;
+			conn_tls_read(c);
+		}
+	}
 	conn_flush(c);
 	if (c->wlen == 0)
 		conn_fill(c);
@@ -879,7 +1203,8 @@ arm_phase_timer(double secs)
 
 	tv.tv_sec = (time_t)secs;
 	tv.tv_usec = (suseconds_t)((secs - (double)tv.tv_sec) * 1e6);
-	evtimer_add(ev_phase, &tv);
+	if (evtimer_add(ev_phase, &tv) == -1)
+		die("evtimer_add failed");
 }
 
 static void
@@ -981,7 +1306,10 @@ progress(evutil_socket_t fd, short what, void *arg)
 		fprintf(stderr, "loadgen: %5.1fs preload %" PRIu64 "/%" PRIu64
 		    " keys\n", (double)(t - t_start_ns) / 1e9, preload_done,
 		    opt_keys);
-	} else
+	} else if (phase == PH_SETUP && conns != NULL)
+		fprintf(stderr, "loadgen: %5.1fs setup: %u/%u connections up\n",
+		    (double)(t - t_start_ns) / 1e9, conns_up, opt_conns);
+	else
 		fprintf(stderr, "loadgen: %5.1fs %s\n",
 		    (double)(t - t_start_ns) / 1e9, phase_name());
 }
@@ -1025,6 +1353,11 @@ report(void)
 	if (opt_idle)
 		printf("  +%u idle conns", opt_idle);
 	printf("\n");
+	if (opt_tls)
+		printf("  TLS: %s; %u connections up in %.2fs%s\n", tls_desc,
+		    opt_conns, (double)(t_up_ns - t_conns_ns) / 1e9,
+		    opt_tls_ca != NULL ? ", server verified" :
+		    ", server not verified");
 	printf("  %.0f ops/s over %.2fs (%" PRIu64 " replies: %" PRIu64
 	    " hits, %" PRIu64 " misses, %" PRIu64 " stored, %" PRIu64
 	    " errors)\n", ops, secs, ctr_measure.replies, ctr_measure.hits,
@@ -1049,14 +1382,15 @@ report(void)
 	    "\"p999\":%.2f,\"max\":%.2f},\"cpu\":{\"user_s\":%.3f,"
 	    "\"sys_s\":%.3f,\"util\":%.3f},\"writes\":%" PRIu64 ",\"reads\":%"
 	    PRIu64 ",\"bytes_out\":%" PRIu64 ",\"bytes_in\":%" PRIu64
-	    ",\"preload_s\":%.3f}\n",
+	    ",\"preload_s\":%.3f,\"tls\":\"%s\",\"connect_s\":%.3f}\n",
 	    opt_label, opt_host, opt_port, opt_conns, opt_depth, opt_lockstep,
 	    opt_keys, opt_set_w, opt_get_w, opt_vmin, opt_vmax, opt_idle, secs,
 	    ctr_measure.replies, ops, ctr_measure.hits, ctr_measure.misses,
 	    ctr_measure.stored, ctr_measure.errors, mean, p50, p90, p99, p999,
 	    pmax, ucpu, scpu, util, ctr_measure.writes, ctr_measure.reads,
 	    ctr_measure.bytes_out, ctr_measure.bytes_in,
-	    opt_preload ? (double)(t_preload_ns - t_start_ns) / 1e9 : 0.0);
+	    opt_preload ? (double)(t_preload_ns - t_start_ns) / 1e9 : 0.0,
+	    tls_desc, (double)(t_up_ns - t_conns_ns) / 1e9);
 	fflush(stdout);
 }
 
@@ -1077,6 +1411,7 @@ main(int argc, char **argv)
 
 	raise_nofile();
 	resolve();
+	tls_setup();
 	if ((base = event_base_new()) == NULL)
 		die("event_base_new failed");
 	ev_phase = evtimer_new(base, phase_timer, NULL);
@@ -1092,11 +1427,15 @@ main(int argc, char **argv)
 			die("stdin closed before the go-ahead");
 	}
 	open_conns();
-	if (!opt_quiet)
-		evtimer_add(ev_progress, &one_sec);
-	phase_next();
+	if (!opt_quiet && evtimer_add(ev_progress, &one_sec) == -1)
+		die("evtimer_add failed");
+	/* Over TLS, the last handshake to finish calls phase_next. */
+	if (conns_up == opt_conns)
+		phase_next();
+	if (phase != PH_DONE && event_base_dispatch(base) == -1)
+		die("event_base_dispatch failed");
 	if (phase != PH_DONE)
-		event_base_dispatch(base);
+		die("the event loop stopped in the %s phase", phase_name());
 	report();
 	return (0);
 }
