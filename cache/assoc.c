@@ -81,6 +81,22 @@ assoc_find(const struct assoc *a, const struct slab *s, const void *key,
 }
 
 void
+assoc_prefetch_bucket(const struct assoc *a, uint64_t hv)
+{
+	__builtin_prefetch(assoc_bucket(a, hv));
+}
+
+void
+assoc_prefetch_head(const struct assoc *a, const struct slab *s,
+    uint64_t hv)
+{
+	uint32_t	id;
+
+	if ((id = *assoc_bucket(a, hv)) != 0)
+		__builtin_prefetch(slab_ptr(s, id));
+}
+
+void
 assoc_insert(struct assoc *a, const struct slab *s, struct item *it,
     uint64_t hv)
 {

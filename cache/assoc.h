@@ -39,6 +39,14 @@ uint64_t	 assoc_hash(const struct assoc *, const void *, size_t);
 /* Returns the item with this key and hash, or NULL. */
 struct item	*assoc_find(const struct assoc *, const struct slab *,
 		    const void *key, size_t nkey, uint64_t hv);
+/*
+ * Prefetch hints for a batch of lookups: first the bucket, later (once it
+ * has had time to arrive) the first item it names, so the misses of many
+ * requests overlap instead of adding up.
+ */
+void		 assoc_prefetch_bucket(const struct assoc *, uint64_t hv);
+void		 assoc_prefetch_head(const struct assoc *, const struct slab *,
+		    uint64_t hv);
 /* Adds an item (not present); may start growing the table. */
 void		 assoc_insert(struct assoc *, const struct slab *,
 		    struct item *, uint64_t hv);

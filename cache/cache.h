@@ -49,6 +49,15 @@ void		 cache_exec(struct cache *, const struct cache_req *,
 		    const void *key, const void *value, struct cache_rep *rep,
 		    const struct item **itp);
 
+/*
+ * A batch's lookups, before cache_exec runs them: stage 0 hashes the key
+ * and prefetches its bucket (the hash is returned), stage 1 prefetches
+ * the first item of that bucket.  Hints only: nothing changes.
+ */
+uint64_t	 cache_prefetch_bucket(struct cache *, const void *key,
+		    size_t nkey);
+void		 cache_prefetch_item(struct cache *, uint64_t hv);
+
 /* Returns the key of an item (item->it_nkey bytes, rp_nkey in a reply). */
 const void	*item_key(const struct item *);
 /* Copies the value (possibly chunked) into dst, room for rp_nvalue bytes. */

@@ -688,6 +688,22 @@ cache_rep_item(struct cache *c, const struct cache_req *rq, struct item *it,
 	}
 }
 
+uint64_t
+cache_prefetch_bucket(struct cache *c, const void *key, size_t nkey)
+{
+	uint64_t	hv;
+
+	hv = assoc_hash(&c->c_assoc, key, nkey);
+	assoc_prefetch_bucket(&c->c_assoc, hv);
+	return (hv);
+}
+
+void
+cache_prefetch_item(struct cache *c, uint64_t hv)
+{
+	assoc_prefetch_head(&c->c_assoc, &c->c_slab, hv);
+}
+
 void
 cache_exec(struct cache *c, const struct cache_req *rq, const void *key,
     const void *value, struct cache_rep *rp, const struct item **itp)

@@ -31,6 +31,8 @@
  * maxsize costs memory only once it carries large messages.
  */
 #define MSGBUF_RSIZE	65536
+/* Messages at least this long leave with the read buffer, uncopied. */
+#define MSGBUF_STEAL_MIN	16384
 
 /* Smallest allocation of a growing ibuf: avoids a realloc per tiny add. */
 #define IBUF_MINALLOC	64
@@ -1018,7 +1020,8 @@ int
 msgbuf_next(struct msgbuf *mb, void *arg, struct ibuf **bufp)
 {
 	struct ibuf	*buf;
-	size_t		 len;
+	unsigned char	*nb;
+	size_t		 len, rest, nsize;
 	int		 hasfd;
 
 	*bufp = NULL;
@@ -1036,6 +1039,32 @@ msgbuf_next(struct msgbuf *mb, void *arg, struct ibuf **bufp)
 		return (-1);
 	}
 
+	/*
+	 * A big message at the front (a request or reply batch) takes the
+	 * read buffer with it rather than being copied out of it: what
+	 * follows it, usually nothing, moves to a fresh buffer instead.
+	 */
+	if (mb->rpos == 0 && !hasfd && len >= MSGBUF_STEAL_MIN) {
+		rest = mb->wpos - len;
+		nsize = rest > MSGBUF_RSIZE ? rest : MSGBUF_RSIZE;
+		if ((buf = calloc(1, sizeof(*buf))) == NULL)
+			return (-1);
+		if ((nb = malloc(nsize)) == NULL) {
+			free(buf);
+			return (-1);
+		}
+		memcpy(nb, mb->rbuf + len, rest);
+		buf->buf = mb->rbuf;
+		buf->size = buf->max = mb->rsize;
+		buf->wpos = len;
+		buf->fd = -1;
+		mb->rbuf = nb;
+		mb->rsize = nsize;
+		mb->rbase += len;
+		mb->wpos = rest;
+		*bufp = buf;
+		return (1);
+	}
 	if ((buf = ibuf_open(len)) == NULL)
 		return (-1);
 	memcpy(buf->buf, mb->rbuf + mb->rpos, len);

@@ -526,6 +526,46 @@ Test(imsg, large_maxsize_grows_read_buffer)
 	chan_close(&c);
 }
 
+/*
+ * Big messages leave with the read buffer instead of being copied out:
+ * what arrived behind one in the same read must survive the hand-over,
+ * and a message that outlives later reads must keep its bytes.
+ */
+Test(imsg, big_messages_handed_over_with_what_follows)
+{
+	struct chan	 c;
+	struct imsg	 m[6];
+	unsigned char	*data[6];
+	const size_t	 lens[6] = { 20000, 10, 40000, 16384 - HDR, 3, 60000 };
+	size_t		 i, j;
+
+	chan_open(&c, 1);
+	cr_assert_eq(imsgbuf_set_maxsize(&c.a, 65536 + HDR), 0);
+	cr_assert_eq(imsgbuf_set_maxsize(&c.b, 65536 + HDR), 0);
+	for (i = 0; i < 6; i++) {
+		cr_assert_not_null(data[i] = malloc(lens[i]));
+		for (j = 0; j < lens[i]; j++)
+			data[i][j] = (i * 31 + j) % 253;
+		cr_assert_eq(imsg_compose(&c.a, i + 1, 0, 0, -1, data[i],
+		    lens[i]), 1);
+	}
+	/* All six (about 136 KB) go out before anything is read. */
+	cr_assert_eq(imsgbuf_flush(&c.a), 0);
+	for (i = 0; i < 6; i++)
+		cr_assert_eq(get_one(&c.b, &m[i]), (ssize_t)(HDR + lens[i]),
+		    "message %zu", i);
+	/* Checked only now: each held its bytes through later reads. */
+	for (i = 0; i < 6; i++) {
+		cr_assert_eq(imsg_get_type(&m[i]), i + 1);
+		cr_assert_eq(imsg_get_len(&m[i]), lens[i]);
+		cr_assert_arr_eq(m[i].data, data[i], lens[i], "message %zu",
+		    i);
+		imsg_free(&m[i]);
+		free(data[i]);
+	}
+	chan_close(&c);
+}
+
 static void
 bad_length(uint32_t len)
 {
