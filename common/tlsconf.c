@@ -4,6 +4,7 @@
  * child, which serves with the context.
  */
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <tls.h>
@@ -71,6 +72,8 @@ tlsconf_server(const struct tls_params *tp, const struct tls_pem_set *ps,
 		    "ssl_ca_cert", tp->tp_verify_mode);
 		return (NULL);
 	}
+	/* libtls appends strerror(errno) when errno is set: start clean. */
+	errno = 0;
 	if ((cfg = tls_config_new()) == NULL) {
 		(void)snprintf(err, errlen, "tls_config_new failed");
 		return (NULL);

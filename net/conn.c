@@ -98,8 +98,10 @@ conn_read_on(struct conn *c)
 	event_add(&c->c_rev, NULL);
 	c->c_flags &= ~CONN_READ_OFF;
 	/* libtls may hold input the socket no longer signals. */
-	if (c->c_tls != NULL)
+	if (c->c_tls != NULL) {
+		c->c_flags |= CONN_TLS_SPEC;
 		event_active(&c->c_rev, EV_READ, 1);
+	}
 }
 
 int
@@ -354,18 +356,19 @@ conn_complete(struct pending *p, int (*fmt)(struct conn *,
 		fatalx("reply out of order on connection %llu",
 		    (unsigned long long)c->c_id);
 	TAILQ_REMOVE(&c->c_pending, p, p_conn_entry);
-	if (!(c->c_flags & CONN_CLOSING))
+	/* After quit, what came before it is still answered; cut off, not. */
+	if (!(c->c_flags & CONN_ABORT))
 		rv = fmt(c, &p->p_ctx, arg);
 	pending_put(p);
 	if (rv == -1)
 		conn_fail_output(c);
 	/*
 	 * Replies made here that waited behind this one go out now (or are
-	 * dropped, closing), so the queue drains and the close can happen.
+	 * dropped, cut off), so the queue drains and the close can happen.
 	 */
 	while ((p = TAILQ_FIRST(&c->c_pending)) != NULL && !p->p_waiting) {
 		TAILQ_REMOVE(&c->c_pending, p, p_conn_entry);
-		if (!(c->c_flags & CONN_CLOSING) && buf_add(&c->c_out,
+		if (!(c->c_flags & CONN_ABORT) && buf_add(&c->c_out,
 		    p->p_text, p->p_textlen, net_conf.nc_outbuf_max) == -1)
 			conn_fail_output(c);
 		pending_put(p);
@@ -652,14 +655,25 @@ static ssize_t
 conn_sock_read(struct conn *c, void *buf, size_t len)
 {
 	ssize_t	n;
+	int	spec;
 
 	if (c->c_tls == NULL)
 		return (read(c->c_fd, buf, len));
+	spec = c->c_flags & CONN_TLS_SPEC;
+	c->c_flags &= ~CONN_TLS_SPEC;
 	if ((n = tls_read(c->c_tls, buf, len)) >= 0)
 		return (n);
 	if (n == TLS_WANT_POLLOUT)
 		conn_tls_wait_write(c);
 	if (n == TLS_WANT_POLLIN || n == TLS_WANT_POLLOUT) {
+		/*
+		 * The socket had bytes but no whole record: a request is
+		 * under way inside libtls, where c_in cannot show it.  The
+		 * request timeout starts; a parsed request clears it.  A
+		 * read we made on spec, not on a socket event, says nothing.
+		 */
+		if (c->c_partial_since == 0 && !spec)
+			c->c_partial_since = net_now;
 		errno = EAGAIN;
 		return (-1);
 	}
@@ -716,8 +730,10 @@ conn_read_once(struct conn *c)
 	 * libtls keeps nothing back unless the read filled the buffer; then
 	 * it may, and no socket event would say so.
 	 */
-	if (c->c_tls != NULL && buf_room(&c->c_in) == 0)
+	if (c->c_tls != NULL && buf_room(&c->c_in) == 0) {
+		c->c_flags |= CONN_TLS_SPEC;
 		event_active(&c->c_rev, EV_READ, 1);
+	}
 	return (conn_parse(c) == -1 ? -1 : 1);
 }
 

@@ -55,6 +55,7 @@ struct listener_ev {
 #define CONN_ABORT		0x20	/* reset, not close: cut off */
 #define CONN_TLS_RWANTW		0x40	/* TLS read waits for writability */
 #define CONN_TLS_WWANTR		0x80	/* TLS write waits for input */
+#define CONN_TLS_SPEC		0x100	/* read event activated by us */
 
 struct conn {
 	TAILQ_ENTRY(conn)	 c_entry;

@@ -355,3 +355,25 @@ Test(skeleton, debian_memcached_argv)
 	cr_assert_eq(daemon_stop(&d), 0);
 	cr_assert_neq(access(pidfile, F_OK), 0, "pidfile removed");
 }
+
+/*
+ * quit after pipelined requests: what came before it is answered, then
+ * the connection closes (memcached does the same).
+ */
+Test(skeleton, quit_answers_what_came_before)
+{
+	const char	*args[] = { NULL };
+	char		 got[256];
+	int		 fd;
+
+	cr_assert_eq(daemon_start(&d, NULL, args), 0);
+	cr_assert_geq(fd = client_connect(d.d_port), 0);
+	cr_assert_eq(client_sends(fd, "set k 0 0 5\r\nhello\r\nget k\r\n"
+	    "get nosuch\r\nquit\r\nget k\r\n"), 0);
+	cr_assert_gt(client_recv_until(fd, got, sizeof(got),
+	    "END\r\nEND\r\n"), 0);
+	cr_assert_str_eq(got, "STORED\r\nVALUE k 0 5\r\nhello\r\nEND\r\n"
+	    "END\r\n");
+	cr_assert(client_closed_within(fd, 2000), "closed after quit");
+	close(fd);
+}

@@ -464,3 +464,135 @@ daemon_log_has(struct daemon *d, const char *s, int ms)
 	}
 	return (0);
 }
+
+/*
+ * TLS material, made with the openssl command: EC keys (fast), valid for
+ * a week.  The directory and certificates are world-readable, the keys
+ * 0600 (a test that starts the daemon as another user gives it the key).
+ */
+static const char tls_gen_script[] =
+	"set -e\n"
+	"O=/usr/bin/openssl\n"
+	"EC='-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes'\n"
+	"ca() {\n"
+	"	$O req -x509 $EC -keyout $1.key -out $1.crt -days 7 "
+	"-subj \"/CN=$2\" -addext basicConstraints=critical,CA:TRUE "
+	"-addext keyUsage=critical,keyCertSign,cRLSign\n"
+	"}\n"
+	"leaf() {\n"
+	"	$O req -new $EC -keyout $1.key -out $1.csr -subj \"/CN=$2\"\n"
+	"	printf 'basicConstraints=critical,CA:FALSE\\n"
+	"keyUsage=critical,digitalSignature\\nextendedKeyUsage=%s\\n"
+	"subjectKeyIdentifier=hash\\nauthorityKeyIdentifier=keyid\\n"
+	"subjectAltName=IP:127.0.0.1,DNS:localhost\\n' $5 > $1.ext\n"
+	"	$O x509 -req -in $1.csr -CA $3.crt -CAkey $3.key "
+	"-set_serial $4 -days 7 -extfile $1.ext -out $1.crt\n"
+	"	rm -f $1.csr $1.ext\n"
+	"}\n"
+	"ca ca privcached-test-ca\n"
+	/* The same name as the real CA: only the signature tells them apart. */
+	"ca rogue-ca privcached-test-ca\n"
+	"leaf server privcached-test-server-1 ca 4097 serverAuth\n"
+	"leaf server2 privcached-test-server-2 ca 8193 serverAuth\n"
+	"leaf client privcached-test-client ca 12289 clientAuth\n"
+	"leaf rogue privcached-test-client rogue-ca 16385 clientAuth\n"
+	"chmod 0644 *.crt\n"
+	"chmod 0600 *.key\n"
+	"rm -f gen.sh\n";
+
+int
+tls_make_certs(char *dir, size_t len)
+{
+	char	path[512], cmd[1024];
+	FILE	*fp;
+	int	st;
+
+	if (strlcpy(dir, "/tmp/privcached-tls.XXXXXX", len) >= len ||
+	    mkdtemp(dir) == NULL)
+		return (-1);
+	if (chmod(dir, 0755) == -1)
+		goto fail;
+	(void)snprintf(path, sizeof(path), "%s/gen.sh", dir);
+	if ((fp = fopen(path, "w")) == NULL)
+		goto fail;
+	if (fputs(tls_gen_script, fp) == EOF) {
+		(void)fclose(fp);
+		goto fail;
+	}
+	if (fclose(fp) == EOF)
+		goto fail;
+	(void)snprintf(cmd, sizeof(cmd), "cd '%s' && sh gen.sh "
+	    ">gen.log 2>&1 && rm -f gen.log", dir);
+	st = system(cmd);
+	if (st == -1 || !WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+		(void)snprintf(cmd, sizeof(cmd), "cat '%s/gen.log' >&2", dir);
+		if (system(cmd) != 0)
+			fprintf(stderr, "tls_make_certs: no log\n");
+		goto fail;
+	}
+	return (0);
+ fail:
+	tls_remove_certs(dir);
+	return (-1);
+}
+
+void
+tls_remove_certs(const char *dir)
+{
+	char	cmd[512];
+
+	/* Only what tls_make_certs made. */
+	if (strncmp(dir, "/tmp/privcached-tls.", 20) != 0 ||
+	    strchr(dir, '\'') != NULL || strstr(dir, "..") != NULL)
+		return;
+	(void)snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "tls_remove_certs: %s stays\n", dir);
+}
+
+int
+daemon_start_tls(struct daemon *d, const char *user,
+    const char *const args[], int *plain_port)
+{
+	const char	*argv[DAEMON_ARGS_MAX + 1];
+	char		 buf[256], notls[64];
+	size_t		 n = 0;
+	int		 waited, fd, status, port;
+
+	if (daemon_prepare(d) == -1)
+		return (-1);
+	if ((d->d_port = daemon_free_port()) == -1)
+		return (-1);
+	do {
+		if ((port = daemon_free_port()) == -1)
+			return (-1);
+	} while (port == d->d_port);
+	*plain_port = port;
+	while (args != NULL && args[n] != NULL && n < DAEMON_ARGS_MAX - 2) {
+		argv[n] = args[n];
+		n++;
+	}
+	(void)snprintf(notls, sizeof(notls), "notls:127.0.0.1:%d", port);
+	argv[n++] = "-l";
+	argv[n++] = notls;
+	argv[n] = NULL;
+	if ((d->d_pid = daemon_spawn(d, user, argv, 1)) == -1)
+		return (-1);
+	for (waited = 0; waited < 10000; waited += 20) {
+		if (waitpid(d->d_pid, &status, WNOHANG) == d->d_pid) {
+			d->d_pid = -1;
+			return (-1);
+		}
+		if ((fd = client_connect(port)) != -1) {
+			if (client_sends(fd, "version\r\n") == 0 &&
+			    client_recv_until(fd, buf, sizeof(buf), "\r\n") >
+			    0 && daemon_answered(buf)) {
+				close(fd);
+				return (0);
+			}
+			close(fd);
+		}
+		sleep_ms(20);
+	}
+	return (-1);
+}

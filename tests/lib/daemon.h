@@ -60,4 +60,25 @@ int		 daemon_log_has(struct daemon *, const char *s, int ms);
 /* Waits for pid to exit, up to ms: its status, or -1 on timeout. */
 int		 daemon_wait_exit(pid_t, int ms);
 
+/*
+ * TLS test material in a fresh world-readable directory under /tmp (its
+ * path into dir, len >= 64): NAME.crt (0644) and NAME.key (0600, owned by
+ * the caller) for ca, rogue-ca (the same subject as ca, another key),
+ * server (CN privcached-test-server-1, serial 4097, IP SAN 127.0.0.1),
+ * server2 (CN privcached-test-server-2, serial 8193), client (signed by
+ * ca) and rogue (the client's CN, signed by rogue-ca).  0, or -1 with
+ * openssl's complaint on stderr.
+ */
+int		 tls_make_certs(char *dir, size_t len);
+/* Removes a directory tls_make_certs made. */
+void		 tls_remove_certs(const char *dir);
+/*
+ * daemon_start for a TLS daemon (args hold -Z and the ssl_ options): the
+ * -p -l listener (d_port) speaks TLS; a second one, -l
+ * notls:127.0.0.1:<*plain_port>, plaintext, is added for the readiness
+ * probe and for the tests' own use.
+ */
+int		 daemon_start_tls(struct daemon *, const char *user,
+		    const char *const args[], int *plain_port);
+
 #endif
