@@ -7,6 +7,10 @@
 #                       against stock memcached, A B A B) and rewrite the
 #                       results section of bench/README.md
 #   make bench BENCH_ARGS="--rounds 5 --duration 20 --workloads a,b"
+#   make bench-scaling  build everything, run bench/compare.py --scaling
+#                       (memcached and privcached at -t 1 and -t 2) and
+#                       rewrite the scaling section of bench/README.md;
+#                       BENCH_ARGS as for bench
 
 ifndef BENCH_MK_INCLUDED
 BENCH_MK_INCLUDED=	1
@@ -21,7 +25,7 @@ BENCH_LIBS=	$(shell pkg-config --libs libevent 2>/dev/null) \
 		    $(shell pkg-config --libs libtls 2>/dev/null || echo -ltls)
 BENCH_ARGS?=
 
-.PHONY: bench bench-build
+.PHONY: bench bench-build bench-scaling
 
 bench-build: $(BENCH_DIR)/loadgen
 
@@ -31,5 +35,8 @@ $(BENCH_DIR)/loadgen: bench/loadgen.c bench/bench.mk
 
 bench: bench-build
 	/usr/bin/python3 bench/compare.py $(BENCH_ARGS)
+
+bench-scaling: bench-build
+	/usr/bin/python3 bench/compare.py --scaling $(BENCH_ARGS)
 
 endif

@@ -12,9 +12,17 @@ generator's own CPU use).  The TLS workload (t) runs both servers with -Z
 and a certificate made for this run, and also reports each server's TLS
 throughput against its own plaintext (a) result from the same run.  Then
 the 10,000-idle-connections case, then bench/items_held.py, and finally
-rewrites the results section of bench/README.md.
+rewrites the results section of bench/README.md.  --threads N gives
+both servers -t N (memcached's worker threads, privcached's net children).
 
-Run `bench/compare.py -h` for the options; `make bench` runs it.
+--scaling instead runs (a) and (b) with memcached -t 1, privcached -t 1,
+memcached -t 2 and privcached -t 2 in every round, servers and load
+generator all on CPUs 0,1 (on two cores nothing can be pinned to a CPU of
+its own), and rewrites the "One net child or two" section of
+bench/README.md.
+
+Run `bench/compare.py -h` for the options; `make bench` runs it, `make
+bench-scaling` the scaling mode.
 """
 import argparse
 import atexit
@@ -64,6 +72,16 @@ KEYS = 100000
 
 BEGIN = "<!-- results:begin (written by bench/compare.py) -->"
 END = "<!-- results:end -->"
+
+# --scaling: every workload with each of these (server, -t), in this order
+# in every round; servers and load generator on the same CPUs by default.
+SCALING_RUNS = [("memcached", 1), ("privcached", 1), ("memcached", 2),
+                ("privcached", 2)]
+SCALING_WORKLOADS = "a,b"
+SCALING_CPUS = "0,1"
+SCALING_BEGIN = "<!-- scaling-results-start -->"
+SCALING_END = "<!-- scaling-results-end -->"
+SCALING_HEADING = "## One net child or two (-t)"
 
 
 def log(msg):
@@ -122,23 +140,27 @@ def make_tls_files():
 # ---- servers ---------------------------------------------------------------
 
 class Server:
-    def __init__(self, kind, args, port, extra_conns=0, tls=False):
+    def __init__(self, kind, args, port, extra_conns=0, tls=False,
+                 threads=None):
         self.kind = kind
         self.port = port
         self.tls = tls
+        # -t: memcached's worker threads, privcached's net children
+        self.threads = args.threads if threads is None else threads
         if tls:
             tls_o = (f"ssl_chain_cert={args.tls_cert},"
                      f"ssl_key={args.tls_key}")
         if kind == "memcached":
-            cmd = [args.memcached, "-t", "1", "-U", "0", "-m", "1024",
-                   "-p", str(port), "-l", "127.0.0.1"]
+            cmd = [args.memcached, "-t", str(self.threads), "-U", "0",
+                   "-m", "1024", "-p", str(port), "-l", "127.0.0.1"]
             if extra_conns:
                 cmd += ["-c", str(extra_conns)]
             if tls:
                 cmd += ["-Z", "-o", tls_o]
         else:
-            cmd = [args.privcached, "-m", "1024", "-p", str(port),
-                   "-l", "127.0.0.1", "-o", "idle_timeout=0,conn_per_ip=0" +
+            cmd = [args.privcached, "-t", str(self.threads), "-m", "1024",
+                   "-p", str(port), "-l", "127.0.0.1",
+                   "-o", "idle_timeout=0,conn_per_ip=0" +
                    (f",{tls_o}" if tls else "") +
                    (f",{args.privcached_o}" if args.privcached_o else "")]
             if extra_conns:
@@ -147,7 +169,7 @@ class Server:
                 cmd += ["-Z"]
         if os.geteuid() == 0:
             cmd += ["-u", "nobody"]
-        self.cmd = ["taskset", "-c", str(args.server_cpu)] + cmd
+        self.cmd = ["taskset", "-c", args.server_cpus] + cmd
         self.errlog = open(os.path.join(args.tmpdir, f"{kind}.stderr"), "w")
         self.proc = subprocess.Popen(self.cmd, stdout=subprocess.DEVNULL,
                                      stderr=self.errlog,
@@ -198,7 +220,8 @@ class Server:
                  f"({why}){self._errtail()}")
 
     def _roles(self):
-        """pid -> role: memcached is one process; privcached three."""
+        """pid -> role: memcached is one process; privcached 2 + -t: the
+        parent, the storage child and one "net" per net child."""
         roles = {self.pid: "parent" if self.kind == "privcached"
                  else "memcached"}
         if self.kind != "privcached":
@@ -222,22 +245,24 @@ class Server:
                     roles[int(d)] = "storage"
                 elif "net" in cl:
                     roles[int(d)] = "net"
-            if len(roles) == 3:
+            if len(roles) == 2 + self.threads:
                 return roles
             time.sleep(0.05)
         sys.exit(f"privcached children of {self.pid} not found: {roles}")
 
     def cpu(self):
-        """role -> CPU seconds (user + system, all threads)."""
+        """role -> CPU seconds (user + system, all threads), summed over
+        the processes of a role (privcached's net children)."""
         out = {}
         for pid, role in self.roles.items():
+            out.setdefault(role, 0.0)
             try:
                 with open(f"/proc/{pid}/stat") as f:
                     st = f.read()
                 fields = st[st.rindex(")") + 2:].split()
-                out[role] = (int(fields[11]) + int(fields[12])) / CLK_TCK
+                out[role] += (int(fields[11]) + int(fields[12])) / CLK_TCK
             except (OSError, ValueError):
-                out[role] = 0.0
+                pass
         return out
 
     def rss_kb(self):
@@ -285,7 +310,7 @@ class Server:
 # ---- load generator ----------------------------------------------------------
 
 def loadgen_cmd(args, port, extra):
-    return (["taskset", "-c", str(args.client_cpu), args.loadgen,
+    return (["taskset", "-c", args.client_cpus, args.loadgen,
              "-p", str(port), "-q", "-S", "-k", str(KEYS)] + extra)
 
 
@@ -360,20 +385,26 @@ def run_workload(args, name, counter):
                 srv.stop()
             res["diag"] = diag
             runs[kind].append(res)
-            extra = ""
-            if "records_per_batch" in diag:
-                extra = (f", net {100 * diag['cpu'].get('net', 0):.0f}% "
-                         f"storage {100 * diag['cpu'].get('storage', 0):.0f}%"
-                         f", {diag['records_per_batch']:.1f} req/batch")
-            if res.get("tls"):
-                extra += f", {res['tls']}"
             log(f"[{counter[0]:2d}/{counter[1]}] ({name}) {kind:10s} round "
-                f"{rnd}/{args.rounds}: {res['ops_per_sec']:>10,.0f} ops/s  "
-                f"p99 {res['lat_us']['p99']:7.1f}us  server cpu "
-                f"{100 * diag.get('server_cpu', 0):3.0f}%{extra}  loadgen "
-                f"cpu {100 * res['cpu']['util']:.0f}%")
+                f"{rnd}/{args.rounds}: {run_detail(srv, res, diag)}")
             settle()
     return summarize(name, desc, target, runs)
+
+
+def run_detail(srv, res, diag):
+    """One run's numbers for the progress line."""
+    extra = ""
+    if "records_per_batch" in diag:
+        net = "net" if srv.threads == 1 else f"{srv.threads} net"
+        extra = (f", {net} {100 * diag['cpu'].get('net', 0):.0f}% "
+                 f"storage {100 * diag['cpu'].get('storage', 0):.0f}%"
+                 f", {diag['records_per_batch']:.1f} req/batch")
+    if res.get("tls"):
+        extra += f", {res['tls']}"
+    return (f"{res['ops_per_sec']:>10,.0f} ops/s  "
+            f"p99 {res['lat_us']['p99']:7.1f}us  server cpu "
+            f"{100 * diag.get('server_cpu', 0):3.0f}%{extra}  loadgen "
+            f"cpu {100 * res['cpu']['util']:.0f}%")
 
 
 def med(rs, f):
@@ -437,6 +468,99 @@ def tls_against_plain(summaries):
         s["met"] = (f"privcached TLS/plaintext {s['pc_vs_plain']:.2f}x"
                     if s["pc_vs_plain"] is not None else
                     f"TLS/plaintext n/a (({s['plain']}) not run)")
+
+
+# ---- one net child or two (--scaling) ------------------------------------------
+
+def run_scaling(args, name, counter):
+    """One workload with every (server, -t) of SCALING_RUNS per round;
+    returns the workload and a summary row per (server, -t)."""
+    desc, lg_args, _ = WORKLOADS[name]
+    tls = name in TLS_WORKLOADS
+    if tls:
+        lg_args = lg_args + ["--tls-ca", args.tls_cert]
+    runs = {run: [] for run in SCALING_RUNS}
+    for rnd in range(1, args.rounds + 1):
+        for kind, threads in SCALING_RUNS:
+            counter[0] += 1
+            srv = Server(kind, args, free_port(), tls=tls, threads=threads)
+            try:
+                res, diag = run_loadgen(
+                    args, srv, lg_args + ["-P", "-t", str(args.duration),
+                                          "-w", str(args.warmup)])
+            finally:
+                srv.stop()
+            res["diag"] = diag
+            runs[(kind, threads)].append(res)
+            log(f"[{counter[0]:2d}/{counter[1]}] ({name}) {kind:10s} -t "
+                f"{threads} round {rnd}/{args.rounds}: "
+                f"{run_detail(srv, res, diag)}")
+            settle()
+    rows = []
+    for (kind, threads), rs in runs.items():
+        rows.append({
+            "server": kind, "threads": threads,
+            "ops": med(rs, lambda r: r["ops_per_sec"]),
+            "p99": med(rs, lambda r: r["lat_us"]["p99"]),
+            "cpu": med(rs, lambda r: r["diag"].get("server_cpu", 0)),
+            "net": med(rs, lambda r: r["diag"].get("cpu", {}).get("net", 0)),
+            "storage": med(rs, lambda r: r["diag"].get("cpu", {})
+                           .get("storage", 0)),
+            "rpb": med(rs, lambda r: r["diag"].get("records_per_batch", 0)),
+            "lg_cpu": med(rs, lambda r: r["cpu"]["util"]),
+            "lg_cpu_max": max(r["cpu"]["util"] for r in rs),
+            "all": [r["ops_per_sec"] for r in rs],
+        })
+    by = {(r["server"], r["threads"]): r for r in rows}
+    for r in rows:
+        one = by.get((r["server"], 1))
+        mc = by.get(("memcached", r["threads"]))
+        # -t N against the same server's -t 1; privcached against
+        # memcached at the same -t
+        r["vs_t1"] = (r["ops"] / one["ops"] if r["threads"] != 1 and one
+                      and one["ops"] else None)
+        r["vs_mc"] = (r["ops"] / mc["ops"] if r["server"] == "privcached"
+                      and mc and mc["ops"] else None)
+    return {"name": name, "desc": desc, "rounds": args.rounds, "rows": rows}
+
+
+def cpu_set(cpus):
+    """The CPUs of a taskset list such as 0,1 or 0-3,6."""
+    out = set()
+    for part in cpus.split(","):
+        lo, _, hi = part.partition("-")
+        try:
+            out.update(range(int(lo), int(hi or lo) + 1))
+        except ValueError:
+            sys.exit(f"bad CPU list {cpus!r} (e.g. 0,1 or 0-3)")
+    return out
+
+
+def cpus_text(cpus):
+    return f"CPUs {cpus}" if len(cpu_set(cpus)) > 1 else f"CPU {cpus}"
+
+
+def scaling_placement(args):
+    """Where the servers and the load generator ran, and what that
+    means for the numbers."""
+    srv, cli = cpu_set(args.server_cpus), cpu_set(args.client_cpus)
+    if srv == cli:
+        where = (f"Servers and load generator all on "
+                 f"{cpus_text(args.server_cpus)} (`taskset -c "
+                 f"{args.server_cpus}` for both, nothing pinned to a single "
+                 f"CPU)")
+    else:
+        where = (f"Servers on {cpus_text(args.server_cpus)}, load "
+                 f"generator on {cpus_text(args.client_cpus)}")
+    if srv & cli:
+        where += (": the load generator competes with the server for "
+                  "the same cores, so what it spends the server does not "
+                  "get")
+    if len(srv) < 3:
+        where += (f"; with -t 2 privcached's two net children and its "
+                  f"storage child share {len(srv)} "
+                  f"core{'s' if len(srv) > 1 else ''}")
+    return where + "."
 
 
 # ---- idle connections ----------------------------------------------------------
@@ -528,12 +652,17 @@ def fmt_ops(v):
     return f"{v:,.0f}"
 
 
+NUMBER_WORDS = {3: "three", 4: "four", 5: "five", 6: "six"}
+
+
 def tables(args, summaries, idle, items, mach, when):
     L = []
+    pc_t = f" (-t {args.threads})" if args.threads != 1 else ""
     L.append(f"Run {when} on {mach['nproc']} x {mach['model']}, Linux "
-             f"{mach['kernel']}; {mach['memcached']} (-t 1) against "
-             f"privcached {mach['rev']}.  Servers on CPU {args.server_cpu}, "
-             f"load generator on CPU {args.client_cpu}; {args.rounds} rounds "
+             f"{mach['kernel']}; {mach['memcached']} (-t {args.threads}) "
+             f"against privcached {mach['rev']}{pc_t}.  Servers on "
+             f"{cpus_text(args.server_cpus)}, load generator on "
+             f"{cpus_text(args.client_cpus)}; {args.rounds} rounds "
              f"A B A B, {args.duration:g} s measured after {args.warmup:g} s "
              f"warm-up, {KEYS:,} keys preloaded; medians.")
     L.append("")
@@ -550,7 +679,8 @@ def tables(args, summaries, idle, items, mach, when):
     L.append("Diagnostics (medians; CPU as a fraction of one core during "
              "the measurement):")
     L.append("")
-    L.append("| workload | memcached cpu | privcached cpu (net + storage) "
+    net = "net" if args.threads == 1 else f"{args.threads} net"
+    L.append(f"| workload | memcached cpu | privcached cpu ({net} + storage) "
              "| requests per IPC batch | p50 us mc / pc | loadgen cpu (max) "
              "| ratio per round | all runs mc / pc (ops/s) |")
     L.append("|---|---:|---:|---:|---:|---:|---:|---|")
@@ -572,7 +702,9 @@ def tables(args, summaries, idle, items, mach, when):
         L.append(f"{args.idle_conns:,} idle connections (each has answered "
                  f"one `version`) held while workload (a) runs "
                  f"({args.idle_rounds} rounds, medians; RSS summed over all "
-                 f"server processes, privcached's three included):")
+                 f"server processes, privcached's "
+                 f"{NUMBER_WORDS.get(2 + args.threads, 2 + args.threads)} "
+                 f"included):")
         L.append("")
         L.append("| server | RSS before | RSS with idle | bytes per idle "
                  "connection | ops/s with idle | vs (a) without | p99 us |")
@@ -597,6 +729,48 @@ def tables(args, summaries, idle, items, mach, when):
         L.append("```")
         L.append(items)
         L.append("```")
+    return "\n".join(L)
+
+
+def scaling_tables(args, summaries, mach, when):
+    L = []
+    L.append(f"Run {when} on {mach['nproc']} x {mach['model']}, Linux "
+             f"{mach['kernel']}; {mach['memcached']} against privcached "
+             f"{mach['rev']}, each with -t 1 and -t 2.  "
+             f"{scaling_placement(args)}  {args.rounds} rounds of "
+             f"{', '.join(f'{k} -t {t}' for k, t in SCALING_RUNS)}; "
+             f"{args.duration:g} s measured after {args.warmup:g} s "
+             f"warm-up, {KEYS:,} keys preloaded; medians.  CPU in % of "
+             f"one core: the server's summed over all its processes "
+             f"(privcached: net children + storage; its parent is idle), "
+             f"the load generator's (one thread) from its own getrusage.")
+    L.append("")
+    L.append("| workload | server | -t | ops/s | p99 us | server cpu | "
+             "loadgen cpu | -t 2 / -t 1 | privcached / memcached | "
+             "all runs (ops/s) |")
+    L.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---|")
+    busy = []
+    for s in summaries:
+        for i, r in enumerate(s["rows"]):
+            # the description once per workload
+            wl = f"({s['name']}) {s['desc']}" if i == 0 else f"({s['name']})"
+            cpu = f"{100 * r['cpu']:.0f}%"
+            if r["server"] == "privcached":
+                cpu += (f" (net {100 * r['net']:.0f} + storage "
+                        f"{100 * r['storage']:.0f})")
+            vs_t1, vs_mc = (f"{r[k]:.2f}x" if r[k] is not None else ""
+                            for k in ("vs_t1", "vs_mc"))
+            L.append(f"| {wl} | {r['server']} | {r['threads']} | "
+                     f"{fmt_ops(r['ops'])} | {r['p99']:.0f} | {cpu} | "
+                     f"{100 * r['lg_cpu']:.0f}% | {vs_t1} | {vs_mc} | "
+                     f"{' '.join(f'{v / 1000:.0f}k' for v in r['all'])} |")
+            if r["lg_cpu_max"] >= 0.95:
+                busy.append(f"({s['name']}) {r['server']} -t {r['threads']}")
+    if busy:
+        L.append("")
+        L.append(f"The load generator reached 95% of a core or more in "
+                 f"{', '.join(busy)}: there it, not the server, may set "
+                 f"the pace.")
     return "\n".join(L)
 
 
@@ -639,23 +813,26 @@ def tls_table(s):
     return L
 
 
-def rewrite_readme(text):
+def rewrite_readme(text, begin=BEGIN, end=END, heading="## Latest results",
+                   what="results section"):
+    """Replaces what stands between begin and end in bench/README.md, or
+    appends the block under heading when the markers are missing."""
     path = os.path.join(HERE, "README.md")
     try:
         with open(path) as f:
             old = f.read()
     except OSError:
-        old = "# privcached benchmark\n\n## Latest results\n\n"
-    block = f"{BEGIN}\n{text}\n{END}"
-    if BEGIN in old and END in old:
-        new = old[:old.index(BEGIN)] + block + old[old.index(END) + len(END):]
+        old = "# privcached benchmark\n"
+    block = f"{begin}\n{text}\n{end}"
+    if begin in old and end in old:
+        new = old[:old.index(begin)] + block + old[old.index(end) + len(end):]
     else:
-        new = old.rstrip("\n") + "\n\n" + block + "\n"
+        new = old.rstrip("\n") + f"\n\n{heading}\n\n" + block + "\n"
     tmp = path + ".tmp"
     with open(tmp, "w") as f:
         f.write(new)
     os.replace(tmp, path)
-    log(f"rewrote the results section of {path}")
+    log(f"rewrote the {what} of {path}")
 
 
 # ---- main ----------------------------------------------------------------------
@@ -668,9 +845,10 @@ def main():
                     help="seconds measured per run (6)")
     ap.add_argument("--warmup", type=float, default=1,
                     help="warm-up seconds per run (1)")
-    ap.add_argument("--workloads", default=DEFAULT_WORKLOADS,
+    ap.add_argument("--workloads",
                     help=f"comma-separated, of {','.join(WORKLOADS)} "
-                    f"({DEFAULT_WORKLOADS}); 'none' for none")
+                    f"({DEFAULT_WORKLOADS}; with --scaling "
+                    f"{SCALING_WORKLOADS}); 'none' for none")
     ap.add_argument("--idle-conns", type=int, default=10000,
                     help="idle connections for the idle case (10000); 0 "
                     "skips it")
@@ -684,6 +862,20 @@ def main():
                     help="do not run make first")
     ap.add_argument("--server-cpu", type=int, default=0)
     ap.add_argument("--client-cpu", type=int, default=1)
+    ap.add_argument("--server-cpus", metavar="LIST",
+                    help="taskset CPU list for the servers, e.g. 0,1 "
+                    "(--server-cpu; with --scaling 0,1)")
+    ap.add_argument("--client-cpus", metavar="LIST",
+                    help="taskset CPU list for the load generator "
+                    "(--client-cpu; with --scaling 0,1)")
+    ap.add_argument("--threads", type=int, metavar="N",
+                    help="-t N for both servers: memcached's worker "
+                    "threads, privcached's net children (1)")
+    ap.add_argument("--scaling", action="store_true",
+                    help="instead of the comparison: workloads (a) and "
+                    "(b) with memcached and privcached, each at -t 1 and "
+                    "-t 2, servers and load generator sharing CPUs 0,1; "
+                    "rewrites the scaling section of bench/README.md")
     ap.add_argument("--memcached", default=shutil.which("memcached"))
     ap.add_argument("--privcached", default=os.path.join(TOP, "privcached"))
     ap.add_argument("--privcached-o", metavar="OPTS",
@@ -699,6 +891,22 @@ def main():
                  "memcached)")
     if shutil.which("taskset") is None:
         sys.exit("taskset is missing (util-linux)")
+    if args.scaling and args.threads is not None:
+        sys.exit("--threads does not go with --scaling (which runs -t 1 "
+                 "and -t 2)")
+    args.threads = 1 if args.threads is None else args.threads
+    if args.threads < 1:
+        sys.exit("--threads: at least 1")
+    default_cpus = SCALING_CPUS if args.scaling else None
+    args.server_cpus = (args.server_cpus or default_cpus or
+                        str(args.server_cpu))
+    args.client_cpus = (args.client_cpus or default_cpus or
+                        str(args.client_cpu))
+    cpu_set(args.server_cpus)
+    cpu_set(args.client_cpus)
+    if args.workloads is None:
+        args.workloads = (SCALING_WORKLOADS if args.scaling
+                          else DEFAULT_WORKLOADS)
     names = [] if args.workloads == "none" else args.workloads.split(",")
     for n in names:
         if n not in WORKLOADS:
@@ -718,6 +926,9 @@ def main():
     mach = machine()
     when = datetime.datetime.now(datetime.timezone.utc).strftime(
         "%Y-%m-%d %H:%M UTC")
+    if args.scaling:
+        run_scaling_mode(args, names, mach, when)
+        return
     total = len(names) * args.rounds * 2
     if args.idle_conns:
         total += args.idle_rounds * 2
@@ -740,6 +951,25 @@ def main():
                        "idle": idle, "items_held": items}, f, indent=1)
     if not args.no_readme:
         rewrite_readme(text)
+
+
+def run_scaling_mode(args, names, mach, when):
+    counter = [0, len(names) * args.rounds * len(SCALING_RUNS)]
+    log(f"{mach['nproc']} x {mach['model']}; {len(names)} workloads x "
+        f"{args.rounds} rounds x {len(SCALING_RUNS)} (server, -t), "
+        f"{args.duration:g} s each")
+    log(scaling_placement(args))
+    summaries = [run_scaling(args, n, counter) for n in names]
+    text = scaling_tables(args, summaries, mach, when)
+    print()
+    print(text)
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump({"machine": mach, "when": when, "scaling": summaries},
+                      f, indent=1)
+    if not args.no_readme:
+        rewrite_readme(text, SCALING_BEGIN, SCALING_END, SCALING_HEADING,
+                       "scaling section")
 
 
 if __name__ == "__main__":
