@@ -581,7 +581,11 @@ def run_idle(args, counter):
                 ready = {}
 
                 def on_ready():
-                    time.sleep(0.5)
+                    # Idle means quiet for a while: privcached gives the
+                    # buffers of a connection quiet for 2 s back (memcached
+                    # at once), so both are measured 3 s after the last
+                    # idle connection answered.
+                    time.sleep(3.0)
                     ready["rss"] = srv.rss_kb()
 
                 res, diag = run_loadgen(

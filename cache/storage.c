@@ -26,6 +26,8 @@
 
 /* Reply messages waiting to be written before a batch pauses. */
 #define STORAGE_QUEUE_MAX	16
+/* The smallest reply buffer a batch starts with. */
+#define STORAGE_REPLY_MIN	16384
 /* Requests of a batch whose lookups are prefetched before it runs. */
 #define STORAGE_PREFETCH	64
 /* Background maintenance: how often, and how much per tick. */
@@ -61,6 +63,7 @@ struct storage_chan {
 	struct imsgev		 ch_iev;
 	struct storage_batch	 ch_cur;
 	struct net_stats	 ch_net_stats;	/* its latest counters */
+	size_t			 ch_reply_hint;	/* size of its last reply */
 };
 
 static struct cache	*storage_cache;
@@ -117,8 +120,20 @@ storage_peer_bad(struct storage_chan *ch, const char *why)
 static void
 storage_reply_open(struct storage_chan *ch, struct storage_reply *sr)
 {
+	size_t	size;
+
+	/*
+	 * Start as big as the last reply (and a little more): a reply that
+	 * grows by doubling copies itself over and over, a batch of 4 KB
+	 * values more than once.
+	 */
+	size = ch->ch_reply_hint + ch->ch_reply_hint / 8;
+	if (size < STORAGE_REPLY_MIN)
+		size = STORAGE_REPLY_MIN;
+	if (size > storage_msg_max - IMSG_HEADER_SIZE)
+		size = storage_msg_max - IMSG_HEADER_SIZE;
 	sr->sr_buf = imsg_create(&ch->ch_iev.iev_ibuf, IMSG_CACHE_REP,
-	    sr->sr_peerid, 0, 16384);
+	    sr->sr_peerid, 0, size);
 	if (sr->sr_buf == NULL)
 		fatal("imsg_create reply");
 	sr->sr_hdr_off = ibuf_size(sr->sr_buf);
@@ -135,6 +150,7 @@ storage_reply_close(struct storage_chan *ch, struct storage_reply *sr,
 	if (ibuf_set(sr->sr_buf, sr->sr_hdr_off, &sr->sr_batch,
 	    sizeof(sr->sr_batch)) == -1)
 		fatal("reply header");
+	ch->ch_reply_hint = ibuf_size(sr->sr_buf);
 	imsg_close(&ch->ch_iev.iev_ibuf, sr->sr_buf);
 	sr->sr_buf = NULL;
 }

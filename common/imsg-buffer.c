@@ -33,6 +33,8 @@
 #define MSGBUF_RSIZE	65536
 /* Messages at least this long leave with the read buffer, uncopied. */
 #define MSGBUF_STEAL_MIN	16384
+/* The largest read buffer put in the place of one that left. */
+#define MSGBUF_KEEP_MAX		(256 * 1024)
 
 /* Smallest allocation of a growing ibuf: avoids a realloc per tiny add. */
 #define IBUF_MINALLOC	64
@@ -1046,7 +1048,16 @@ msgbuf_next(struct msgbuf *mb, void *arg, struct ibuf **bufp)
 	 */
 	if (mb->rpos == 0 && !hasfd && len >= MSGBUF_STEAL_MIN) {
 		rest = mb->wpos - len;
-		nsize = rest > MSGBUF_RSIZE ? rest : MSGBUF_RSIZE;
+		/*
+		 * The next message is likely as big: a buffer that must
+		 * grow while it fills copies what it holds.
+		 */
+		nsize = mb->rsize < MSGBUF_KEEP_MAX ? mb->rsize :
+		    MSGBUF_KEEP_MAX;
+		if (nsize < MSGBUF_RSIZE)
+			nsize = MSGBUF_RSIZE;
+		if (nsize < rest)
+			nsize = rest;
 		if ((buf = calloc(1, sizeof(*buf))) == NULL)
 			return (-1);
 		if ((nb = malloc(nsize)) == NULL) {

@@ -10,8 +10,14 @@
 
 #include "buf.h"
 
-/* Below this, a buffer is never allocated smaller. */
-#define BUF_MIN		4096
+/*
+ * Below this, a buffer is never allocated smaller: small, because most
+ * replies are (STORED, a version line) and a buffer an idle connection
+ * gave back leaves a hole of this size in the heap.
+ */
+#define BUF_MIN		512
+/* An empty buffer at most this big is kept for the next request. */
+#define BUF_KEEP	16384
 
 /* Every buffer's allocation together, and its cap (0: none). */
 static size_t	buf_total;
@@ -123,7 +129,7 @@ void
 buf_release(struct buf *b)
 {
 	/* An empty buffer that grew big goes back to the allocator. */
-	if (buf_used(b) == 0 && b->b_cap > BUF_MIN * 4)
+	if (buf_used(b) == 0 && b->b_cap > BUF_KEEP)
 		buf_free(b);
 }
 
