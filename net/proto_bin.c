@@ -14,6 +14,7 @@
  */
 
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "proto.h"
@@ -697,6 +698,25 @@ bin_sasl(struct bin_parser *bp, const struct bin_hdr *h, const char *body)
 	bin_local(bp, h, BIN_OK, ok, sizeof(ok) - 1);
 }
 
+/* -vv: one line per packet, as the text protocols log their lines. */
+static void
+bin_trace(const struct proto_sink *sink, const struct bin_hdr *h,
+    const char *body)
+{
+	char	line[128 + 250];
+	int	n;
+
+	if (sink->ps_trace == NULL)
+		return;
+	/* The key only: values and SASL bodies (passwords) stay out. */
+	n = snprintf(line, sizeof(line), "binary opcode 0x%02x key %.*s "
+	    "(%u body bytes)", h->bh_opcode, (int)h->bh_keylen,
+	    body + h->bh_extlen, h->bh_bodylen);
+	if (n > 0)
+		sink->ps_trace(sink->ps_arg, line, (size_t)n < sizeof(line) ?
+		    (size_t)n : sizeof(line) - 1);
+}
+
 enum proto_status
 proto_bin_parse(struct proto_bin_state *st, const struct proto_limits *lim,
     const struct proto_sink *sink, const char *buf, size_t len, size_t *used,
@@ -765,6 +785,7 @@ proto_bin_parse(struct proto_bin_state *st, const struct proto_limits *lim,
 		}
 		if (len - pos - BIN_HDR_LEN < h.bh_bodylen)
 			break;
+		bin_trace(sink, &h, buf + pos + BIN_HDR_LEN);
 		n = BIN_HDR_LEN + h.bh_bodylen;
 		if (bin_dispatch(&bp, &h, base, quiet, buf + pos +
 		    BIN_HDR_LEN) == 1) {

@@ -57,6 +57,21 @@ net_children(pid_t *out, size_t n)
 	return (found);
 }
 
+/* Waits up to 5 s for want net children to show their titles; how many. */
+static size_t
+net_children_wait(pid_t *out, size_t n, size_t want)
+{
+	size_t	found = 0;
+	int	tries;
+
+	for (tries = 0; tries < 500; tries++) {
+		if ((found = net_children(out, n)) == want)
+			break;
+		usleep(10 * 1000);
+	}
+	return (found);
+}
+
 /* A stat's value from `stats' on fd, or -1. */
 static long long
 stat_value(int fd, const char *name)
@@ -98,7 +113,7 @@ Test(netchildren, spread_shared_cache_whole_stats)
 	long long	 v;
 
 	cr_assert_eq(daemon_start(&d, NULL, args), 0);
-	cr_assert_eq(net_children(nets, 4), 2, "two net children");
+	cr_assert_eq(net_children_wait(nets, 4, 2), 2, "two net children");
 	for (i = 0; i < NCLIENTS; i++) {
 		cr_assert_geq(fds[i] = client_connect(d.d_port), 0);
 		(void)snprintf(req, sizeof(req), "set k%d 0 0 2\r\n%02d\r\n",
@@ -146,7 +161,7 @@ Test(netchildren, one_dies_others_serve)
 	int		 tries, n;
 
 	cr_assert_eq(daemon_start(&d, NULL, args), 0);
-	cr_assert_eq(net_children(nets, 4), 3, "three net children");
+	cr_assert_eq(net_children_wait(nets, 4, 3), 3, "three net children");
 	for (i = 0; i < NCLIENTS; i++) {
 		cr_assert_geq(fds[i] = client_connect(d.d_port), 0);
 		cr_assert(client_expect(fds[i], "set shared 0 0 1\r\nx\r\n",

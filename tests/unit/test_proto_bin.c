@@ -1458,3 +1458,39 @@ Test(bin, reply_past_max_fails)
 	    130), -1);
 	buf_free(&out);
 }
+
+static char	traced[4][512];
+static int	ntraced;
+
+static void
+rec_trace(void *arg, const char *line, size_t len)
+{
+	(void)arg;
+	cr_assert_lt(ntraced, 4);
+	cr_assert_lt(len, sizeof(traced[0]));
+	memcpy(traced[ntraced], line, len);
+	traced[ntraced++][len] = '\0';
+}
+
+/* -vv: each packet is traced by opcode and key, never with its value. */
+Test(bin, trace_names_opcode_and_key_not_value)
+{
+	struct proto_sink	tsink = sink;
+	uint8_t			b[1024];
+	size_t			n = 0, used;
+
+	tsink.ps_trace = rec_trace;
+	ntraced = 0;
+	n += pkt_store(b + n, OP_SET, "k1", 0, 0, "secretvalue", 0);
+	n += pkt_key(b + n, OP_GETK, "k2", 0);
+	cr_assert_eq(proto_bin_parse(&st, &lim, &tsink, (const char *)b, n,
+	    &used, NOW),
+	    PROTO_OK);
+	cr_assert_eq(used, n);
+	cr_assert_eq(ntraced, 2);
+	cr_assert(strstr(traced[0], "opcode 0x01 key k1") != NULL, "%s",
+	    traced[0]);
+	cr_assert(strstr(traced[0], "secretvalue") == NULL, "%s", traced[0]);
+	cr_assert(strstr(traced[1], "opcode 0x0c key k2") != NULL, "%s",
+	    traced[1]);
+}
