@@ -59,23 +59,6 @@ fini(void)
 
 TestSuite(hostile, .fini = fini, .timeout = 30);
 
-static void
-sleep_ms(int ms)
-{
-	struct timespec	ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-	nanosleep(&ts, NULL);
-}
-
-static long
-now_ms(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
-}
-
 /* VmRSS of pid in KiB. */
 static long
 rss_kb(pid_t pid)
@@ -97,9 +80,9 @@ peer_gone(int fd)
 	struct pollfd	pfd = { fd, POLLIN, 0 };
 	char		buf[4096];
 	ssize_t		n;
-	long		deadline = now_ms() + 3000;
+	long		deadline = client_now_ms() + 3000;
 
-	while (now_ms() < deadline) {
+	while (client_now_ms() < deadline) {
 		if (poll(&pfd, 1, 100) <= 0)
 			continue;
 		if ((n = recv(fd, buf, sizeof(buf), 0)) == 0)
@@ -564,14 +547,14 @@ Test(hostile, connection_flood)
 	/* -c 20: past it, the memcached error and a hang-up. */
 	start(args);
 	/* Let the connections of start() be closed and counted out. */
-	sleep_ms(200);
+	client_sleep_ms(200);
 	for (i = 0; i < 30; i++)
 		cr_assert_neq(fds[i] = client_connect(d.d_port), -1);
 	/*
 	 * A refused client hears at once, before it says anything (data
 	 * it sent could turn the server's close into a reset).
 	 */
-	sleep_ms(500);
+	client_sleep_ms(500);
 	for (i = 0; i < 30; i++) {
 		got = recv(fds[i], buf, sizeof(buf) - 1, MSG_DONTWAIT);
 		if (got > 0) {
@@ -593,7 +576,7 @@ Test(hostile, connection_flood)
 	cr_assert_geq(rejected, 10, "%d of 30 rejected at -c 20", rejected);
 	for (i = 0; i < 30; i++)
 		close(fds[i]);
-	sleep_ms(200);
+	client_sleep_ms(200);
 	check_intact("connections past -c");
 }
 
@@ -607,7 +590,7 @@ send_slowly(int fd, const void *s, size_t len)
 	for (i = 0; i < len; i++) {
 		cr_assert_eq(client_send(fd, p + i, 1), 0);
 		if (i % 8 == 0)
-			sleep_ms(1);
+			client_sleep_ms(1);
 	}
 }
 
@@ -686,7 +669,7 @@ Test(hostile, silent_readers_of_large_values)
 
 	start(NULL);
 	store("big", 'b', BIG_VALUE);
-	sleep_ms(100);
+	client_sleep_ms(100);
 	before = rss_kb(net_pid);
 	/*
 	 * Eight clients that ask for 500 KB again and again and never
@@ -700,7 +683,7 @@ Test(hostile, silent_readers_of_large_values)
 	for (j = 0; j < 200; j++)
 		for (i = 0; i < 8; i++)
 			(void)send_some(fds[i], req, sizeof(req) - 1);
-	sleep_ms(1500);
+	client_sleep_ms(1500);
 	after = rss_kb(net_pid);
 	cr_assert(SANITIZED || after - before < 8 * OUTCAP_KB + RSS_BOUND_KB,
 	    "net child grew by %ld KiB with 8 silent readers", after - before);
@@ -744,15 +727,15 @@ Test(hostile, multiget_of_one_large_key)
 
 	start(NULL);
 	store("big", 'b', BIG_VALUE);
-	sleep_ms(100);
+	client_sleep_ms(100);
 	net0 = rss_kb(net_pid);
 	sto0 = rss_kb(storage_pid);
 	fd = send_multiget();
 	/* Never read: the server must hang up (output cap) by itself. */
-	deadline = now_ms() + 15000;
+	deadline = client_now_ms() + 15000;
 	pfd.fd = fd;
 	pfd.events = POLLIN;
-	while (now_ms() < deadline && !gone) {
+	while (client_now_ms() < deadline && !gone) {
 		/* Only a hang-up wakes us: data stays unread in the socket. */
 		pfd.events = POLLRDHUP;
 		if (poll(&pfd, 1, 100) > 0 &&
@@ -786,14 +769,14 @@ Test(hostile, multiget_does_not_stall_others)
 	start(NULL);
 	store("big", 'b', BIG_VALUE);
 	fd = send_multiget();
-	sleep_ms(200);
+	client_sleep_ms(200);
 	close(fd);
 	for (i = 0; i < 10; i++) {
-		t0 = now_ms();
+		t0 = client_now_ms();
 		check_intact("during a stalled multi-get");
-		if ((dt = now_ms() - t0) > worst)
+		if ((dt = client_now_ms() - t0) > worst)
 			worst = dt;
-		sleep_ms(300);
+		client_sleep_ms(300);
 	}
 	cr_assert_lt(worst, 1000, "another client waited %ld ms", worst);
 }
@@ -852,7 +835,7 @@ Test(hostile, values_that_never_finish)
 		cr_assert_eq(client_send(fds[i], req, n + 900 * 1024), 0);
 	}
 	free(req);
-	sleep_ms(500);
+	client_sleep_ms(500);
 	after = rss_kb(net_pid);
 	cr_assert(SANITIZED || after - before < RSS_BOUND_KB,
 	    "net grew %ld KiB for 20 unfinished values", after - before);
@@ -860,7 +843,7 @@ Test(hostile, values_that_never_finish)
 	EXPECT("get vn0\r\n", "END\r\n");
 	for (i = 0; i < 20; i++)
 		close(fds[i]);
-	sleep_ms(100);
+	client_sleep_ms(100);
 	EXPECT("get vn0\r\n", "END\r\n");
 	check_intact("unfinished values closed");
 }

@@ -36,27 +36,7 @@ TestSuite(netchildren, .fini = fini, .timeout = 60);
 static size_t
 net_children(pid_t *out, size_t n)
 {
-	pid_t	pids[64];
-	char	path[64], buf[256];
-	size_t	nk, i, found = 0;
-	ssize_t	len;
-	int	fd;
-
-	nk = daemon_children(d.d_pid, pids, 64);
-	for (i = 0; i < nk && i < 64; i++) {
-		(void)snprintf(path, sizeof(path), "/proc/%d/cmdline",
-		    (int)pids[i]);
-		if ((fd = open(path, O_RDONLY)) == -1)
-			continue;
-		len = read(fd, buf, sizeof(buf) - 1);
-		close(fd);
-		if (len <= 0)
-			continue;
-		buf[len] = '\0';
-		if (strncmp(buf, "privcached: net", 15) == 0 && found < n)
-			out[found++] = pids[i];
-	}
-	return (found);
+	return (daemon_children_role(&d, "net", out, n));
 }
 
 /* Waits up to 5 s for want net children to show their titles; how many. */

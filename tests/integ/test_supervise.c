@@ -29,23 +29,14 @@ fini(void)
 
 TestSuite(supervise, .fini = fini, .timeout = 90);
 
-static long
-now_ms(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
-}
-
 /* Waits until role has a process other than old; its pid. */
 static pid_t
 wait_new_child(const char *role, pid_t old, int ms)
 {
 	pid_t	pid;
-	long	end = now_ms() + ms;
+	long	end = client_now_ms() + ms;
 
-	while (now_ms() < end) {
+	while (client_now_ms() < end) {
 		if ((pid = daemon_child(&d, role)) > 0 && pid != old)
 			return (pid);
 		usleep(2000);
@@ -57,10 +48,10 @@ wait_new_child(const char *role, pid_t old, int ms)
 static int
 reconnect(int ms)
 {
-	long	end = now_ms() + ms;
+	long	end = client_now_ms() + ms;
 	int	fd;
 
-	while (now_ms() < end) {
+	while (client_now_ms() < end) {
 		if ((fd = client_connect(d.d_port)) != -1) {
 			if (client_expect(fd, "version\r\n", "\r\n",
 			    "VERSION 1.6.18-privcached-0.1.0\r\n"))
@@ -86,7 +77,7 @@ Test(supervise, net_killed_no_key_lost)
 	/* The client keeps writing; net dies under it half way. */
 	for (i = 0; i < 2000; i++) {
 		if (i == 1000 && !killed) {
-			t0 = now_ms();
+			t0 = client_now_ms();
 			cr_assert_eq(kill(net, SIGKILL), 0);
 			killed = 1;
 		}
@@ -99,7 +90,7 @@ Test(supervise, net_killed_no_key_lost)
 			close(fd);
 			cr_assert_geq(fd = reconnect(5000), 0, "service back");
 			if (t0 != 0) {
-				back = now_ms() - t0;
+				back = client_now_ms() - t0;
 				cr_log_info("serving again %ld ms after the kill",
 				    back);
 				t0 = 0;

@@ -57,23 +57,6 @@ fini(void)
 
 TestSuite(tls, .init = init, .fini = fini, .timeout = 60);
 
-static void
-sleep_ms(int ms)
-{
-	struct timespec	ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-	nanosleep(&ts, NULL);
-}
-
-static long
-now_ms(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
-}
-
 /* "ssl_chain_cert=<dir>/server.crt,ssl_key=<dir>/server.key[,extra]" */
 static const char *
 ssl_opts(const char *extra)
@@ -225,7 +208,7 @@ stat_reaches(const char *name, long min, int ms)
 	for (waited = 0;; waited += 50) {
 		if ((v = stat_of(NULL, name)) >= min || waited >= ms)
 			return (v);
-		sleep_ms(50);
+		client_sleep_ms(50);
 	}
 }
 
@@ -238,14 +221,14 @@ static int
 read_until_gone(int fd, char *buf, size_t len, size_t *gotp, int ms)
 {
 	struct pollfd	pfd = { fd, POLLIN, 0 };
-	long		deadline = now_ms() + ms, left;
+	long		deadline = client_now_ms() + ms, left;
 	size_t		got = 0;
 	ssize_t		n;
 	char		scratch[4096];
 
 	buf[0] = '\0';
 	*gotp = 0;
-	while ((left = deadline - now_ms()) > 0) {
+	while ((left = deadline - client_now_ms()) > 0) {
 		if (poll(&pfd, 1, (int)left) <= 0)
 			continue;
 		n = recv(fd, scratch, sizeof(scratch), 0);
@@ -601,7 +584,7 @@ Test(tls, hostile_handshakes)
 	cr_assert_str_eq(line, "started\n", "good client: %s", line);
 
 	srandom((unsigned)getpid());
-	t0 = now_ms();
+	t0 = client_now_ms();
 	for (i = 0; i < GARBAGE_CONNS; i++) {
 		for (j = 0; j < sizeof(junk); j++)
 			junk[j] = (unsigned char)random();
@@ -629,7 +612,7 @@ Test(tls, hostile_handshakes)
 
 	/* Up to 8 s: dribble, and note when each connection ends. */
 	open_left = GARBAGE_CONNS + STALLED_CONNS + 1;
-	while (open_left > 0 && (now = now_ms()) - t0 < 8000) {
+	while (open_left > 0 && (now = client_now_ms()) - t0 < 8000) {
 		if (gone_slow == -1 && now >= next_byte &&
 		    slow_sent < hello_len) {
 			if (send(slow, hello + slow_sent, 1,
@@ -666,12 +649,12 @@ Test(tls, hostile_handshakes)
 
 				if (n == 0 || (n == -1 && errno != EAGAIN &&
 				    errno != EINTR)) {
-					*gone = now_ms() - t0;
+					*gone = client_now_ms() - t0;
 					open_left--;
 				}
 			}
 		}
-		sleep_ms(10);
+		client_sleep_ms(10);
 	}
 
 	for (i = 0; i < GARBAGE_CONNS; i++) {
@@ -855,12 +838,12 @@ static pid_t
 wait_new_child(const char *role, pid_t old, int ms)
 {
 	pid_t	pid;
-	long	end = now_ms() + ms;
+	long	end = client_now_ms() + ms;
 
-	while (now_ms() < end) {
+	while (client_now_ms() < end) {
 		if ((pid = daemon_child(&d, role)) > 0 && pid != old)
 			return (pid);
-		sleep_ms(5);
+		client_sleep_ms(5);
 	}
 	return (-1);
 }
@@ -884,9 +867,9 @@ Test(tls, respawned_net_child_serves_reloaded_certificate)
 	cr_assert_eq(kill(net, SIGKILL), 0);
 	cr_assert_gt(wait_new_child("net", net, 5000), 0, "no new net child");
 	/* Until the new child accepts (it may still be starting). */
-	end = now_ms() + 5000;
-	while ((st = probe(out, sizeof(out), NULL)) != 0 && now_ms() < end)
-		sleep_ms(50);
+	end = client_now_ms() + 5000;
+	while ((st = probe(out, sizeof(out), NULL)) != 0 && client_now_ms() < end)
+		client_sleep_ms(50);
 	cr_assert_eq(st, 0, "TLS after the net child was replaced: %s", out);
 	cr_assert(strstr(out, "cn=privcached-test-server-2 serial=8193 ") !=
 	    NULL, "the new net child serves: %s", out);
@@ -946,7 +929,7 @@ Test(tls, several_net_children)
 	    (int)d.d_pid);
 	cr_assert_eq(st, 0, "reload: status %d: %s", st, out);
 	/* Time for every child to take it, then many connections. */
-	sleep_ms(500);
+	client_sleep_ms(500);
 	st = py(out, sizeof(out), "peers %d %s 30", d.d_port, certdir);
 	cr_assert_eq(st, 0, "%s", out);
 	for (lines = 0, p = out; (p = strstr(p, "cn=")) != NULL; p++) {

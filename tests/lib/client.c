@@ -64,8 +64,8 @@ client_sends(int fd, const char *s)
 	return (client_send(fd, s, strlen(s)));
 }
 
-static long
-now_ms(void)
+long
+client_now_ms(void)
 {
 	struct timespec	ts;
 
@@ -73,19 +73,27 @@ now_ms(void)
 	return (ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
 }
 
+void
+client_sleep_ms(int ms)
+{
+	struct timespec	ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
 ssize_t
 client_recv_until(int fd, char *buf, size_t len, const char *end)
 {
 	struct pollfd	pfd;
 	size_t		got = 0, elen = strlen(end);
-	long		deadline = now_ms() + CLIENT_TIMEOUT_MS, left;
+	long		deadline = client_now_ms() + CLIENT_TIMEOUT_MS, left;
 	ssize_t		n;
 
 	buf[0] = '\0';
 	while (got + 1 < len) {
 		if (got >= elen && memcmp(buf + got - elen, end, elen) == 0)
 			break;
-		if ((left = deadline - now_ms()) <= 0)
+		if ((left = deadline - client_now_ms()) <= 0)
 			break;
 		pfd.fd = fd;
 		pfd.events = POLLIN;
@@ -104,11 +112,11 @@ client_recv_exact(int fd, void *buf, size_t n)
 {
 	struct pollfd	 pfd;
 	char		*p = buf;
-	long		 deadline = now_ms() + CLIENT_TIMEOUT_MS, left;
+	long		 deadline = client_now_ms() + CLIENT_TIMEOUT_MS, left;
 	ssize_t		 r;
 
 	while (n > 0) {
-		if ((left = deadline - now_ms()) <= 0)
+		if ((left = deadline - client_now_ms()) <= 0)
 			return (-1);
 		pfd.fd = fd;
 		pfd.events = POLLIN;

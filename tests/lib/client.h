@@ -7,6 +7,9 @@
 
 #include <stddef.h>
 
+/* A monotonic clock in milliseconds, and a sleep. */
+long	client_now_ms(void);
+void	client_sleep_ms(int ms);
 /* Connects to 127.0.0.1:port; the fd, or -1. */
 int	client_connect(int port);
 /* Sends all of s. 0, or -1. */

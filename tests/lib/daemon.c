@@ -63,14 +63,6 @@ daemon_free_port(void)
 	return (port);
 }
 
-static void
-sleep_ms(int ms)
-{
-	struct timespec	ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-	nanosleep(&ts, NULL);
-}
-
 int
 daemon_wait_exit(pid_t pid, int ms)
 {
@@ -79,7 +71,7 @@ daemon_wait_exit(pid_t pid, int ms)
 	for (waited = 0; waited <= ms; waited += 10) {
 		if (waitpid(pid, &status, WNOHANG) == pid)
 			return (status);
-		sleep_ms(10);
+		client_sleep_ms(10);
 	}
 	return (-1);
 }
@@ -230,7 +222,7 @@ daemon_start(struct daemon *d, const char *user, const char *const args[])
 			}
 			close(fd);
 		}
-		sleep_ms(20);
+		client_sleep_ms(20);
 	}
 	return (-1);
 }
@@ -278,7 +270,7 @@ daemon_start_unix(struct daemon *d, const char *const args[],
 			}
 			close(fd);
 		}
-		sleep_ms(20);
+		client_sleep_ms(20);
 	}
 	return (-1);
 }
@@ -394,18 +386,19 @@ daemon_children(pid_t parent, pid_t *pids, size_t max)
 	return (n);
 }
 
-pid_t
-daemon_child(struct daemon *d, const char *role)
+size_t
+daemon_children_role(struct daemon *d, const char *role, pid_t *out,
+    size_t max)
 {
-	pid_t	pids[16];
+	pid_t	pids[64];
 	char	path[64], buf[256], want[64];
-	size_t	n, i;
+	size_t	n, i, found = 0;
 	ssize_t	len;
 	int	fd;
 
 	(void)snprintf(want, sizeof(want), "privcached: %s", role);
-	n = daemon_children(d->d_pid, pids, 16);
-	for (i = 0; i < n && i < 16; i++) {
+	n = daemon_children(d->d_pid, pids, 64);
+	for (i = 0; i < n && i < 64 && found < max; i++) {
 		(void)snprintf(path, sizeof(path), "/proc/%d/cmdline",
 		    (int)pids[i]);
 		if ((fd = open(path, O_RDONLY)) == -1)
@@ -416,9 +409,17 @@ daemon_child(struct daemon *d, const char *role)
 			continue;
 		buf[len] = '\0';
 		if (strncmp(buf, want, strlen(want)) == 0)
-			return (pids[i]);
+			out[found++] = pids[i];
 	}
-	return (-1);
+	return (found);
+}
+
+pid_t
+daemon_child(struct daemon *d, const char *role)
+{
+	pid_t	pid;
+
+	return (daemon_children_role(d, role, &pid, 1) == 1 ? pid : -1);
 }
 
 int
@@ -460,7 +461,7 @@ daemon_log_has(struct daemon *d, const char *s, int ms)
 			if (strstr(buf, s) != NULL)
 				return (1);
 		}
-		sleep_ms(20);
+		client_sleep_ms(20);
 	}
 	return (0);
 }
@@ -592,7 +593,7 @@ daemon_start_tls(struct daemon *d, const char *user,
 			}
 			close(fd);
 		}
-		sleep_ms(20);
+		client_sleep_ms(20);
 	}
 	return (-1);
 }

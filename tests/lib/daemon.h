@@ -50,6 +50,9 @@ int		 daemon_run_fail(const char *const args[], char *out,
 int		 daemon_stop(struct daemon *);
 /* Children of pid in pids (at most n); how many there are. */
 size_t		 daemon_children(pid_t, pid_t *pids, size_t n);
+/* The children whose title is "privcached: <role>", at most n; how many. */
+size_t		 daemon_children_role(struct daemon *, const char *role,
+		    pid_t *out, size_t n);
 /* The child whose title is "privcached: <role>", or -1. */
 pid_t		 daemon_child(struct daemon *, const char *role);
 /* A /proc/<pid>/status field's value, e.g. "Uid", into buf. */
