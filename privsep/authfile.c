@@ -8,23 +8,12 @@
 
 #include <errno.h>
 #include <sha2.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "errbuf.h"
 #include "authfile.h"
-
-static int
-authfile_error(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list	ap;
-
-	va_start(ap, fmt);
-	(void)vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return (-1);
-}
 
 static void
 authfile_hash(const uint8_t *salt, const char *pass, size_t plen,
@@ -51,7 +40,7 @@ authfile_load(const char *path, struct auth_cred **creds, size_t *ncreds,
 	int			 lineno = 0, rv = 0;
 
 	if ((fp = fopen(path, "r")) == NULL)
-		return (authfile_error(err, errlen, "-Y %s: %s", path,
+		return (errbuf_set(err, errlen, "-Y %s: %s", path,
 		    strerror(errno)));
 	while (rv == 0 && (len = getline(&line, &cap, fp)) != -1) {
 		lineno++;
@@ -61,7 +50,7 @@ authfile_load(const char *path, struct auth_cred **creds, size_t *ncreds,
 		if (len == 0 || line[0] == '#')
 			continue;
 		if ((colon = strchr(line, ':')) == NULL) {
-			rv = authfile_error(err, errlen, "%s:%d: expected "
+			rv = errbuf_set(err, errlen, "%s:%d: expected "
 			    "user:password", path, lineno);
 			break;
 		}
@@ -69,7 +58,7 @@ authfile_load(const char *path, struct auth_cred **creds, size_t *ncreds,
 		plen = len - ulen - 1;
 		if (ulen < 1 || ulen > AUTH_USER_MAX || plen < 1 ||
 		    plen > AUTH_PASS_MAX) {
-			rv = authfile_error(err, errlen, "%s:%d: user must be "
+			rv = errbuf_set(err, errlen, "%s:%d: user must be "
 			    "1..%d and password 1..%d bytes", path, lineno,
 			    AUTH_USER_MAX, AUTH_PASS_MAX);
 			break;
@@ -79,7 +68,7 @@ authfile_load(const char *path, struct auth_cred **creds, size_t *ncreds,
 			    (unsigned char)line[i] == 0x7f)
 				break;
 		if (i < ulen || memchr(colon + 1, '\0', plen) != NULL) {
-			rv = authfile_error(err, errlen, "%s:%d: no spaces or "
+			rv = errbuf_set(err, errlen, "%s:%d: no spaces or "
 			    "control characters in a user name", path,
 			    lineno);
 			break;
@@ -89,17 +78,17 @@ authfile_load(const char *path, struct auth_cred **creds, size_t *ncreds,
 			    memcmp(list[i].ac_user, line, ulen) == 0)
 				break;
 		if (i < n) {
-			rv = authfile_error(err, errlen, "%s:%d: user %.*s "
+			rv = errbuf_set(err, errlen, "%s:%d: user %.*s "
 			    "listed twice", path, lineno, (int)ulen, line);
 			break;
 		}
 		if (n >= AUTH_USERS_MAX) {
-			rv = authfile_error(err, errlen, "%s: more than %d "
+			rv = errbuf_set(err, errlen, "%s: more than %d "
 			    "users", path, AUTH_USERS_MAX);
 			break;
 		}
 		if ((nl = reallocarray(list, n + 1, sizeof(*list))) == NULL) {
-			rv = authfile_error(err, errlen, "%s", strerror(errno));
+			rv = errbuf_set(err, errlen, "%s", strerror(errno));
 			break;
 		}
 		list = nl;
@@ -110,9 +99,9 @@ authfile_load(const char *path, struct auth_cred **creds, size_t *ncreds,
 		authfile_hash(ac->ac_salt, colon + 1, plen, ac->ac_hash);
 	}
 	if (rv == 0 && ferror(fp))
-		rv = authfile_error(err, errlen, "-Y %s: read error", path);
+		rv = errbuf_set(err, errlen, "-Y %s: read error", path);
 	if (rv == 0 && n == 0)
-		rv = authfile_error(err, errlen, "-Y %s: no users", path);
+		rv = errbuf_set(err, errlen, "-Y %s: no users", path);
 	/* Passwords go no further than this buffer. */
 	if (line != NULL)
 		explicit_bzero(line, cap);

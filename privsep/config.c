@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "errbuf.h"
 #include "compat.h"
 #include "config.h"
 
@@ -75,8 +76,6 @@ static const struct option longopts[] = {
 	{ NULL,			0,			NULL, 0 }
 };
 
-static int	config_error(char *, size_t, const char *, ...)
-		    __attribute__((__format__ (printf, 3, 4)));
 static int	config_note(struct config *, char *, size_t, const char *,
 		    ...)
 		    __attribute__((__format__ (printf, 4, 5)));
@@ -139,17 +138,6 @@ config_clear(struct config *conf)
 	memset(conf, 0, sizeof(*conf));
 }
 
-static int
-config_error(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list	ap;
-
-	va_start(ap, fmt);
-	(void)vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return (-1);
-}
-
 /* Integer in [min, max]; the message names the flag. */
 static int
 config_number(const char *flag, const char *arg, long long min,
@@ -159,7 +147,7 @@ config_number(const char *flag, const char *arg, long long min,
 
 	*out = strtonum(arg, min, max, &errstr);
 	if (errstr != NULL)
-		return (config_error(err, errlen,
+		return (errbuf_set(err, errlen,
 		    "%s: invalid value '%s': %s (allowed %lld..%lld)",
 		    flag, arg, errstr, min, max));
 	return (0);
@@ -177,7 +165,7 @@ config_size(const char *flag, const char *arg, long long min, long long max,
 
 	len = strlen(arg);
 	if (len == 0 || len >= sizeof(digits))
-		return (config_error(err, errlen, "%s: invalid size '%s'",
+		return (errbuf_set(err, errlen, "%s: invalid size '%s'",
 		    flag, arg));
 	memcpy(digits, arg, len + 1);
 	switch (digits[len - 1]) {
@@ -194,7 +182,7 @@ config_size(const char *flag, const char *arg, long long min, long long max,
 	}
 	n = strtonum(digits, 1, max / unit, &errstr);
 	if (errstr != NULL || n * unit < min)
-		return (config_error(err, errlen,
+		return (errbuf_set(err, errlen,
 		    "%s: invalid size '%s' (allowed %lld..%lld bytes)",
 		    flag, arg, min, max));
 	*out = n * unit;
@@ -216,7 +204,7 @@ config_listen_one(struct config *conf, const char *spec, char *err,
 	int			 notls = 0;
 
 	if (conf->c_nlisten >= CONFIG_LISTEN_MAX)
-		return (config_error(err, errlen,
+		return (errbuf_set(err, errlen,
 		    "-l: more than %d listeners", CONFIG_LISTEN_MAX));
 	/* memcached's way to keep one listener plaintext under -Z. */
 	if (strncmp(spec, "notls:", 6) == 0) {
@@ -226,7 +214,7 @@ config_listen_one(struct config *conf, const char *spec, char *err,
 	if (spec[0] == '[') {
 		if ((close = strchr(spec, ']')) == NULL || close == spec + 1 ||
 		    (close[1] != '\0' && close[1] != ':'))
-			return (config_error(err, errlen,
+			return (errbuf_set(err, errlen,
 			    "-l: invalid address '%s'", spec));
 		host = strndup(spec + 1, close - spec - 1);
 		if (close[1] == ':')
@@ -238,10 +226,10 @@ config_listen_one(struct config *conf, const char *spec, char *err,
 	} else
 		host = strdup(spec);
 	if (host == NULL)
-		return (config_error(err, errlen, "-l: %s", strerror(errno)));
+		return (errbuf_set(err, errlen, "-l: %s", strerror(errno)));
 	if (*host == '\0') {
 		free(host);
-		return (config_error(err, errlen,
+		return (errbuf_set(err, errlen,
 		    "-l: invalid address '%s'", spec));
 	}
 	if (portstr != NULL && config_number("-l", portstr, 1, 65535, &port,
@@ -263,7 +251,7 @@ config_listen(struct config *conf, const char *arg, char *err, size_t errlen)
 	int	 rv = 0;
 
 	if ((list = strdup(arg)) == NULL)
-		return (config_error(err, errlen, "-l: %s", strerror(errno)));
+		return (errbuf_set(err, errlen, "-l: %s", strerror(errno)));
 	p = list;
 	while ((elem = strsep(&p, ",")) != NULL) {
 		if ((rv = config_listen_one(conf, elem, err, errlen)) == -1)
@@ -287,7 +275,7 @@ config_note(struct config *conf, char *err, size_t errlen, const char *fmt,
 	rv = vasprintf(&note, fmt, ap);
 	va_end(ap);
 	if (rv == -1)
-		return (config_error(err, errlen, "%s", strerror(errno)));
+		return (errbuf_set(err, errlen, "%s", strerror(errno)));
 	conf->c_notes[conf->c_nnotes++] = note;
 	return (0);
 }
@@ -296,10 +284,10 @@ static int
 ext_chroot(struct config *conf, const char *val, char *err, size_t errlen)
 {
 	if (val == NULL || *val != '/')
-		return (config_error(err, errlen,
+		return (errbuf_set(err, errlen,
 		    "-o chroot: needs an absolute directory"));
 	if (config_strdup(&conf->c_chroot, val) == NULL)
-		return (config_error(err, errlen, "-o: %s", strerror(errno)));
+		return (errbuf_set(err, errlen, "-o: %s", strerror(errno)));
 	return (0);
 }
 
@@ -334,7 +322,7 @@ ext_seconds(const char *name, const char *val, uint32_t *out, char *err,
 
 	(void)snprintf(flag, sizeof(flag), "-o %s", name);
 	if (val == NULL)
-		return (config_error(err, errlen, "%s: needs seconds", flag));
+		return (errbuf_set(err, errlen, "%s: needs seconds", flag));
 	if (config_number(flag, val, 0, 86400 * 365, &n, err, errlen) == -1)
 		return (-1);
 	*out = n;
@@ -386,14 +374,14 @@ ext_allow(struct config *conf, const char *val, char *err, size_t errlen)
 	int		 rv = 0, max;
 
 	if (val == NULL || *val == '\0')
-		return (config_error(err, errlen, "-o allow: needs "
+		return (errbuf_set(err, errlen, "-o allow: needs "
 		    "addresses, e.g. allow=10.0.0.0/8;::1"));
 	if ((list = strdup(val)) == NULL)
-		return (config_error(err, errlen, "%s", strerror(errno)));
+		return (errbuf_set(err, errlen, "%s", strerror(errno)));
 	p = list;
 	while (rv == 0 && (elem = strsep(&p, ";")) != NULL) {
 		if (conf->c_net.nc_nallow >= NET_ALLOW_MAX) {
-			rv = config_error(err, errlen, "-o allow: more than "
+			rv = errbuf_set(err, errlen, "-o allow: more than "
 			    "%d entries", NET_ALLOW_MAX);
 			break;
 		}
@@ -408,7 +396,7 @@ ext_allow(struct config *conf, const char *val, char *err, size_t errlen)
 			nr->nr_family = AF_INET6;
 			max = 128;
 		} else {
-			rv = config_error(err, errlen, "-o allow: '%s' is not "
+			rv = errbuf_set(err, errlen, "-o allow: '%s' is not "
 			    "an IPv4 or IPv6 address", elem);
 			break;
 		}
@@ -416,7 +404,7 @@ ext_allow(struct config *conf, const char *val, char *err, size_t errlen)
 		if (slash != NULL) {
 			prefix = strtonum(slash, 0, max, &errstr);
 			if (errstr != NULL) {
-				rv = config_error(err, errlen, "-o allow: "
+				rv = errbuf_set(err, errlen, "-o allow: "
 				    "prefix /%s of %s is %s (0..%d)", slash,
 				    elem, errstr, max);
 				break;
@@ -444,7 +432,7 @@ ext_conn_per_ip(struct config *conf, const char *val, char *err,
 	long long	n;
 
 	if (val == NULL)
-		return (config_error(err, errlen, "-o conn_per_ip: needs a "
+		return (errbuf_set(err, errlen, "-o conn_per_ip: needs a "
 		    "number (0: no limit)"));
 	if (config_number("-o conn_per_ip", val, 0, 1000000, &n, err,
 	    errlen) == -1)
@@ -460,7 +448,7 @@ ext_buffer_budget(struct config *conf, const char *val, char *err,
 	long long	n;
 
 	if (val == NULL)
-		return (config_error(err, errlen, "-o buffer_budget: needs "
+		return (errbuf_set(err, errlen, "-o buffer_budget: needs "
 		    "megabytes"));
 	if (config_number("-o buffer_budget", val, 16, 1024 * 1024, &n, err,
 	    errlen) == -1)
@@ -476,7 +464,7 @@ ext_hashpower(struct config *conf, const char *val, char *err,
 	long long	n;
 
 	if (val == NULL)
-		return (config_error(err, errlen, "-o hashpower: needs a "
+		return (errbuf_set(err, errlen, "-o hashpower: needs a "
 		    "number"));
 	if (config_number("-o hashpower", val, 12, 32, &n, err, errlen) == -1)
 		return (-1);
@@ -491,14 +479,14 @@ ext_slab_chunk_max(struct config *conf, const char *val, char *err,
 	long long	n;
 
 	if (val == NULL)
-		return (config_error(err, errlen, "-o slab_chunk_max: needs "
+		return (errbuf_set(err, errlen, "-o slab_chunk_max: needs "
 		    "kilobytes"));
 	/* Kilobytes, at most one page, and a page must hold whole chunks. */
 	if (config_number("-o slab_chunk_max", val, 1,
 	    conf->c_cache.cc_slab_page_size / 1024, &n, err, errlen) == -1)
 		return (-1);
 	if (conf->c_cache.cc_slab_page_size % (n * 1024) != 0)
-		return (config_error(err, errlen, "-o slab_chunk_max: %lld "
+		return (errbuf_set(err, errlen, "-o slab_chunk_max: %lld "
 		    "KB does not divide the %u KB slab page", n,
 		    conf->c_cache.cc_slab_page_size / 1024));
 	conf->c_cache.cc_slab_chunk_max = n * 1024;
@@ -512,10 +500,10 @@ ext_tls_file(struct config *conf, enum tls_pem_kind kind, const char *name,
 {
 	/* Read again on SIGHUP, when -d may have moved us to /. */
 	if (val == NULL || *val != '/')
-		return (config_error(err, errlen, "-o %s: needs an absolute "
+		return (errbuf_set(err, errlen, "-o %s: needs an absolute "
 		    "path (it is read again on SIGHUP)", name));
 	if (config_strdup(&conf->c_tls_file[kind], val) == NULL)
-		return (config_error(err, errlen, "-o: %s", strerror(errno)));
+		return (errbuf_set(err, errlen, "-o: %s", strerror(errno)));
 	return (0);
 }
 
@@ -549,7 +537,7 @@ ext_ssl_verify_mode(struct config *conf, const char *val, char *err,
 	long long	n;
 
 	if (val == NULL)
-		return (config_error(err, errlen, "-o ssl_verify_mode: needs "
+		return (errbuf_set(err, errlen, "-o ssl_verify_mode: needs "
 		    "0 (none), 1 (request), 2 (require) or 3 (once)"));
 	if (config_number("-o ssl_verify_mode", val, 0, TLS_VERIFY_MAX - 1,
 	    &n, err, errlen) == -1)
@@ -565,7 +553,7 @@ ext_ssl_min_version(struct config *conf, const char *val, char *err,
 	long long	n;
 
 	if (val == NULL)
-		return (config_error(err, errlen, "-o ssl_min_version: needs "
+		return (errbuf_set(err, errlen, "-o ssl_min_version: needs "
 		    "0 (TLSv1.0), 1 (TLSv1.1), 2 (TLSv1.2) or 3 (TLSv1.3)"));
 	if (config_number("-o ssl_min_version", val, 0, TLS_MIN_MAX - 1, &n,
 	    err, errlen) == -1)
@@ -581,7 +569,7 @@ ext_ssl_ciphers(struct config *conf, const char *val, char *err,
 	if (val == NULL || *val == '\0' || strlcpy(conf->c_tls.tp_ciphers,
 	    val, sizeof(conf->c_tls.tp_ciphers)) >=
 	    sizeof(conf->c_tls.tp_ciphers))
-		return (config_error(err, errlen, "-o ssl_ciphers: needs a "
+		return (errbuf_set(err, errlen, "-o ssl_ciphers: needs a "
 		    "cipher list of at most %d characters",
 		    TLS_CIPHERS_MAX - 1));
 	return (0);
@@ -594,7 +582,7 @@ ext_ssl_key_format(struct config *conf, const char *val, char *err,
 	(void)conf;
 	/* memcached: 0 is PEM; libtls reads nothing else. */
 	if (val == NULL || strcmp(val, "0") != 0)
-		return (config_error(err, errlen, "-o ssl_keyformat: only 0 "
+		return (errbuf_set(err, errlen, "-o ssl_keyformat: only 0 "
 		    "(PEM) is supported"));
 	return (0);
 }
@@ -702,7 +690,7 @@ config_extended(struct config *conf, const char *arg, char *err,
 	int				 rv = 0;
 
 	if ((list = strdup(arg)) == NULL)
-		return (config_error(err, errlen, "-o: %s", strerror(errno)));
+		return (errbuf_set(err, errlen, "-o: %s", strerror(errno)));
 	p = list;
 	while (rv == 0 && (opt = strsep(&p, ",")) != NULL) {
 		if ((val = strchr(opt, '=')) != NULL)
@@ -718,10 +706,10 @@ config_extended(struct config *conf, const char *arg, char *err,
 			}
 		}
 		if (eo == NULL)
-			rv = config_error(err, errlen,
+			rv = errbuf_set(err, errlen,
 			    "-o: unknown option '%s'", opt);
 		else if (eo->eo_refused != NULL)
-			rv = config_error(err, errlen, "-o %s: refused: %s",
+			rv = errbuf_set(err, errlen, "-o %s: refused: %s",
 			    opt, eo->eo_refused);
 		else if (eo->eo_ignored != NULL)
 			rv = config_note(conf, err, errlen,
@@ -769,7 +757,7 @@ config_parse_flags(struct config *conf, int argc, char **argv, char *err,
 		case 'U':
 			if ((rv = config_number("-U", optarg, 0, 65535, &n,
 			    err, errlen)) == 0 && n != 0)
-				rv = config_error(err, errlen, "-U %s: UDP is "
+				rv = errbuf_set(err, errlen, "-U %s: UDP is "
 				    "off by design (it serves amplification "
 				    "attacks); only -U 0 is accepted", optarg);
 			conf->c_udp_port = 0;
@@ -788,10 +776,10 @@ config_parse_flags(struct config *conf, int argc, char **argv, char *err,
 			break;
 		case 'u':
 			if (*optarg == '\0')
-				rv = config_error(err, errlen,
+				rv = errbuf_set(err, errlen,
 				    "-u: empty user name");
 			else if (config_strdup(&conf->c_user, optarg) == NULL)
-				rv = config_error(err, errlen, "-u: %s",
+				rv = errbuf_set(err, errlen, "-u: %s",
 				    strerror(errno));
 			break;
 		case 'm':
@@ -812,11 +800,11 @@ config_parse_flags(struct config *conf, int argc, char **argv, char *err,
 			break;
 		case 'P':
 			if (*optarg == '\0')
-				rv = config_error(err, errlen,
+				rv = errbuf_set(err, errlen,
 				    "-P: empty file name");
 			else if (config_strdup(&conf->c_pidfile, optarg) ==
 			    NULL)
-				rv = config_error(err, errlen, "-P: %s",
+				rv = errbuf_set(err, errlen, "-P: %s",
 				    strerror(errno));
 			break;
 		case 'h':
@@ -826,7 +814,7 @@ config_parse_flags(struct config *conf, int argc, char **argv, char *err,
 		case CONFIG_OPT_FILE:
 			/* Read before the rest of the command line. */
 			if (origin == ORIGIN_FILE)
-				rv = config_error(err, errlen, "--config "
+				rv = errbuf_set(err, errlen, "--config "
 				    "inside a configuration file");
 			break;
 		case CONFIG_OPT_CHECK:
@@ -854,7 +842,7 @@ config_parse_flags(struct config *conf, int argc, char **argv, char *err,
 			f = strtod(optarg, &end);
 			if (errno != 0 || end == optarg || *end != '\0' ||
 			    !isfinite(f) || f <= 1.0 || f > 100.0)
-				rv = config_error(err, errlen, "-f: invalid "
+				rv = errbuf_set(err, errlen, "-f: invalid "
 				    "factor '%s' (must be > 1.0 and <= 100)",
 				    optarg);
 			else
@@ -874,7 +862,7 @@ config_parse_flags(struct config *conf, int argc, char **argv, char *err,
 				conf->c_net.nc_protocol =
 				    LISTENER_PROTO_BINARY;
 			else
-				rv = config_error(err, errlen, "-B: invalid "
+				rv = errbuf_set(err, errlen, "-B: invalid "
 				    "protocol '%s' (ascii, binary or auto)",
 				    optarg);
 			break;
@@ -897,11 +885,11 @@ config_parse_flags(struct config *conf, int argc, char **argv, char *err,
 			break;
 		case 's':
 			if (*optarg != '/' || strlen(optarg) >= 100)
-				rv = config_error(err, errlen, "-s: needs an "
+				rv = errbuf_set(err, errlen, "-s: needs an "
 				    "absolute path under 100 bytes");
 			else if (config_strdup(&conf->c_unix_path, optarg) ==
 			    NULL)
-				rv = config_error(err, errlen, "-s: %s",
+				rv = errbuf_set(err, errlen, "-s: %s",
 				    strerror(errno));
 			break;
 		case 'a':
@@ -909,7 +897,7 @@ config_parse_flags(struct config *conf, int argc, char **argv, char *err,
 			n = strtol(optarg, &end, 8);
 			if (errno != 0 || end == optarg || *end != '\0' ||
 			    n < 0 || n > 0777)
-				rv = config_error(err, errlen, "-a: invalid "
+				rv = errbuf_set(err, errlen, "-a: invalid "
 				    "octal mask '%s'", optarg);
 			else
 				conf->c_unix_mask = n;
@@ -943,17 +931,17 @@ config_parse_flags(struct config *conf, int argc, char **argv, char *err,
 			    "NAPI id grouping");
 			break;
 		case 'e':
-			rv = config_error(err, errlen, "-e: refused: the cache "
+			rv = errbuf_set(err, errlen, "-e: refused: the cache "
 			    "lives in a sandboxed process with no filesystem");
 			break;
 		case 'Y':
 			if (*optarg != '/')
-				rv = config_error(err, errlen, "-Y: needs an "
+				rv = errbuf_set(err, errlen, "-Y: needs an "
 				    "absolute path (it is read again on "
 				    "SIGHUP)");
 			else if (config_strdup(&conf->c_auth_file, optarg) ==
 			    NULL)
-				rv = config_error(err, errlen, "-Y: %s",
+				rv = errbuf_set(err, errlen, "-Y: %s",
 				    strerror(errno));
 			else
 				conf->c_net.nc_auth = 1;
@@ -968,15 +956,15 @@ config_parse_flags(struct config *conf, int argc, char **argv, char *err,
 			rv = config_extended(conf, optarg, err, errlen);
 			break;
 		case ':':
-			rv = config_error(err, errlen,
+			rv = errbuf_set(err, errlen,
 			    "option %s needs a value", argv[optind - 1]);
 			break;
 		default:
 			if (optopt != 0)
-				rv = config_error(err, errlen,
+				rv = errbuf_set(err, errlen,
 				    "unknown option -%c", optopt);
 			else
-				rv = config_error(err, errlen,
+				rv = errbuf_set(err, errlen,
 				    "unknown option %s", argv[optind - 1]);
 			break;
 		}
@@ -984,7 +972,7 @@ config_parse_flags(struct config *conf, int argc, char **argv, char *err,
 	if (rv != 0)
 		return (CONFIG_ERROR);
 	if (optind < argc) {
-		(void)config_error(err, errlen, "unexpected argument '%s'",
+		(void)errbuf_set(err, errlen, "unexpected argument '%s'",
 		    argv[optind]);
 		return (CONFIG_ERROR);
 	}
@@ -1008,7 +996,7 @@ config_parse_file(struct config *conf, const char *path, char *err,
 	enum config_result cr;
 
 	if ((fp = fopen(path, "r")) == NULL)
-		return (config_error(err, errlen, "--config %s: %s", path,
+		return (errbuf_set(err, errlen, "--config %s: %s", path,
 		    strerror(errno)));
 	while (rv == 0 && (len = getline(&line, &cap, fp)) != -1) {
 		lineno++;
@@ -1021,7 +1009,7 @@ config_parse_file(struct config *conf, const char *path, char *err,
 			if (*tok == '\0')
 				continue;
 			if (argc > CONFIG_LINE_TOKENS) {
-				rv = config_error(err, errlen, "%s:%d: too "
+				rv = errbuf_set(err, errlen, "%s:%d: too "
 				    "many words", path, lineno);
 				break;
 			}
@@ -1038,21 +1026,21 @@ config_parse_file(struct config *conf, const char *path, char *err,
 			continue;
 		}
 		if (argv[1][0] != '-') {
-			rv = config_error(err, errlen, "%s:%d: expected a "
+			rv = errbuf_set(err, errlen, "%s:%d: expected a "
 			    "flag, not '%s'", path, lineno, argv[1]);
 			continue;
 		}
 		cr = config_parse_flags(conf, argc, argv, msg, sizeof(msg),
 		    ORIGIN_FILE);
 		if (cr == CONFIG_HELP || cr == CONFIG_VERSION)
-			rv = config_error(err, errlen, "%s:%d: -h and -V do "
+			rv = errbuf_set(err, errlen, "%s:%d: -h and -V do "
 			    "not belong in a file", path, lineno);
 		else if (cr != CONFIG_OK)
-			rv = config_error(err, errlen, "%s:%d: %s", path,
+			rv = errbuf_set(err, errlen, "%s:%d: %s", path,
 			    lineno, msg);
 	}
 	if (rv == 0 && ferror(fp))
-		rv = config_error(err, errlen, "--config %s: read error",
+		rv = errbuf_set(err, errlen, "--config %s: read error",
 		    path);
 	free(line);
 	fclose(fp);
@@ -1064,7 +1052,7 @@ static enum config_result
 config_finish(struct config *conf, char *err, size_t errlen)
 {
 	if (conf->c_cache.cc_item_size_max > conf->c_cache.cc_maxbytes / 2) {
-		(void)config_error(err, errlen, "-I: item size limit %u is "
+		(void)errbuf_set(err, errlen, "-I: item size limit %u is "
 		    "more than half of the memory limit (-m)",
 		    conf->c_cache.cc_item_size_max);
 		return (CONFIG_ERROR);
@@ -1075,13 +1063,13 @@ config_finish(struct config *conf, char *err, size_t errlen)
 		    conf->c_cache.cc_slab_page_size / 2;
 	if (conf->c_net.nc_tls && (conf->c_tls_file[TLS_PEM_CERT] == NULL ||
 	    conf->c_tls_file[TLS_PEM_KEY] == NULL)) {
-		(void)config_error(err, errlen, "-Z: needs -o "
+		(void)errbuf_set(err, errlen, "-Z: needs -o "
 		    "ssl_chain_cert=<file>,ssl_key=<file>");
 		return (CONFIG_ERROR);
 	}
 	if (conf->c_net.nc_tls && conf->c_tls.tp_verify_mode !=
 	    TLS_VERIFY_NONE && conf->c_tls_file[TLS_PEM_CA] == NULL) {
-		(void)config_error(err, errlen, "-o ssl_verify_mode=%u: needs "
+		(void)errbuf_set(err, errlen, "-o ssl_verify_mode=%u: needs "
 		    "-o ssl_ca_cert=<file> to verify client certificates",
 		    conf->c_tls.tp_verify_mode);
 		return (CONFIG_ERROR);
@@ -1092,7 +1080,7 @@ config_finish(struct config *conf, char *err, size_t errlen)
 	    -1)
 		return (CONFIG_ERROR);
 	if (conf->c_net.nc_sasl && conf->c_auth_file == NULL) {
-		(void)config_error(err, errlen, "-S: SASL users come from the "
+		(void)errbuf_set(err, errlen, "-S: SASL users come from the "
 		    "-Y file: give -Y too");
 		return (CONFIG_ERROR);
 	}
@@ -1108,7 +1096,7 @@ config_finish(struct config *conf, char *err, size_t errlen)
 		conf->c_net.nc_conn_per_ip = conf->c_conn_per_ip;
 	if (conf->c_chroot == NULL &&
 	    (conf->c_chroot = strdup(CONFIG_CHROOT_DEFAULT)) == NULL) {
-		(void)config_error(err, errlen, "%s", strerror(errno));
+		(void)errbuf_set(err, errlen, "%s", strerror(errno));
 		return (CONFIG_ERROR);
 	}
 	return (CONFIG_OK);
@@ -1140,7 +1128,7 @@ config_parse_args(struct config *conf, int argc, char **argv, char *err,
 
 	if ((file = config_file_arg(argc, argv)) != NULL) {
 		if (config_strdup(&conf->c_config_file, file) == NULL) {
-			(void)config_error(err, errlen, "%s", strerror(errno));
+			(void)errbuf_set(err, errlen, "%s", strerror(errno));
 			return (CONFIG_ERROR);
 		}
 		if (config_parse_file(conf, file, err, errlen) == -1)

@@ -12,28 +12,17 @@
 
 #include <errno.h>
 #include <netdb.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "errbuf.h"
 #include "listen.h"
 #include "log.h"
 
 /* Without -l: loopback only, IPv6 when the host has it. */
 static const char *const listen_defaults[] = { "127.0.0.1", "::1" };
-
-static int
-listen_error(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list	ap;
-
-	va_start(ap, fmt);
-	(void)vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return (-1);
-}
 
 static void
 listen_name(const struct sockaddr *sa, socklen_t salen, char *name,
@@ -65,7 +54,7 @@ listen_one(const struct addrinfo *ai, int backlog, struct listener *l,
 	l->l_conf.lc_family = ai->ai_family;
 	if ((fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK |
 	    SOCK_CLOEXEC, ai->ai_protocol)) == -1)
-		return (listen_error(err, errlen, "socket %s: %s",
+		return (errbuf_set(err, errlen, "socket %s: %s",
 		    l->l_conf.lc_name, strerror(errno)));
 	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) == -1)
 		goto fail;
@@ -80,7 +69,7 @@ listen_one(const struct addrinfo *ai, int backlog, struct listener *l,
 	l->l_fd = fd;
 	return (0);
  fail:
-	(void)listen_error(err, errlen, "listen on %s: %s", l->l_conf.lc_name,
+	(void)errbuf_set(err, errlen, "listen on %s: %s", l->l_conf.lc_name,
 	    strerror(errno));
 	close(fd);
 	return (-1);
@@ -101,14 +90,14 @@ listen_host(const char *host, in_port_t port, int backlog, int optional,
 	hints.ai_flags = AI_PASSIVE;
 	(void)snprintf(portstr, sizeof(portstr), "%u", port);
 	if ((rv = getaddrinfo(host, portstr, &hints, &res)) != 0)
-		return (listen_error(err, errlen, "-l %s: %s", host,
+		return (errbuf_set(err, errlen, "-l %s: %s", host,
 		    gai_strerror(rv)));
 	for (ai = res; ai != NULL; ai = ai->ai_next) {
 		if (ai->ai_family != AF_INET && ai->ai_family != AF_INET6)
 			continue;
 		if ((nl = reallocarray(*ls, *nls + 1, sizeof(**ls))) == NULL) {
 			freeaddrinfo(res);
-			return (listen_error(err, errlen, "%s",
+			return (errbuf_set(err, errlen, "%s",
 			    strerror(errno)));
 		}
 		*ls = nl;
@@ -142,33 +131,33 @@ listen_unix(const struct config *conf, struct listener **ls, size_t *nls,
 	sun.sun_family = AF_UNIX;
 	if (strlcpy(sun.sun_path, conf->c_unix_path, sizeof(sun.sun_path)) >=
 	    sizeof(sun.sun_path))
-		return (listen_error(err, errlen, "-s %s: path too long",
+		return (errbuf_set(err, errlen, "-s %s: path too long",
 		    conf->c_unix_path));
 	/* A socket left by a previous run may go; anything else stays. */
 	if (lstat(conf->c_unix_path, &st) == 0) {
 		if (!S_ISSOCK(st.st_mode))
-			return (listen_error(err, errlen, "-s %s: exists and "
+			return (errbuf_set(err, errlen, "-s %s: exists and "
 			    "is not a socket", conf->c_unix_path));
 		if (unlink(conf->c_unix_path) == -1)
-			return (listen_error(err, errlen, "-s %s: %s",
+			return (errbuf_set(err, errlen, "-s %s: %s",
 			    conf->c_unix_path, strerror(errno)));
 	}
 	if ((l = calloc(1, sizeof(*l))) == NULL)
-		return (listen_error(err, errlen, "%s", strerror(errno)));
+		return (errbuf_set(err, errlen, "%s", strerror(errno)));
 	(void)snprintf(l->l_conf.lc_name, sizeof(l->l_conf.lc_name),
 	    "unix:%s", conf->c_unix_path);
 	l->l_conf.lc_family = AF_UNIX;
 	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
 	    0)) == -1) {
 		free(l);
-		return (listen_error(err, errlen, "socket: %s",
+		return (errbuf_set(err, errlen, "socket: %s",
 		    strerror(errno)));
 	}
 	old = umask(~conf->c_unix_mask & 0777);
 	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1 ||
 	    listen(fd, conf->c_backlog) == -1) {
 		(void)umask(old);
-		(void)listen_error(err, errlen, "-s %s: %s",
+		(void)errbuf_set(err, errlen, "-s %s: %s",
 		    conf->c_unix_path, strerror(errno));
 		close(fd);
 		free(l);
@@ -229,7 +218,7 @@ listen_bind_all(const struct config *conf, struct listener **out,
 			    !spec->ls_notls;
 	}
 	if (nls == 0) {
-		(void)listen_error(err, errlen, "no address to listen on");
+		(void)errbuf_set(err, errlen, "no address to listen on");
 		goto fail;
 	}
 	*out = ls;

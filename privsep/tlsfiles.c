@@ -9,7 +9,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +16,7 @@
 #include <tls.h>
 #include <unistd.h>
 
+#include "errbuf.h"
 #include "log.h"
 #include "tlsconf.h"
 #include "tlsfiles.h"
@@ -26,17 +26,6 @@ static const char *const tlsfiles_option[TLS_PEM_MAX] = {
 	[TLS_PEM_KEY] = "ssl_key",
 	[TLS_PEM_CA] = "ssl_ca_cert",
 };
-
-static int
-tlsfiles_error(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list	ap;
-
-	va_start(ap, fmt);
-	(void)vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return (-1);
-}
 
 static int
 tlsfiles_read(enum tls_pem_kind kind, const char *path, uint8_t **out,
@@ -49,12 +38,12 @@ tlsfiles_read(enum tls_pem_kind kind, const char *path, uint8_t **out,
 	int		 fd;
 
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) == -1)
-		return (tlsfiles_error(err, errlen, "-o %s=%s: %s",
+		return (errbuf_set(err, errlen, "-o %s=%s: %s",
 		    tlsfiles_option[kind], path, strerror(errno)));
 	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) ||
 	    st.st_size <= 0 || st.st_size > TLS_PEM_FILE_MAX) {
 		close(fd);
-		return (tlsfiles_error(err, errlen, "-o %s=%s: not a regular "
+		return (errbuf_set(err, errlen, "-o %s=%s: not a regular "
 		    "file of 1 to %d bytes", tlsfiles_option[kind], path,
 		    TLS_PEM_FILE_MAX));
 	}
@@ -63,7 +52,7 @@ tlsfiles_read(enum tls_pem_kind kind, const char *path, uint8_t **out,
 		    "key should be mode 0600 or 0400", path);
 	if ((data = malloc(st.st_size)) == NULL) {
 		close(fd);
-		return (tlsfiles_error(err, errlen, "-o %s: %s",
+		return (errbuf_set(err, errlen, "-o %s: %s",
 		    tlsfiles_option[kind], strerror(errno)));
 	}
 	while (off < (size_t)st.st_size) {
@@ -78,7 +67,7 @@ tlsfiles_read(enum tls_pem_kind kind, const char *path, uint8_t **out,
 	if (off != (size_t)st.st_size) {
 		explicit_bzero(data, st.st_size);
 		free(data);
-		return (tlsfiles_error(err, errlen, "-o %s=%s: short read",
+		return (errbuf_set(err, errlen, "-o %s=%s: short read",
 		    tlsfiles_option[kind], path));
 	}
 	*out = data;
