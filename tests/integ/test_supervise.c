@@ -29,21 +29,6 @@ fini(void)
 
 TestSuite(supervise, .fini = fini, .timeout = 90);
 
-/* Waits until role has a process other than old; its pid. */
-static pid_t
-wait_new_child(const char *role, pid_t old, int ms)
-{
-	pid_t	pid;
-	long	end = client_now_ms() + ms;
-
-	while (client_now_ms() < end) {
-		if ((pid = daemon_child(&d, role)) > 0 && pid != old)
-			return (pid);
-		usleep(2000);
-	}
-	return (-1);
-}
-
 /* Connects again and again until the daemon answers; a ready fd. */
 static int
 reconnect(int ms)
@@ -101,7 +86,7 @@ Test(supervise, net_killed_no_key_lost)
 		}
 		stored++;
 	}
-	cr_assert_gt(fresh = wait_new_child("net", net, 1000), 0);
+	cr_assert_gt(fresh = daemon_wait_new_child(&d, "net", net, 1000), 0);
 	for (i = 0; i < 2000; i++) {
 		(void)snprintf(req, sizeof(req), "get key%d\r\n", i);
 		(void)snprintf(want, sizeof(want),
@@ -156,7 +141,7 @@ Test(supervise, crash_loop_stops_daemon, .timeout = 120)
 	cr_assert_eq(daemon_start(&d, NULL, args), 0);
 	/* Six deaths within a minute; back-off makes that about 16 s. */
 	for (i = 0; i < 6; i++) {
-		cr_assert_gt(fresh = wait_new_child("net", net, 40000), 0,
+		cr_assert_gt(fresh = daemon_wait_new_child(&d, "net", net, 40000), 0,
 		    "respawn %d", i);
 		net = fresh;
 		(void)kill(net, SIGKILL);

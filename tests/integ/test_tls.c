@@ -833,21 +833,6 @@ Test(tls, sighup_reloads_certificate)
 	cr_assert_gt(daemon_child(&d, "net"), 0);
 }
 
-/* Waits until role has a process other than old; its pid, or -1. */
-static pid_t
-wait_new_child(const char *role, pid_t old, int ms)
-{
-	pid_t	pid;
-	long	end = client_now_ms() + ms;
-
-	while (client_now_ms() < end) {
-		if ((pid = daemon_child(&d, role)) > 0 && pid != old)
-			return (pid);
-		client_sleep_ms(5);
-	}
-	return (-1);
-}
-
 /*
  * A net child that dies is replaced by one that serves TLS with the
  * certificate loaded last (by SIGHUP), not the one of the start.
@@ -865,7 +850,7 @@ Test(tls, respawned_net_child_serves_reloaded_certificate)
 	cr_assert_eq(st, 0, "reload: status %d: %s", st, out);
 	cr_assert_gt(net = daemon_child(&d, "net"), 0);
 	cr_assert_eq(kill(net, SIGKILL), 0);
-	cr_assert_gt(wait_new_child("net", net, 5000), 0, "no new net child");
+	cr_assert_gt(daemon_wait_new_child(&d, "net", net, 5000), 0, "no new net child");
 	/* Until the new child accepts (it may still be starting). */
 	end = client_now_ms() + 5000;
 	while ((st = probe(out, sizeof(out), NULL)) != 0 && client_now_ms() < end)

@@ -196,24 +196,24 @@ daemon_answered(const char *line)
 	    strcmp(line, "CLIENT_ERROR unauthenticated\r\n") == 0);
 }
 
-int
-daemon_start(struct daemon *d, const char *user, const char *const args[])
+/*
+ * Waits (10 s at most) until the daemon answers "version" on the TCP port
+ * or, with path, the unix socket: 0, or -1 if it exited or stayed mute.
+ */
+static int
+daemon_wait_ready(struct daemon *d, int port, const char *path)
 {
 	char	buf[256];
 	int	waited, fd, status;
 
-	if (daemon_prepare(d) == -1)
-		return (-1);
-	if ((d->d_port = daemon_free_port()) == -1)
-		return (-1);
-	if ((d->d_pid = daemon_spawn(d, user, args, 1)) == -1)
-		return (-1);
 	for (waited = 0; waited < 10000; waited += 20) {
 		if (waitpid(d->d_pid, &status, WNOHANG) == d->d_pid) {
 			d->d_pid = -1;
 			return (-1);
 		}
-		if ((fd = client_connect(d->d_port)) != -1) {
+		fd = path != NULL ? client_connect_unix(path) :
+		    client_connect(port);
+		if (fd != -1) {
 			if (client_sends(fd, "version\r\n") == 0 &&
 			    client_recv_until(fd, buf, sizeof(buf), "\r\n") >
 			    0 && daemon_answered(buf)) {
@@ -225,6 +225,18 @@ daemon_start(struct daemon *d, const char *user, const char *const args[])
 		client_sleep_ms(20);
 	}
 	return (-1);
+}
+
+int
+daemon_start(struct daemon *d, const char *user, const char *const args[])
+{
+	if (daemon_prepare(d) == -1)
+		return (-1);
+	if ((d->d_port = daemon_free_port()) == -1)
+		return (-1);
+	if ((d->d_pid = daemon_spawn(d, user, args, 1)) == -1)
+		return (-1);
+	return (daemon_wait_ready(d, d->d_port, NULL));
 }
 
 int
@@ -249,30 +261,11 @@ int
 daemon_start_unix(struct daemon *d, const char *const args[],
     const char *path)
 {
-	char	buf[256];
-	int	waited, fd, status;
-
 	if (daemon_prepare(d) == -1)
 		return (-1);
 	if ((d->d_pid = daemon_spawn(d, NULL, args, 0)) == -1)
 		return (-1);
-	for (waited = 0; waited < 10000; waited += 20) {
-		if (waitpid(d->d_pid, &status, WNOHANG) == d->d_pid) {
-			d->d_pid = -1;
-			return (-1);
-		}
-		if ((fd = client_connect_unix(path)) != -1) {
-			if (client_sends(fd, "version\r\n") == 0 &&
-			    client_recv_until(fd, buf, sizeof(buf), "\r\n") >
-			    0 && daemon_answered(buf)) {
-				close(fd);
-				return (0);
-			}
-			close(fd);
-		}
-		client_sleep_ms(20);
-	}
-	return (-1);
+	return (daemon_wait_ready(d, 0, path));
 }
 
 int
@@ -412,6 +405,20 @@ daemon_children_role(struct daemon *d, const char *role, pid_t *out,
 			out[found++] = pids[i];
 	}
 	return (found);
+}
+
+pid_t
+daemon_wait_new_child(struct daemon *d, const char *role, pid_t old, int ms)
+{
+	pid_t	pid;
+	long	end = client_now_ms() + ms;
+
+	while (client_now_ms() < end) {
+		if ((pid = daemon_child(d, role)) > 0 && pid != old)
+			return (pid);
+		client_sleep_ms(2);
+	}
+	return (-1);
 }
 
 pid_t
@@ -556,9 +563,9 @@ daemon_start_tls(struct daemon *d, const char *user,
     const char *const args[], int *plain_port)
 {
 	const char	*argv[DAEMON_ARGS_MAX + 1];
-	char		 buf[256], notls[64];
+	char		 notls[64];
 	size_t		 n = 0;
-	int		 waited, fd, status, port;
+	int		 port;
 
 	if (daemon_prepare(d) == -1)
 		return (-1);
@@ -579,21 +586,5 @@ daemon_start_tls(struct daemon *d, const char *user,
 	argv[n] = NULL;
 	if ((d->d_pid = daemon_spawn(d, user, argv, 1)) == -1)
 		return (-1);
-	for (waited = 0; waited < 10000; waited += 20) {
-		if (waitpid(d->d_pid, &status, WNOHANG) == d->d_pid) {
-			d->d_pid = -1;
-			return (-1);
-		}
-		if ((fd = client_connect(port)) != -1) {
-			if (client_sends(fd, "version\r\n") == 0 &&
-			    client_recv_until(fd, buf, sizeof(buf), "\r\n") >
-			    0 && daemon_answered(buf)) {
-				close(fd);
-				return (0);
-			}
-			close(fd);
-		}
-		client_sleep_ms(20);
-	}
-	return (-1);
+	return (daemon_wait_ready(d, port, NULL));
 }

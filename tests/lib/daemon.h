@@ -55,6 +55,9 @@ size_t		 daemon_children_role(struct daemon *, const char *role,
 		    pid_t *out, size_t n);
 /* The child whose title is "privcached: <role>", or -1. */
 pid_t		 daemon_child(struct daemon *, const char *role);
+/* Waits up to ms for role to have a process other than old: its pid, or -1. */
+pid_t		 daemon_wait_new_child(struct daemon *, const char *role,
+		    pid_t old, int ms);
 /* A /proc/<pid>/status field's value, e.g. "Uid", into buf. */
 int		 proc_status_field(pid_t, const char *field, char *buf,
 		    size_t len);
