@@ -666,6 +666,16 @@ conn_tls_handshake(struct conn *c)
 	return (1);
 }
 
+/* libtls gave up on c's stream: as a failed read(2) or write(2). */
+static ssize_t
+conn_tls_failed(struct conn *c)
+{
+	log_debug("connection %llu from %s: TLS: %s",
+	    (unsigned long long)c->c_id, c->c_peer, tls_error(c->c_tls));
+	errno = EPROTO;
+	return (-1);
+}
+
 /*
  * One read from the client: read(2), or libtls, which may first need to
  * write (then the write event brings us back).  As read(2), with errno
@@ -697,10 +707,7 @@ conn_sock_read(struct conn *c, void *buf, size_t len)
 		errno = EAGAIN;
 		return (-1);
 	}
-	log_debug("connection %llu from %s: TLS: %s",
-	    (unsigned long long)c->c_id, c->c_peer, tls_error(c->c_tls));
-	errno = EPROTO;
-	return (-1);
+	return (conn_tls_failed(c));
 }
 
 /*
@@ -852,10 +859,7 @@ conn_sock_write(struct conn *c, const void *buf, size_t len)
 		errno = EINPROGRESS;
 		return (-1);
 	}
-	log_debug("connection %llu from %s: TLS: %s",
-	    (unsigned long long)c->c_id, c->c_peer, tls_error(c->c_tls));
-	errno = EPROTO;
-	return (-1);
+	return (conn_tls_failed(c));
 }
 
 /* Writes what c has; -1 if that closed it. */
