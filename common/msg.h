@@ -193,6 +193,10 @@ struct net_conf {
 	uint8_t		nc_tls;			/* -Z */
 	uint8_t		nc_pad[2];
 	uint32_t	nc_net_children;	/* -t */
+	/* -c and conn_per_ip as set; nc_maxconns and nc_conn_per_ip are
+	 * this net child's share of them. */
+	uint32_t	nc_maxconns_all;
+	uint32_t	nc_conn_per_ip_all;
 	uint32_t	nc_pad3;
 };
 

@@ -152,6 +152,8 @@ net_reload(const struct net_conf *nc)
 	memcpy(net_conf.nc_allow, nc->nc_allow, sizeof(nc->nc_allow));
 	net_conf.nc_nallow = nc->nc_nallow;
 	net_conf.nc_conn_per_ip = nc->nc_conn_per_ip;
+	net_conf.nc_maxconns_all = nc->nc_maxconns_all;
+	net_conf.nc_conn_per_ip_all = nc->nc_conn_per_ip_all;
 	net_conf.nc_request_timeout = nc->nc_request_timeout;
 	net_conf.nc_buffer_budget = nc->nc_buffer_budget;
 	net_conf.nc_verbose = nc->nc_verbose;

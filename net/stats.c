@@ -114,7 +114,7 @@ stats_general_head(struct buf *out, const struct proto_ctx *ctx)
 	    (long)ru.ru_utime.tv_usec);
 	PUTF("rusage_system", "%ld.%06ld", (long)ru.ru_stime.tv_sec,
 	    (long)ru.ru_stime.tv_usec);
-	PUTF("max_connections", "%u", net_conf.nc_maxconns);
+	PUTF("max_connections", "%u", net_conf.nc_maxconns_all);
 	PUTF("curr_connections", "%llu",
 	    (unsigned long long)all.ns_curr_conns);
 	PUTF("total_connections", "%llu",
@@ -194,7 +194,7 @@ stats_settings(struct buf *out, const struct proto_ctx *ctx)
 		break;
 	}
 	PUTF("maxbytes", "%llu", (unsigned long long)cc->cc_maxbytes);
-	PUTF("maxconns", "%u", net_conf.nc_maxconns);
+	PUTF("maxconns", "%u", net_conf.nc_maxconns_all);
 	PUTF("tcpport", "%u", net_conf.nc_tcp_port);
 	PUTF("udpport", "%d", 0);
 	PUTF("verbosity", "%d", log_getverbose());
@@ -223,7 +223,8 @@ stats_settings(struct buf *out, const struct proto_ctx *ctx)
 	PUTF("shutdown_command", "%s", yesno(net_conf.nc_shutdown_enabled));
 	PUTF("idle_timeout", "%u", net_conf.nc_idle_timeout);
 	PUTF("privcached_request_timeout", "%u", net_conf.nc_request_timeout);
-	PUTF("privcached_conn_per_address", "%u", net_conf.nc_conn_per_ip);
+	PUTF("privcached_conn_per_address", "%u",
+	    net_conf.nc_conn_per_ip_all);
 	PUTF("privcached_allowlist_entries", "%u", net_conf.nc_nallow);
 	PUTF("privcached_buffer_budget_mb", "%u", net_conf.nc_buffer_budget);
 	PUTF("udp_enabled", "%s", yesno(0));

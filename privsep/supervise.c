@@ -222,6 +222,8 @@ supervise_configure(struct child *ch)
 	 * together they never pass what the operator set.
 	 */
 	nc = conf->c_net;
+	nc.nc_maxconns_all = nc.nc_maxconns;
+	nc.nc_conn_per_ip_all = nc.nc_conn_per_ip;
 	nc.nc_maxconns = supervise_share(nc.nc_maxconns);
 	if (nc.nc_conn_per_ip != 0)
 		nc.nc_conn_per_ip = supervise_share(nc.nc_conn_per_ip);

@@ -165,6 +165,8 @@ Test(netchildren, spread_shared_cache_whole_stats)
 		cr_assert_eq(v, NCLIENTS, "connection %d: curr_connections "
 		    "%lld", i, v);
 		cr_assert_eq(stat_value(fds[i], "threads"), 2);
+		/* The limit as set, not one child's share of it. */
+		cr_assert_eq(stat_value(fds[i], "max_connections"), 1024);
 		cr_assert_eq(stat_value(fds[i], "cmd_set"), NCLIENTS);
 	}
 	for (i = 0; i < NCLIENTS; i++)
