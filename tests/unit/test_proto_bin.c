@@ -10,12 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "proto.h"
+#include "proto_test.h"
 #include "version.h"
-
-#define NOW		1700000000LL
-#define REC_MAX		64
-#define VALUE_MAX	1024
 
 /* Opcodes and statuses as the wire has them, spelled out independently. */
 #define OP_GET		0x00
@@ -67,97 +63,28 @@
 #define ST_ENOMEM	0x0082
 #define ST_TMPFAIL	0x0086
 
-struct rec {
-	struct cache_req	r_req;
-	char			r_key[256];
-	char			r_value[VALUE_MAX + 1];
-	struct proto_ctx	r_ctx;
-};
-
-static struct rec		recs[REC_MAX];
-static int			nrecs;
-static uint8_t			local[8192];
-static size_t			nlocal;
 static struct proto_bin_state	st;
-static struct proto_limits	lim;
-static int			fail_storage;
-static int			stats_kind;
-static struct proto_ctx		stats_ctx;
-static int			verbosity;
 
-static int
-rec_storage(void *arg, const struct cache_req *req, const void *key,
-    const void *value, const struct proto_ctx *ctx)
+/* The parser's value limit holds all the way to storage. */
+static void
+check_bin(const struct cache_req *req, const struct proto_ctx *ctx)
 {
-	struct rec	*r;
-
-	(void)arg;
-	if (fail_storage || nrecs == REC_MAX)
-		return (-1);
-	r = &recs[nrecs++];
-	r->r_req = *req;
-	cr_assert_leq(req->cr_nkey, 250);
-	if (req->cr_nkey > 0)
-		memcpy(r->r_key, key, req->cr_nkey);
-	r->r_key[req->cr_nkey] = '\0';
+	(void)ctx;
 	cr_assert_leq(req->cr_nvalue, VALUE_MAX);
-	if (req->cr_nvalue > 0)
-		memcpy(r->r_value, value, req->cr_nvalue);
-	r->r_value[req->cr_nvalue] = '\0';
-	r->r_ctx = *ctx;
-	return (0);
 }
 
-static int
-rec_local(void *arg, const void *p, size_t len)
-{
-	(void)arg;
-	cr_assert_leq(nlocal + len, sizeof(local));
-	memcpy(local + nlocal, p, len);
-	nlocal += len;
-	return (0);
-}
-
-static int
-rec_stats(void *arg, int kind, const struct proto_ctx *ctx)
-{
-	(void)arg;
-	cr_assert_eq(ctx->px_kind, PROTO_BIN);
-	stats_kind = kind;
-	stats_ctx = *ctx;
-	return (0);
-}
-
-static int
-rec_verbosity(void *arg, int level)
-{
-	(void)arg;
-	verbosity = level;
-	return (0);
-}
-
-static const struct proto_sink sink = {
-	.ps_arg = NULL,
-	.ps_storage = rec_storage,
-	.ps_local = rec_local,
-	.ps_verbosity = rec_verbosity,
-	.ps_stats = rec_stats,
+/* Stats requests must come marked as binary; verbosity is recorded. */
+static const struct pt_conf	conf = {
+	.pc_stats = PROTO_BIN,
+	.pc_verbosity = 1,
+	.pc_check = check_bin,
 };
 
 static void
 setup(void)
 {
-	memset(recs, 0, sizeof(recs));
-	nrecs = 0;
-	nlocal = 0;
+	pt_setup(&conf);
 	memset(&st, 0, sizeof(st));
-	lim.pl_line_max = 2048;
-	lim.pl_value_max = VALUE_MAX;
-	lim.pl_cas = 1;
-	lim.pl_flush = 1;
-	fail_storage = 0;
-	stats_kind = -1;
-	verbosity = -1;
 }
 
 TestSuite(bin, .init = setup);
@@ -311,10 +238,11 @@ struct resp {
 
 /* Decodes responses from p; how many there are (every byte used). */
 static int
-decode(const uint8_t *p, size_t len, struct resp *r, int max)
+decode(const void *buf, size_t len, struct resp *r, int max)
 {
-	size_t	off = 0;
-	int	n = 0;
+	const uint8_t	*p = buf;
+	size_t		 off = 0;
+	int		 n = 0;
 
 	while (off < len) {
 		cr_assert_lt(n, max);

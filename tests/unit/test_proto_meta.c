@@ -10,82 +10,27 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "proto.h"
+#include "proto_test.h"
 
-#define NOW		1700000000LL
-#define REC_MAX		64
-
-struct rec {
-	struct cache_req	r_req;
-	char			r_key[256];
-	char			r_value[4096];
-	struct proto_ctx	r_ctx;
-};
-
-static struct rec		recs[REC_MAX];
-static int			nrecs;
-static char			local[8192];
-static size_t			nlocal;
 static struct proto_text_state	st;
-static struct proto_limits	lim;
-static int			fail_storage;
 
-static int
-rec_storage(void *arg, const struct cache_req *req, const void *key,
-    const void *value, const struct proto_ctx *ctx)
+/* Every meta command names a key, and its context says meta. */
+static void
+check_meta(const struct cache_req *req, const struct proto_ctx *ctx)
 {
-	struct rec	*r;
-
-	(void)arg;
-	if (fail_storage || nrecs == REC_MAX)
-		return (-1);
-	r = &recs[nrecs++];
-	r->r_req = *req;
 	cr_assert_geq(req->cr_nkey, 1);
-	cr_assert_leq(req->cr_nkey, 250);
-	memcpy(r->r_key, key, req->cr_nkey);
-	r->r_key[req->cr_nkey] = '\0';
-	cr_assert_lt(req->cr_nvalue, sizeof(r->r_value));
-	if (req->cr_nvalue > 0)
-		memcpy(r->r_value, value, req->cr_nvalue);
-	r->r_value[req->cr_nvalue] = '\0';
-	r->r_ctx = *ctx;
 	cr_assert_eq(ctx->px_kind, PROTO_META);
-	return (0);
 }
 
-static int
-rec_local(void *arg, const void *text, size_t len)
-{
-	(void)arg;
-	cr_assert_lt(nlocal + len, sizeof(local));
-	memcpy(local + nlocal, text, len);
-	nlocal += len;
-	local[nlocal] = '\0';
-	return (0);
-}
-
-static const struct proto_sink sink = {
-	.ps_arg = NULL,
-	.ps_storage = rec_storage,
-	.ps_local = rec_local,
-	.ps_verbosity = NULL,
-	.ps_stats = NULL,
+static const struct pt_conf	conf = {
+	.pc_check = check_meta,
 };
 
 static void
 setup(void)
 {
-	memset(recs, 0, sizeof(recs));
-	nrecs = 0;
-	nlocal = 0;
-	local[0] = '\0';
+	pt_setup(&conf);
 	memset(&st, 0, sizeof(st));
-	lim.pl_line_max = 2048;
-	lim.pl_value_max = 1024;
-	lim.pl_cas = 1;
-	lim.pl_flush = 1;
-	fail_storage = 0;
 }
 
 TestSuite(meta, .init = setup);
@@ -744,21 +689,10 @@ rep_status(enum cache_status status)
 static char *
 reply(const char *req, const char *key, const char *value)
 {
-	static char		 out[4096];
-	struct rec		*r;
-	struct buf		 b;
+	struct rec	*r;
 
 	r = expect_req(req);
-	memset(&b, 0, sizeof(b));
-	rep.rp_nkey = key != NULL ? strlen(key) : 0;
-	rep.rp_nvalue = value != NULL ? strlen(value) : 0;
-	cr_assert_eq(proto_meta_reply(&r->r_ctx, &rep, key, value, &b,
-	    1 << 20), 0);
-	if (buf_used(&b) > 0)
-		memcpy(out, buf_head(&b), buf_used(&b));
-	out[buf_used(&b)] = '\0';
-	buf_free(&b);
-	return (out);
+	return (pt_reply(proto_meta_reply, &r->r_ctx, &rep, key, value));
 }
 
 Test(meta, reply_mg_hit_flags_in_order)

@@ -8,95 +8,21 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "proto.h"
+#include "proto_test.h"
 #include "version.h"
 
-#define NOW		1700000000LL
-#define REC_MAX		512
-
-struct rec {
-	struct cache_req	r_req;
-	char			r_key[256];
-	char			r_value[4096];
-	struct proto_ctx	r_ctx;
-};
-
-static struct rec		recs[REC_MAX];
-static int			nrecs;
-static char			local[8192];
-static size_t			nlocal;
 static struct proto_text_state	st;
-static struct proto_limits	lim;
-static int			fail_storage;
 
-static int
-rec_storage(void *arg, const struct cache_req *req, const void *key,
-    const void *value, const struct proto_ctx *ctx)
-{
-	struct rec	*r;
-
-	(void)arg;
-	if (fail_storage || nrecs == REC_MAX)
-		return (-1);
-	r = &recs[nrecs++];
-	r->r_req = *req;
-	cr_assert_leq(req->cr_nkey, 250);
-	if (req->cr_nkey > 0)
-		memcpy(r->r_key, key, req->cr_nkey);
-	r->r_key[req->cr_nkey] = '\0';
-	cr_assert_lt(req->cr_nvalue, sizeof(r->r_value));
-	if (req->cr_nvalue > 0)
-		memcpy(r->r_value, value, req->cr_nvalue);
-	r->r_value[req->cr_nvalue] = '\0';
-	r->r_ctx = *ctx;
-	return (0);
-}
-
-static int
-rec_local(void *arg, const void *text, size_t len)
-{
-	(void)arg;
-	cr_assert_lt(nlocal + len, sizeof(local));
-	memcpy(local + nlocal, text, len);
-	nlocal += len;
-	local[nlocal] = '\0';
-	return (0);
-}
-
-static int	stats_kind = -1;
-
-static int
-rec_stats(void *arg, int kind, const struct proto_ctx *ctx)
-{
-	(void)arg;
-	cr_assert_eq(ctx->px_kind, PROTO_TEXT);
-	stats_kind = kind;
-	return (0);
-}
-
-static const struct proto_sink sink = {
-	.ps_arg = NULL,
-	.ps_storage = rec_storage,
-	.ps_local = rec_local,
-	.ps_verbosity = NULL,
-	.ps_stats = rec_stats,
+/* Stats requests must come marked as text. */
+static const struct pt_conf	conf = {
+	.pc_stats = PROTO_TEXT,
 };
 
 static void
 setup(void)
 {
-	memset(recs, 0, sizeof(recs));
-	nrecs = 0;
-	nlocal = 0;
-	local[0] = '\0';
+	pt_setup(&conf);
 	memset(&st, 0, sizeof(st));
-	lim.pl_line_max = 2048;
-	lim.pl_value_max = 1024;
-	lim.pl_cas = 1;
-	lim.pl_flush = 1;
-	lim.pl_auth = 0;
-	fail_storage = 0;
-	stats_kind = -1;
 }
 
 TestSuite(text, .init = setup);
@@ -380,23 +306,13 @@ static char *
 reply(const struct proto_ctx *ctx, enum cache_status status,
     const char *key, const char *value, uint64_t cas)
 {
-	static char		 out[4096];
 	struct cache_rep	 rep;
-	struct buf		 b;
 
-	memset(&b, 0, sizeof(b));
 	memset(&rep, 0, sizeof(rep));
 	rep.rp_status = status;
 	rep.rp_flags = 7;
 	rep.rp_cas = cas;
-	rep.rp_nkey = key != NULL ? strlen(key) : 0;
-	rep.rp_nvalue = value != NULL ? strlen(value) : 0;
-	cr_assert_eq(proto_text_reply(ctx, &rep, key, value, &b, 1 << 20), 0);
-	if (buf_used(&b) > 0)
-		memcpy(out, buf_head(&b), buf_used(&b));
-	out[buf_used(&b)] = '\0';
-	buf_free(&b);
-	return (out);
+	return (pt_reply(proto_text_reply, ctx, &rep, key, value));
 }
 
 Test(text, replies)
