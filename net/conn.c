@@ -511,6 +511,9 @@ conn_sink_misbehave(void *arg, const char *what, size_t len)
 	if (len == 7 && memcmp(what, "storage", 7) == 0)
 		return (imsg_compose(&net_storage.iev_ibuf, IMSG_CACHE_REQ,
 		    0, 0, -1, "garbage", 7) == -1 ? -1 : 0);
+	if (len == 8 && memcmp(what, "netstats", 8) == 0)
+		return (imsg_compose(&net_storage.iev_ibuf,
+		    IMSG_CACHE_NET_STATS, 0, 0, -1, "short", 5) == -1 ? -1 : 0);
 	return (-1);
 }
 #endif
