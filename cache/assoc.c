@@ -90,10 +90,18 @@ void
 assoc_prefetch_head(const struct assoc *a, const struct slab *s,
     uint64_t hv)
 {
-	uint32_t	id;
+	const char	*p;
+	uint32_t	 id;
 
-	if ((id = *assoc_bucket(a, hv)) != 0)
-		__builtin_prefetch(slab_ptr(s, id));
+	if ((id = *assoc_bucket(a, hv)) == 0)
+		return;
+	/*
+	 * Chunks are not line aligned: the header and key may straddle two
+	 * cache lines, and a small value starts in the second.
+	 */
+	p = (const char *)slab_ptr(s, id);
+	__builtin_prefetch(p);
+	__builtin_prefetch(p + 64);
 }
 
 void
