@@ -104,6 +104,16 @@ assoc_prefetch_head(const struct assoc *a, const struct slab *s,
 	__builtin_prefetch(p + 64);
 }
 
+struct item *
+assoc_first(const struct assoc *a, const struct slab *s, uint64_t hv)
+{
+	uint32_t	id;
+
+	if ((id = *assoc_bucket(a, hv)) == 0)
+		return (NULL);
+	return (slab_ptr(s, id));
+}
+
 void
 assoc_insert(struct assoc *a, const struct slab *s, struct item *it,
     uint64_t hv)

@@ -47,6 +47,9 @@ struct item	*assoc_find(const struct assoc *, const struct slab *,
 void		 assoc_prefetch_bucket(const struct assoc *, uint64_t hv);
 void		 assoc_prefetch_head(const struct assoc *, const struct slab *,
 		    uint64_t hv);
+/* Returns the first item of hv's bucket (any key), or NULL. */
+struct item	*assoc_first(const struct assoc *, const struct slab *,
+		    uint64_t hv);
 /* Adds an item (not present); may start growing the table. */
 void		 assoc_insert(struct assoc *, const struct slab *,
 		    struct item *, uint64_t hv);

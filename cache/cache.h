@@ -57,6 +57,12 @@ void		 cache_exec(struct cache *, const struct cache_req *,
 uint64_t	 cache_prefetch_bucket(struct cache *, const void *key,
 		    size_t nkey);
 void		 cache_prefetch_item(struct cache *, uint64_t hv);
+/*
+ * Stage 2, a few requests before this one runs, when the first item has
+ * arrived: prefetches what the op will touch next.
+ */
+void		 cache_prefetch_deep(struct cache *, uint64_t hv,
+		    const void *key, size_t nkey, unsigned int op);
 
 /* Returns the key of an item (item->it_nkey bytes, rp_nkey in a reply). */
 const void	*item_key(const struct item *);

@@ -30,6 +30,8 @@
 #define STORAGE_REPLY_MIN	16384
 /* Requests of a batch whose lookups are prefetched before it runs. */
 #define STORAGE_PREFETCH	64
+/* How many requests ahead of the running one stage 2 of it looks. */
+#define STORAGE_PREFETCH_AHEAD	4
 /* Background maintenance: how often, and how much per tick. */
 #define STORAGE_MAINTAIN_MS	100
 #define STORAGE_MAINTAIN_BUDGET	1000
@@ -55,6 +57,12 @@ struct storage_batch {
 	struct storage_reply	 sb_reply;
 	uint64_t		 sb_connid;	/* whose records run now */
 	uint64_t		 sb_conn_bytes;	/* and what they got so far */
+	uint32_t		 sb_count;
+	/* The first records' lookups, for stage 2 of the prefetch. */
+	uint64_t		 sb_pf_hv[STORAGE_PREFETCH];	/* 0: none */
+	const void		*sb_pf_key[STORAGE_PREFETCH];
+	uint8_t			 sb_pf_nkey[STORAGE_PREFETCH];
+	uint8_t			 sb_pf_op[STORAGE_PREFETCH];
 };
 
 /* One net child's data channel. */
@@ -191,12 +199,19 @@ storage_batch_run(struct storage_chan *ch)
 	struct cache_rep	 rep;
 	const struct item	*it;
 	const void		*key, *value;
+	uint32_t		 ahead;
 
 	cache_set_time(storage_cache, time(NULL));
 	while (cur->sb_left > 0) {
 		if (imsgbuf_queuelen(&ch->ch_iev.iev_ibuf) >=
 		    STORAGE_QUEUE_MAX)
 			return (0);
+		ahead = cur->sb_count - cur->sb_left + STORAGE_PREFETCH_AHEAD;
+		if (ahead < cur->sb_count && ahead < STORAGE_PREFETCH &&
+		    cur->sb_pf_hv[ahead] != 0)
+			cache_prefetch_deep(storage_cache, cur->sb_pf_hv[ahead],
+			    cur->sb_pf_key[ahead], cur->sb_pf_nkey[ahead],
+			    cur->sb_pf_op[ahead]);
 		if (wire_get_req(&cur->sb_buf,
 		    storage_conf.cc_item_size_max, &req, &key, &value) == -1)
 			fatalx("batch changed under us");
@@ -244,7 +259,7 @@ storage_batch(struct storage_chan *ch, struct imsg *imsg)
 	struct cache_batch	 batch;
 	struct cache_req	 req;
 	const void		*key, *value;
-	uint64_t		 hv[STORAGE_PREFETCH];
+	uint64_t		*hv = cur->sb_pf_hv;
 	uint32_t		 i;
 
 	if (imsg_get_ibuf(imsg, &buf) == -1 ||
@@ -255,7 +270,9 @@ storage_batch(struct storage_chan *ch, struct imsg *imsg)
 	/*
 	 * Decode everything before acting on anything.  On the way, ask for
 	 * each key's bucket, then each bucket's first item: a batch's cache
-	 * misses overlap instead of stalling one request at a time.
+	 * misses overlap instead of stalling one request at a time.  While
+	 * the batch runs, stage 2 looks a few requests ahead of the running
+	 * one (storage_batch_run).
 	 */
 	ibuf_from_ibuf(&scan, &buf);
 	for (i = 0; i < batch.cb_count; i++) {
@@ -264,12 +281,16 @@ storage_batch(struct storage_chan *ch, struct imsg *imsg)
 			storage_peer_bad(ch, "bad request record");
 			return (-1);
 		}
-		if (i < STORAGE_PREFETCH && req.cr_nkey > 0 &&
-		    req.cr_nkey <= UINT8_MAX)
+		if (i >= STORAGE_PREFETCH)
+			continue;
+		hv[i] = 0;
+		if (req.cr_nkey > 0 && req.cr_nkey <= UINT8_MAX) {
 			hv[i] = cache_prefetch_bucket(storage_cache, key,
 			    req.cr_nkey);
-		else if (i < STORAGE_PREFETCH)
-			hv[i] = 0;
+			cur->sb_pf_key[i] = key;
+			cur->sb_pf_nkey[i] = req.cr_nkey;
+			cur->sb_pf_op[i] = req.cr_op;
+		}
 	}
 	for (i = 0; i < batch.cb_count && i < STORAGE_PREFETCH; i++)
 		if (hv[i] != 0)
@@ -281,7 +302,7 @@ storage_batch(struct storage_chan *ch, struct imsg *imsg)
 	cur->sb_active = 1;
 	cur->sb_imsg = *imsg;
 	ibuf_from_ibuf(&cur->sb_buf, &buf);
-	cur->sb_left = batch.cb_count;
+	cur->sb_left = cur->sb_count = batch.cb_count;
 	cur->sb_connid = 0;
 	cur->sb_conn_bytes = 0;
 	memset(&cur->sb_reply, 0, sizeof(cur->sb_reply));
