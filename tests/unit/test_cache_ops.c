@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -471,5 +472,72 @@ Test(cache_ops, too_large)
 	cr_expect_eq(ct_run(c, &rq, "k", big, NULL, 0).rp_status, CACHE_OK);
 	cr_expect_eq(ct_stat_get(c, CACHE_STATS_GENERAL, "store_too_large"), 1);
 	free(big);
+	cache_free(c);
+}
+
+/*
+ * The batch prefetch (storage.c) runs all three stages on every key and
+ * op before and while a batch runs: hits at the head of a chain and
+ * further down, misses, a chunked item, every op.  It must leave the
+ * cache exactly as it was: items, values, counters.
+ */
+Test(cache_ops, prefetch_changes_nothing)
+{
+	struct cache_conf	 cf = ct_conf_default();
+	struct cache		*c = ct_mk(&cf);
+	static const uint8_t	 ops[] = { CACHE_OP_GET, CACHE_OP_STORE,
+				    CACHE_OP_DELETE, CACHE_OP_ARITH,
+				    CACHE_OP_TOUCH, CACHE_OP_NOOP, 0, 200 };
+	struct cache_req	 rq;
+	struct cache_rep	 rp;
+	const struct item	*it;
+	static char		 big[700000];	/* chunked */
+	char			 key[32], val[32], out[64];
+	const char		*names[] = { "curr_items", "get_hits",
+				    "get_misses", "cmd_set", "delete_hits",
+				    "evictions" };
+	long long		 before[6];
+	uint64_t		 hv;
+	size_t			 i, k, o;
+
+	memset(big, 'b', sizeof(big));
+	rq = ct_req(CACHE_OP_STORE, CACHE_STORE_SET, 0);
+	rq.cr_nkey = 3;
+	rq.cr_nvalue = sizeof(big);
+	cache_exec(c, &rq, "big", big, &rp, &it);
+	cr_assert_eq(rp.rp_status, CACHE_OK);
+	/* Enough keys that some buckets chain. */
+	for (k = 0; k < 100000; k++) {
+		snprintf(key, sizeof(key), "key:%zu", k);
+		snprintf(val, sizeof(val), "%zu", k);
+		cr_assert_eq(ct_set(c, key, val), CACHE_OK);
+	}
+	for (i = 0; i < 6; i++)
+		before[i] = ct_stat_get(c, CACHE_STATS_GENERAL, names[i]);
+	for (k = 0; k < 100010; k += 7) {
+		if (k == 100003)
+			snprintf(key, sizeof(key), "big");
+		else
+			snprintf(key, sizeof(key), "key:%zu", k);
+		for (o = 0; o < sizeof(ops); o++) {
+			hv = cache_prefetch_bucket(c, key, strlen(key));
+			cache_prefetch_item(c, hv);
+			cache_prefetch_deep(c, hv, key, strlen(key), ops[o]);
+		}
+	}
+	for (i = 0; i < 6; i++)
+		cr_expect_eq(ct_stat_get(c, CACHE_STATS_GENERAL, names[i]),
+		    before[i], "%s", names[i]);
+	for (k = 0; k < 100000; k += 1009) {
+		snprintf(key, sizeof(key), "key:%zu", k);
+		snprintf(val, sizeof(val), "%zu", k);
+		cr_assert_eq(ct_get(c, key, out, sizeof(out)), CACHE_OK);
+		cr_expect_str_eq(out, val);
+	}
+	rq = ct_req(CACHE_OP_GET, 0, CACHE_OPT_WANT_VALUE);
+	rq.cr_nkey = 3;
+	cache_exec(c, &rq, "big", NULL, &rp, &it);
+	cr_expect_eq(rp.rp_status, CACHE_OK);
+	cr_expect_eq(rp.rp_nvalue, sizeof(big));
 	cache_free(c);
 }
