@@ -179,19 +179,27 @@ probe_refused(const char *opts, const char *what)
 	    "refused): %s", what, opts != NULL ? opts : "", st, REFUSED, out);
 }
 
+/* Sends req on the plaintext listener; the reply, up to END, in buf. */
+static void
+plain_until_end(const char *req, char *buf, size_t len)
+{
+	int	fd;
+
+	cr_assert_geq(fd = client_connect(plain_port), 0);
+	cr_assert_eq(client_sends(fd, req), 0);
+	cr_assert_gt(client_recv_until(fd, buf, len, "END\r\n"), 0);
+	close(fd);
+}
+
 /* A stats value over the plaintext listener, or -1 without that line. */
 static long
 stat_of(const char *group, const char *name)
 {
 	char	 buf[65536], want[128], req[64], *p;
-	int	 fd;
 
-	cr_assert_geq(fd = client_connect(plain_port), 0);
 	(void)snprintf(req, sizeof(req), "stats%s%s\r\n",
 	    group != NULL ? " " : "", group != NULL ? group : "");
-	cr_assert_eq(client_sends(fd, req), 0);
-	cr_assert_gt(client_recv_until(fd, buf, sizeof(buf), "END\r\n"), 0);
-	close(fd);
+	plain_until_end(req, buf, sizeof(buf));
 	(void)snprintf(want, sizeof(want), "STAT %s ", name);
 	if ((p = strstr(buf, want)) == NULL)
 		return (-1);
@@ -275,13 +283,8 @@ Test(tls, pymemcache_roundtrip)
 	    "stats: ssl_handshake_errors missing or not 0");
 	{
 		char	 buf[65536];
-		int	 fd;
 
-		cr_assert_geq(fd = client_connect(plain_port), 0);
-		cr_assert_eq(client_sends(fd, "stats settings\r\n"), 0);
-		cr_assert_gt(client_recv_until(fd, buf, sizeof(buf),
-		    "END\r\n"), 0);
-		close(fd);
+		plain_until_end("stats settings\r\n", buf, sizeof(buf));
 		cr_assert(strstr(buf, "STAT ssl_enabled yes\r\n") != NULL,
 		    "stats settings: %s", buf);
 	}
@@ -935,13 +938,8 @@ Test(tls, min_version_13)
 	start_tls(NULL, "ssl_min_version=3");
 	{
 		char	buf[65536];
-		int	fd;
 
-		cr_assert_geq(fd = client_connect(plain_port), 0);
-		cr_assert_eq(client_sends(fd, "stats settings\r\n"), 0);
-		cr_assert_gt(client_recv_until(fd, buf, sizeof(buf),
-		    "END\r\n"), 0);
-		close(fd);
+		plain_until_end("stats settings\r\n", buf, sizeof(buf));
 		/* As memcached says it. */
 		cr_assert(strstr(buf, "STAT ssl_min_version tlsv1.3\r\n") !=
 		    NULL, "stats settings: %s", buf);
