@@ -361,6 +361,19 @@ def run_loadgen(args, srv, extra, on_ready=None):
     return result, diag
 
 
+def measured_round(args, srv, lg_args):
+    """Preload, warm up and measure srv, then stop it: the result, with
+    the server-side diagnostics under "diag"."""
+    try:
+        res, diag = run_loadgen(
+            args, srv, lg_args + ["-P", "-t", str(args.duration),
+                                  "-w", str(args.warmup)])
+    finally:
+        srv.stop()
+    res["diag"] = diag
+    return res
+
+
 def settle():
     time.sleep(0.5)
 
@@ -377,22 +390,17 @@ def run_workload(args, name, counter):
         for kind in ("memcached", "privcached"):
             counter[0] += 1
             srv = Server(kind, args, free_port(), tls=tls)
-            try:
-                res, diag = run_loadgen(
-                    args, srv, lg_args + ["-P", "-t", str(args.duration),
-                                          "-w", str(args.warmup)])
-            finally:
-                srv.stop()
-            res["diag"] = diag
+            res = measured_round(args, srv, lg_args)
             runs[kind].append(res)
             log(f"[{counter[0]:2d}/{counter[1]}] ({name}) {kind:10s} round "
-                f"{rnd}/{args.rounds}: {run_detail(srv, res, diag)}")
+                f"{rnd}/{args.rounds}: {run_detail(srv, res)}")
             settle()
     return summarize(name, desc, target, runs)
 
 
-def run_detail(srv, res, diag):
+def run_detail(srv, res):
     """One run's numbers for the progress line."""
+    diag = res["diag"]
     extra = ""
     if "records_per_batch" in diag:
         net = "net" if srv.threads == 1 else f"{srv.threads} net"
@@ -484,17 +492,11 @@ def run_scaling(args, name, counter):
         for kind, threads in SCALING_RUNS:
             counter[0] += 1
             srv = Server(kind, args, free_port(), tls=tls, threads=threads)
-            try:
-                res, diag = run_loadgen(
-                    args, srv, lg_args + ["-P", "-t", str(args.duration),
-                                          "-w", str(args.warmup)])
-            finally:
-                srv.stop()
-            res["diag"] = diag
+            res = measured_round(args, srv, lg_args)
             runs[(kind, threads)].append(res)
             log(f"[{counter[0]:2d}/{counter[1]}] ({name}) {kind:10s} -t "
                 f"{threads} round {rnd}/{args.rounds}: "
-                f"{run_detail(srv, res, diag)}")
+                f"{run_detail(srv, res)}")
             settle()
     rows = []
     for (kind, threads), rs in runs.items():
