@@ -24,6 +24,7 @@
 
 #include "log.h"
 #include "msg.h"
+#include "childlog.h"
 #include "dispatch.h"
 #include "proc.h"
 #include "supervise.h"
@@ -42,9 +43,7 @@ struct child {
 	time_t		 ch_last_death;
 	time_t		 ch_loop_logged;	/* "keeps dying", last said */
 	struct event	 ch_respawn_ev;
-	time_t		 ch_log_second;		/* log rate, this second */
-	unsigned int	 ch_log_lines;
-	unsigned int	 ch_log_dropped;
+	struct childlog_rate ch_lograte;
 	int		 ch_respawn_pending;
 	int		 ch_has_listeners;	/* net: this incarnation */
 	int		 ch_has_channel;	/* net: to this storage */
@@ -356,60 +355,6 @@ supervise_kill(struct child *ch, const char *why)
 		(void)kill(ch->ch_pid, SIGKILL);
 }
 
-/*
- * Every byte outside printable ASCII becomes \xNN: a child's text must not
- * reach a terminal as control sequences nor a log viewer as bidirectional
- * overrides (U+202E) or stray UTF-8.
- */
-static void
-supervise_escape(const unsigned char *in, size_t len, char *out,
-    size_t outlen)
-{
-	static const char	 hex[] = "0123456789abcdef";
-	size_t			 i, o = 0;
-
-	for (i = 0; i < len && o + 5 <= outlen; i++) {
-		if (in[i] >= 0x20 && in[i] < 0x7f && in[i] != '\\')
-			out[o++] = in[i];
-		else {
-			out[o++] = '\\';
-			out[o++] = 'x';
-			out[o++] = hex[in[i] >> 4];
-			out[o++] = hex[in[i] & 0xf];
-		}
-	}
-	out[o] = '\0';
-}
-
-/*
- * Per child and second: the lines past SUPERVISE_LOG_RATE are dropped and
- * counted; a child past SUPERVISE_LOG_KILL is flooding on purpose.
- */
-static int
-supervise_log_rate(struct child *ch, const char *who)
-{
-	time_t	now = time(NULL);
-
-	if (now != ch->ch_log_second) {
-		if (ch->ch_log_dropped > 0)
-			log_warnx("%s: %u log lines dropped (more than %d a "
-			    "second)", who, ch->ch_log_dropped,
-			    SUPERVISE_LOG_RATE);
-		ch->ch_log_second = now;
-		ch->ch_log_lines = 0;
-		ch->ch_log_dropped = 0;
-	}
-	if (++ch->ch_log_lines > SUPERVISE_LOG_KILL) {
-		supervise_kill(ch, "log flood");
-		return (-1);
-	}
-	if (ch->ch_log_lines > SUPERVISE_LOG_RATE) {
-		ch->ch_log_dropped++;
-		return (0);
-	}
-	return (1);
-}
-
 static int
 supervise_on_log(void *arg, struct imsg *imsg)
 {
@@ -417,15 +362,16 @@ supervise_on_log(void *arg, struct imsg *imsg)
 	struct ibuf	 buf;
 	int32_t		 prio;
 	const void	*text;
-	char		 line[CTL_LOG_MAX * 4 + 1], who[16];
+	char		 line[CHILDLOG_ESCAPED_MAX(CTL_LOG_MAX)], who[16];
 	size_t		 len;
-	int		 rv;
+	unsigned int	 dropped;
+	int		 p, trace;
 
 	/* The rule bounded the length. */
 	if (imsg_get_ibuf(imsg, &buf) == -1 ||
 	    wire_get_i32(&buf, &prio) == -1 ||
 	    wire_get_bytes(&buf, len = ibuf_size(&buf), &text) == -1 ||
-	    prio < LOG_EMERG || prio > LOG_DEBUG) {
+	    (p = childlog_prio(prio)) == -1) {
 		supervise_kill(ch, "malformed log message");
 		return (DISPATCH_STOP);
 	}
@@ -434,13 +380,23 @@ supervise_on_log(void *arg, struct imsg *imsg)
 		(void)snprintf(who, sizeof(who), "net%u", ch->ch_slot);
 	else
 		(void)strlcpy(who, proc_role_name(ch->ch_role), sizeof(who));
-	if ((rv = supervise_log_rate(ch, who)) <= 0)
-		return (rv == 0 ? DISPATCH_NEXT : DISPATCH_STOP);
-	/* Nothing a child says is an emergency of the whole daemon. */
-	if (prio < LOG_ERR)
-		prio = LOG_ERR;
-	supervise_escape(text, len, line, sizeof(line));
-	log_line(who, prio, line);
+	trace = sv.sc_conf->c_verbose >= 2;
+	switch (childlog_rate(&ch->ch_lograte, time(NULL),
+	    trace ? CHILDLOG_RATE_TRACE : CHILDLOG_RATE,
+	    trace ? CHILDLOG_KILL_TRACE : CHILDLOG_KILL, &dropped)) {
+	case CHILDLOG_FLOOD:
+		supervise_kill(ch, "log flood");
+		return (DISPATCH_STOP);
+	case CHILDLOG_DROP:
+		return (DISPATCH_NEXT);
+	case CHILDLOG_PASS:
+		break;
+	}
+	if (dropped > 0)
+		log_warnx("%s: %u log lines dropped (too many a second)",
+		    who, dropped);
+	childlog_escape(text, len, line, sizeof(line));
+	log_line(who, p, line);
 	return (DISPATCH_NEXT);
 }
 

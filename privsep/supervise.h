@@ -19,9 +19,6 @@
 /* A child that lived this long restarts at once when it dies. */
 #define SUPERVISE_WINDOW	60	/* seconds */
 #define SUPERVISE_BACKOFF_MAX	4	/* seconds */
-/* Log lines a child may send per second; past KILL it is killed. */
-#define SUPERVISE_LOG_RATE	200
-#define SUPERVISE_LOG_KILL	2000
 /*
  * Messages the parent holds for a child that does not read: two full
  * configurations (every -Y user, every TLS chunk) and some slack.
