@@ -80,7 +80,7 @@ supervise_spawn(struct child *ch)
 	    sv.sc_storage_nofile;
 	pa.pa_verbose = sv.sc_conf->c_verbose;
 	pa.pa_sandbox = sv.sc_conf->c_sandbox;
-	if ((ch->ch_pid = proc_spawn(sv.sc_self, &pa, &fd)) == -1) {
+	if ((ch->ch_pid = proc_spawn(sv.sc_self, sv.sc_selffd, &pa, &fd)) == -1) {
 		/* Out of processes or memory: try again after a back-off. */
 		log_warn("cannot start %s child", proc_role_name(role));
 		ch->ch_pid = 0;

@@ -34,6 +34,7 @@ struct supervise_conf {
 	struct listener		*sc_listeners;
 	size_t			 sc_nlisteners;
 	const char		*sc_self;	/* our binary, absolute */
+	int			 sc_selffd;	/* and opened */
 	const char		*sc_user;	/* NULL: not root */
 	const char		*sc_pidfile;	/* removed on exit */
 	rlim_t			 sc_net_nofile;
