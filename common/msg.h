@@ -207,7 +207,8 @@ struct net_conf {
 	 * this net child's share of them. */
 	uint32_t	nc_maxconns_all;
 	uint32_t	nc_conn_per_ip_all;
-	uint32_t	nc_pad3;
+	uint8_t		nc_client_verbosity;	/* -o client_verbosity */
+	uint8_t		nc_pad3[3];
 };
 
 enum listener_proto {

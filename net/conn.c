@@ -547,7 +547,9 @@ static int
 conn_sink_verbosity(void *arg, int level)
 {
 	(void)arg;
-	log_setverbose(level);
+	/* Any client could otherwise put every key in root's log. */
+	if (net_conf.nc_client_verbosity)
+		log_setverbose(level);
 	return (0);
 }
 

@@ -313,6 +313,22 @@ ext_sandbox_debug(struct config *conf, const char *val, char *err,
 	return (0);
 }
 
+/*
+ * The client "verbosity" command is answered OK but changes nothing,
+ * unless this allows it: at -vv every request line, keys included, lands
+ * in root's log, and that is for the operator to choose.
+ */
+static int
+ext_client_verbosity(struct config *conf, const char *val, char *err,
+    size_t errlen)
+{
+	(void)val;
+	(void)err;
+	(void)errlen;
+	conf->c_net.nc_client_verbosity = 1;
+	return (0);
+}
+
 static int
 ext_seconds(const char *name, const char *val, uint32_t *out, char *err,
     size_t errlen)
@@ -604,6 +620,7 @@ static const struct config_extopt {
 	{ "chroot", 0, ext_chroot, NULL, NULL },
 	{ "no_sandbox", 0, ext_no_sandbox, NULL, NULL },
 	{ "sandbox_debug", 0, ext_sandbox_debug, NULL, NULL },
+	{ "client_verbosity", 0, ext_client_verbosity, NULL, NULL },
 	{ "idle_timeout", 0, ext_idle_timeout, NULL, NULL },
 	{ "request_timeout", 0, ext_request_timeout, NULL, NULL },
 	{ "allow", 0, ext_allow, NULL, NULL },
@@ -1268,6 +1285,9 @@ config_usage(FILE *fp)
 	    "by name\n"
 	    "    no_sandbox            no seccomp/pledge: strace, "
 	    "sanitizers\n"
+	    "    client_verbosity      the verbosity command changes the "
+	    "log level\n"
+	    "                          (default: answered OK, no effect)\n"
 	    "                          memcached's other -o options are "
 	    "accepted and\n"
 	    "                          reported as ignored, or refused with "
