@@ -154,4 +154,9 @@ void	stats_push(void);
 /* Storage went away: waiting stats requests get an error. */
 void	stats_fail_all(void);
 
+#ifdef TEST_HOOKS
+/* Test builds only: "misbehave <what>" (net/misbehave.c). */
+int	net_misbehave(const char *what, size_t len);
+#endif
+
 #endif /* PRIVCACHED_NET_H */
