@@ -571,6 +571,7 @@ conn_parse(struct conn *c, const char *data, size_t len)
 	lim.pl_value_max = net_conf.nc_item_size_max;
 	lim.pl_cas = net_conf.nc_cas;
 	lim.pl_flush = net_conf.nc_flush_enabled;
+	lim.pl_shutdown = net_conf.nc_shutdown_enabled;
 	lim.pl_auth = net_conf.nc_auth && !c->c_authed;
 	lim.pl_sasl = net_conf.nc_sasl;
 	memset(&sink, 0, sizeof(sink));
@@ -624,6 +625,7 @@ static void
 conn_parsed(struct conn *c)
 {
 	if (buf_used(&c->c_in) > 0 || c->c_text.pt_swallow > 0 ||
+	    c->c_text.pt_getcont != 0 ||
 	    c->c_bin.pb_swallow > 0) {
 		if (c->c_partial_since == 0)
 			c->c_partial_since = net_now;
