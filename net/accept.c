@@ -12,6 +12,7 @@
 #include <netinet/tcp.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <netdb.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,11 +42,16 @@ int
 conn_listener_add(int fd, const struct listener_conf *lc)
 {
 	struct listener_ev	*nl;
+	int			 fl;
 
 	if ((nl = reallocarray(listeners, nlisteners + 1,
 	    sizeof(*listeners))) == NULL)
 		return (-1);
 	listeners = nl;
+	/* The flags are shared: a dead net child may have changed them. */
+	if ((fl = fcntl(fd, F_GETFL)) == -1 ||
+	    fcntl(fd, F_SETFL, fl | O_NONBLOCK) == -1)
+		return (-1);
 	/* Safe to move: no listener event is armed before CFG_DONE. */
 	memset(&nl[nlisteners], 0, sizeof(nl[nlisteners]));
 	nl[nlisteners].le_fd = fd;
@@ -222,9 +228,26 @@ conn_accept(int fd, short event, void *arg)
 					accept_backoff_set = 1;
 				}
 				return;
-			default:
-				/* EAGAIN and anything transient. */
+			case EAGAIN:
+#if EWOULDBLOCK != EAGAIN
+			case EWOULDBLOCK:
+#endif
+			case EPROTO:
+			case EPERM:
+			case ENETDOWN:
+			case ENETUNREACH:
+			case EHOSTUNREACH:
+			case ENOPROTOOPT:
+			case EOPNOTSUPP:
+				/* Nothing there, or that client's problem. */
 				return;
+			default:
+				/*
+				 * A dead listener (EINVAL after a shutdown):
+				 * retrying would spin.  Dying makes the
+				 * parent check and rebind it.
+				 */
+				fatal("accept on %s", le->le_conf.lc_name);
 			}
 		}
 		conn_new(le, s, &ss, sslen);

@@ -31,6 +31,7 @@ static void
 conn_parsed(struct conn *c)
 {
 	if (buf_used(&c->c_in) > 0 || c->c_text.pt_swallow > 0 ||
+	    c->c_text.pt_getcont != 0 ||
 	    c->c_bin.pb_swallow > 0) {
 		if (c->c_partial_since == 0)
 			c->c_partial_since = net_now;

@@ -65,27 +65,11 @@ conn_sink_trace(void *arg, const char *line, size_t len)
 }
 
 #ifdef TEST_HOOKS
-/*
- * Test builds only: what a compromised net child might do, so that tests
- * can show the sandbox and the supervisor at work.
- */
 static int
 conn_sink_misbehave(void *arg, const char *what, size_t len)
 {
 	(void)arg;
-	log_warnx("misbehaving on request: %.*s", (int)len, what);
-	if (len == 7 && memcmp(what, "syscall", 7) == 0)
-		return (socket(AF_INET, SOCK_STREAM, 0) == -1 ? -1 : 0);
-	if (len == 6 && memcmp(what, "parent", 6) == 0)
-		return (imsgev_compose(&proc_ctl, IMSG_CFG_DONE, 0, -1, NULL,
-		    0));
-	if (len == 7 && memcmp(what, "storage", 7) == 0)
-		return (imsg_compose(&net_storage.iev_ibuf, IMSG_CACHE_REQ,
-		    0, 0, -1, "garbage", 7) == -1 ? -1 : 0);
-	if (len == 8 && memcmp(what, "netstats", 8) == 0)
-		return (imsg_compose(&net_storage.iev_ibuf,
-		    IMSG_CACHE_NET_STATS, 0, 0, -1, "short", 5) == -1 ? -1 : 0);
-	return (-1);
+	return (net_misbehave(what, len));
 }
 #endif
 
@@ -111,7 +95,9 @@ static int
 conn_sink_verbosity(void *arg, int level)
 {
 	(void)arg;
-	log_setverbose(level);
+	/* Any client could otherwise put every key in root's log. */
+	if (net_conf.nc_client_verbosity)
+		log_setverbose(level);
 	return (0);
 }
 
@@ -132,6 +118,7 @@ conn_parse(struct conn *c, const char *data, size_t len)
 	lim.pl_value_max = net_conf.nc_item_size_max;
 	lim.pl_cas = net_conf.nc_cas;
 	lim.pl_flush = net_conf.nc_flush_enabled;
+	lim.pl_shutdown = net_conf.nc_shutdown_enabled;
 	lim.pl_auth = net_conf.nc_auth && !c->c_authed;
 	lim.pl_sasl = net_conf.nc_sasl;
 	memset(&sink, 0, sizeof(sink));

@@ -208,4 +208,9 @@ int	conn_all_answered(void);
 struct pending	*pending_get(void);
 void	 pending_put(struct pending *);
 
+#ifdef TEST_HOOKS
+/* Test builds only: "misbehave <what>" (net/misbehave.c). */
+int	net_misbehave(const char *what, size_t len);
+#endif
+
 #endif /* PRIVCACHED_NET_H */

@@ -129,7 +129,9 @@ stats_general_head(struct buf *out, const struct proto_ctx *ctx)
 	PUTF("uptime", "%lld",
 	    (long long)(net_now - net_conf.nc_start_time));
 	PUTF("time", "%lld", (long long)net_now);
-	PUTF("version", "%s", PRIVCACHED_PROTO_VERSION);
+	/* Clients parse this as memcached's: the protocol level only. */
+	PUTF("version", "%s", PRIVCACHED_MEMCACHED_LEVEL);
+	PUTF("privcached_version", "%s", PRIVCACHED_VERSION);
 	PUTF("libevent", "%s", event_get_version());
 	PUTF("pointer_size", "%d", (int)(8 * sizeof(void *)));
 	PUTF("rusage_user", "%ld.%06ld", (long)ru.ru_utime.tv_sec,
