@@ -108,8 +108,8 @@ proc_spawn(const char *self, int selffd, const struct proc_args *pa,
     int *ctlfd)
 {
 	char	 role[64], user[300], root[PATH_MAX + 32], nofile[64];
-	char	 verbose[64], sandbox[64];
-	char	*argv[9], *envp[8], **ep;
+	char	 verbose[64], sandbox[64], data[64];
+	char	*argv[10], *envp[8], **ep;
 	int	 sp[2], in[2], out[2], argc = 0;
 	size_t	 i, len, envc = 0;
 	pid_t	 pid;
@@ -120,6 +120,8 @@ proc_spawn(const char *self, int selffd, const struct proc_args *pa,
 	    pa->pa_chroot != NULL ? pa->pa_chroot : "");
 	(void)snprintf(nofile, sizeof(nofile), "--privsep-nofile=%llu",
 	    (unsigned long long)pa->pa_nofile);
+	(void)snprintf(data, sizeof(data), "--privsep-data=%llu",
+	    (unsigned long long)pa->pa_data);
 	(void)snprintf(verbose, sizeof(verbose), "--privsep-verbose=%d",
 	    pa->pa_verbose);
 	(void)snprintf(sandbox, sizeof(sandbox), "--privsep-sandbox=%d",
@@ -136,6 +138,7 @@ proc_spawn(const char *self, int selffd, const struct proc_args *pa,
 	}
 	argv[argc++] = root;
 	argv[argc++] = nofile;
+	argv[argc++] = data;
 	argv[argc++] = verbose;
 	argv[argc++] = sandbox;
 	argv[argc] = NULL;
@@ -307,6 +310,8 @@ proc_drop(const struct proc_args *pa)
 	proc_set_rlimit(RLIMIT_FSIZE, 0, "FSIZE");
 	proc_set_rlimit(RLIMIT_CORE, 0, "CORE");
 	proc_set_rlimit(RLIMIT_NOFILE, pa->pa_nofile, "NOFILE");
+	if (pa->pa_data != 0)
+		proc_set_rlimit(RLIMIT_DATA, pa->pa_data, "DATA");
 }
 
 static const char *
@@ -364,6 +369,8 @@ proc_child_main(int argc, char **argv)
 			pa.pa_chroot = *v != '\0' ? v : NULL;
 		else if ((v = proc_arg(argv[i], "--privsep-nofile")) != NULL)
 			pa.pa_nofile = proc_num(v, 8, 16 * 1024 * 1024);
+		else if ((v = proc_arg(argv[i], "--privsep-data")) != NULL)
+			pa.pa_data = proc_num(v, 0, LLONG_MAX);
 		else if ((v = proc_arg(argv[i], "--privsep-verbose")) != NULL)
 			pa.pa_verbose = proc_num(v, 0, 10);
 		else if ((v = proc_arg(argv[i], "--privsep-sandbox")) != NULL)

@@ -24,6 +24,7 @@
 
 #include "log.h"
 #include "msg.h"
+#include "budget.h"
 #include "childlog.h"
 #include "dispatch.h"
 #include "proc.h"
@@ -78,6 +79,7 @@ supervise_spawn(struct child *ch)
 	pa.pa_chroot = sv.sc_conf->c_chroot;
 	pa.pa_nofile = role == PROC_NET ? sv.sc_net_nofile :
 	    sv.sc_storage_nofile;
+	pa.pa_data = budget_data(sv.sc_conf, role);
 	pa.pa_verbose = sv.sc_conf->c_verbose;
 	pa.pa_sandbox = sv.sc_conf->c_sandbox;
 	if ((ch->ch_pid = proc_spawn(sv.sc_self, sv.sc_selffd, &pa, &fd)) == -1) {
