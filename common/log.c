@@ -27,8 +27,9 @@ void
 log_init(int foreground, int facility)
 {
 	log_foreground = foreground;
+	/* Not getprogname(): setproctitle may have rewritten argv[0]. */
 	if (!foreground)
-		openlog(getprogname(), LOG_PID | LOG_NDELAY, facility);
+		openlog("privcached", LOG_PID | LOG_NDELAY, facility);
 	tzset();
 }
 

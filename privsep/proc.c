@@ -10,6 +10,9 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
 
 #include <errno.h>
 #include <fcntl.h>
@@ -101,7 +104,11 @@ proc_spawn(const char *self, const struct proc_args *pa, int *ctlfd)
 	    pa->pa_verbose);
 	(void)snprintf(sandbox, sizeof(sandbox), "--privsep-sandbox=%d",
 	    pa->pa_sandbox);
-	argv[argc++] = (char *)self;
+	/*
+	 * A short argv[0]: libbsd's setproctitle marks a title shorter than
+	 * the original argv[0] with a trailing '.' in ps.
+	 */
+	argv[argc++] = "privcached";
 	argv[argc++] = role;
 	if (pa->pa_user != NULL) {
 		if ((size_t)snprintf(user, sizeof(user), "--privsep-user=%s",
@@ -298,6 +305,7 @@ proc_child_main(int argc, char **argv)
 {
 	struct proc_args	 pa;
 	const char		*v;
+	char			 comm[32];
 	int			 i;
 
 	/* Step 1: nothing but the control channel stays open. */
@@ -338,6 +346,13 @@ proc_child_main(int argc, char **argv)
 	log_setverbose(pa.pa_verbose);
 	log_procinit(proc_role_name(pa.pa_role));
 	setproctitle("%s", proc_role_name(pa.pa_role));
+#ifdef __linux__
+	/* top shows the kernel's name, not the title: privcached-net. */
+	(void)snprintf(comm, sizeof(comm), "privcached-%s",
+	    proc_role_name(pa.pa_role));
+	if (prctl(PR_SET_NAME, comm) == -1)
+		log_warn("prctl PR_SET_NAME");
+#endif
 
 	/*
 	 * OpenSSL reads its configuration file once, at its first use:
