@@ -386,3 +386,16 @@ Test(ops, titles_and_names)
 	    0);
 	cr_assert_str_eq(buf, "privcached-stor");
 }
+
+/* Under systemd stderr is the journal: priorities as "<N>", no time. */
+Test(ops, journal_priorities)
+{
+	const char	*args[] = { NULL };
+
+	cr_assert_eq(setenv("JOURNAL_STREAM", "8:12345", 1), 0);
+	cr_assert_eq(daemon_start(&d, NULL, args), 0);
+	cr_assert(daemon_log_has(&d, "\n<6>parent: listening on 127.0.0.1:",
+	    3000));
+	cr_assert_eq(kill(d.d_pid, SIGTERM), 0);
+	cr_assert(daemon_log_has(&d, "\n<6>parent: stopped", 5000));
+}
