@@ -719,12 +719,13 @@ proto_text_parse(struct proto_text_state *st, const struct proto_limits *lim,
 		linelen = nl - line;
 		if (linelen > 0 && line[linelen - 1] == '\r')
 			linelen--;
-		if (sink->ps_trace != NULL)
-			sink->ps_trace(sink->ps_arg, line, linelen);
 		res = text_line(&tp, line, linelen, nl + 1,
 		    len - pos - (nl + 1 - line), &extra);
 		if (res == PROTO_LINE_NEED_MORE)
 			break;
+		/* Once: a line whose data is still coming is parsed again. */
+		if (sink->ps_trace != NULL)
+			sink->ps_trace(sink->ps_arg, line, linelen);
 		pos += (nl + 1 - line) + extra;
 		if (res == PROTO_LINE_CLOSE) {
 			*used = pos;
