@@ -53,7 +53,7 @@ Test(supervise, net_killed_no_key_lost)
 	const char	*args[] = { NULL };
 	char		 req[128], want[128], got[256];
 	pid_t		 net, fresh;
-	int		 fd, i, stored = 0, killed = 0;
+	int		 fd, i, killed = 0;
 	long		 t0 = 0, back;
 
 	cr_assert_eq(daemon_start(&d, NULL, args), 0);
@@ -84,7 +84,6 @@ Test(supervise, net_killed_no_key_lost)
 			i--;
 			continue;
 		}
-		stored++;
 	}
 	cr_assert_gt(fresh = daemon_wait_new_child(&d, "net", net, 1000), 0);
 	for (i = 0; i < 2000; i++) {
