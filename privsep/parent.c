@@ -376,10 +376,11 @@ main(int argc, char **argv, char **envp)
 		parent_pidfile = parent_absolute(parent_conf.c_pidfile);
 	parent_config_absolute();
 
-	if (parent_conf.c_daemonize) {
+	/* --foreground wins: a unit passes it over a memcached.conf's -d. */
+	if (parent_conf.c_daemonize && !parent_conf.c_foreground) {
 		if (daemon(0, 0) == -1)
 			fatal("daemon");
-		log_init(0, LOG_DAEMON);
+		log_init(0, config_syslog_facility(&parent_conf));
 	}
 	parent_write_pidfile();
 	if (signal(SIGPIPE, SIG_IGN) == SIG_ERR)

@@ -151,24 +151,46 @@ Test(ops, check_config_judges_as_a_start)
 	expect_check(chroot, 1, "/nonexistent/empty");
 }
 
+/*
+ * A commented-out flag line: "# -k" or "# -c 1024", not prose that
+ * happens to start with a dash ("# -u command is present in ...").
+ */
+static int
+commented_flag(const char *line)
+{
+	const char	*p;
+	int		 words = 0;
+
+	if (strncmp(line, "# -", 3) != 0)
+		return (0);
+	for (p = line + 2; *p != '\0' && *p != '\n'; p++)
+		if (*p == ' ')
+			words++;
+	return (words <= 1);
+}
+
 /* STOCK_CONF with every commented-out flag line switched on. */
 static void
 write_all_options_conf(char *path, size_t len)
 {
 	FILE	*in, *out;
 	char	 line[1024];
+	int	 n = 0;
 
 	(void)snprintf(path, len, "%s/all.conf", scratch);
 	cr_assert_not_null(in = fopen(STOCK_CONF, "r"));
 	cr_assert_not_null(out = fopen(path, "w"));
 	while (fgets(line, sizeof(line), in) != NULL) {
-		if (strncmp(line, "# -", 3) == 0)
+		if (commented_flag(line)) {
 			fputs(line + 2, out);
-		else
+			n++;
+		} else
 			fputs(line, out);
 	}
 	fclose(in);
 	cr_assert_eq(fclose(out), 0);
+	/* -v, -vv, -c, -k, -M, -r in Debian 12's file. */
+	cr_assert_geq(n, 6, "only %d commented flags found", n);
 }
 
 /*
@@ -398,4 +420,9 @@ Test(ops, journal_priorities)
 	    3000));
 	cr_assert_eq(kill(d.d_pid, SIGTERM), 0);
 	cr_assert(daemon_log_has(&d, "\n<6>parent: stopped", 5000));
+}
+
+Test(ops, syslog_facility_option)
+{
+	syslog_run("syslog_facility=local3", 19 << 3);
 }
