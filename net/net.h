@@ -145,6 +145,11 @@ void	stats_push_start(void);
 /* Storage went away: waiting stats requests get an error. */
 void	stats_fail_all(void);
 
+#ifdef TEST_HOOKS
+/* Test builds only: "misbehave <what>" (net/misbehave.c). */
+int	net_misbehave(const char *what, size_t len);
+#endif
+
 /* batch.c */
 /* Appends one record to the open batch; 0, or -1 on failure. */
 int	batch_add(struct conn *, const struct cache_req *, const void *key,
@@ -207,10 +212,5 @@ int	conn_all_answered(void);
 /* pending.c */
 struct pending	*pending_get(void);
 void	 pending_put(struct pending *);
-
-#ifdef TEST_HOOKS
-/* Test builds only: "misbehave <what>" (net/misbehave.c). */
-int	net_misbehave(const char *what, size_t len);
-#endif
 
 #endif /* PRIVCACHED_NET_H */
