@@ -502,7 +502,7 @@ daemon_log_count(struct daemon *d, const char *s)
 int
 tls_make_certs(char *dir, size_t len)
 {
-	char	cmd[1024], src[PATH_MAX];
+	char	cmd[2 * PATH_MAX], src[PATH_MAX];
 	int	st;
 
 	/* The script runs in dir: its own path must not be relative. */
