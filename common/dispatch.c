@@ -34,6 +34,7 @@ static const struct dispatch_rule rules_parent[] = {
 				    sizeof(int32_t) + CTL_LOG_MAX),
 	[IMSG_CTL_PEER_BAD] =	EXACT(FROM_STORAGE, sizeof(uint32_t)),
 	[IMSG_CTL_SHUTDOWN] =	EXACT(FROM_NET, 0),
+	[IMSG_CTL_TLS_RESULT] =	EXACT(FROM_NET, sizeof(uint32_t)),
 };
 
 static const struct dispatch_rule rules_net_ctl[] = {

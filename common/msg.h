@@ -38,6 +38,10 @@ enum imsg_type {
 				 * of the other nets', before a general
 				 * IMSG_CACHE_STATS */
 	IMSG_CFG_POLICY,	/* parent -> storage: struct cache_policy */
+	IMSG_CTL_TLS_RESULT,	/* net -> parent: uint32 1 if the TLS files
+				 * of the IMSG_CFG_TLS_END whose peerid this
+				 * echoes made a context, 0 if it kept the
+				 * one before */
 };
 
 /* -t: net children, each with its own channel to storage. */

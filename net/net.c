@@ -293,13 +293,19 @@ static int
 net_on_tls_end(void *arg, struct imsg *imsg)
 {
 	struct tls_params	tp;
+	uint32_t		ok;
 
 	(void)arg;
 	if (imsg_get_data(imsg, &tp, sizeof(tp)) == -1)
 		fatal("IMSG_CFG_TLS_END");
-	/* The parent checked these files: the first must do. */
-	if (tlsconn_commit(&tp) == -1 && tlsconn_params() == NULL)
+	/* The parent checked the files it started with: the first must do. */
+	ok = tlsconn_commit(&tp) == 0;
+	if (!ok && tlsconn_params() == NULL)
 		fatalx("no usable TLS certificate");
+	/* A reload's files: the parent keeps them only if they worked. */
+	if (imsgev_compose(&proc_ctl, IMSG_CTL_TLS_RESULT, imsg_get_id(imsg),
+	    -1, &ok, sizeof(ok)) == -1)
+		fatal("compose TLS_RESULT");
 	return (DISPATCH_NEXT);
 }
 

@@ -178,13 +178,18 @@ parent_reload(void)
 	if (parent_conf.c_net.nc_tls && next.c_net.nc_tls) {
 		struct tls_files	tf;
 
-		/* Broken files keep the certificate that worked. */
+		/*
+		 * Bytes only, from the paths we started with (the ones
+		 * OpenBSD's unveil allows): the net child parses them and
+		 * keeps the certificate that worked if they are broken.
+		 */
 		memset(&tf, 0, sizeof(tf));
-		if (tlsfiles_load(&next, &tf, errbuf, sizeof(errbuf)) == -1)
+		if (tlsfiles_load(&next, &parent_conf, 0, &tf, errbuf,
+		    sizeof(errbuf)) == -1)
 			log_warnx("reload: %s; keeping the TLS certificate "
 			    "loaded before", errbuf);
 		else {
-			supervise_set_tls(&tf);
+			supervise_offer_tls(&tf);
 			log_info("reload: TLS certificate and key read again");
 		}
 	}
@@ -366,8 +371,8 @@ main(int argc, char **argv, char **envp)
 			struct tls_files	tf;
 
 			memset(&tf, 0, sizeof(tf));
-			if (tlsfiles_load(&parent_conf, &tf, errbuf,
-			    sizeof(errbuf)) == -1) {
+			if (tlsfiles_load(&parent_conf, &parent_conf, 1, &tf,
+			    errbuf, sizeof(errbuf)) == -1) {
 				fprintf(stderr, "privcached: %s\n", errbuf);
 				exit(1);
 			}
@@ -435,7 +440,7 @@ main(int argc, char **argv, char **envp)
 
 		/* Read as root, before the drop; checked before we serve. */
 		memset(&tf, 0, sizeof(tf));
-		if (tlsfiles_load(&parent_conf, &tf, errbuf,
+		if (tlsfiles_load(&parent_conf, &parent_conf, 1, &tf, errbuf,
 		    sizeof(errbuf)) == -1)
 			fatalx("%s", errbuf);
 		supervise_set_tls(&tf);

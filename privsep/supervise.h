@@ -48,6 +48,11 @@ void	supervise_start(const struct supervise_conf *);
 void	supervise_set_auth(struct auth_cred *, size_t);
 /* The TLS files to give every net child (taken over, *tf emptied). */
 void	supervise_set_tls(struct tls_files *tf);
+/*
+ * A reload's TLS files (taken over, *tf emptied): offered to the running
+ * net children, kept once one of them has made a context of them.
+ */
+void	supervise_offer_tls(struct tls_files *tf);
 /* Sends the running children what a reload changed. */
 void	supervise_reconfigure(void);
 /* Reaps children and schedules their respawn (SIGCHLD). */
