@@ -282,7 +282,10 @@ enum cache_arith_mode {
 #define CACHE_OPT_INVALIDATE	0x0100	/* STORE: I; DELETE: mark stale */
 #define CACHE_OPT_DROP_VALUE	0x0200	/* DELETE: keep item, empty value */
 #define CACHE_OPT_SET_TTL	0x0400	/* DELETE(I), ARITH: exptime := */
-#define CACHE_OPT_ALL		0x07ff
+#define CACHE_OPT_TOO_LARGE	0x0800	/* DELETE: a store net refused for
+					 * its size: unlink the old value,
+					 * count it, answer CACHE_TOO_LARGE */
+#define CACHE_OPT_ALL		0x0fff
 
 /*
  * Expiry times are absolute unix seconds, converted by the net child from

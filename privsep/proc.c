@@ -10,6 +10,9 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
 
 #include <errno.h>
 #include <fcntl.h>
@@ -126,7 +129,11 @@ proc_spawn(const char *self, int selffd, const struct proc_args *pa,
 	    pa->pa_verbose);
 	(void)snprintf(sandbox, sizeof(sandbox), "--privsep-sandbox=%d",
 	    pa->pa_sandbox);
-	argv[argc++] = (char *)self;
+	/*
+	 * A short argv[0]: libbsd's setproctitle marks a title shorter than
+	 * the original argv[0] with a trailing '.' in ps.
+	 */
+	argv[argc++] = "privcached";
 	argv[argc++] = role;
 	if (pa->pa_user != NULL) {
 		if ((size_t)snprintf(user, sizeof(user), "--privsep-user=%s",
@@ -203,6 +210,7 @@ proc_spawn(const char *self, int selffd, const struct proc_args *pa,
 		    fcntl(PROC_CTL_FD + 1, F_SETFD, FD_CLOEXEC) == -1)
 			_exit(126);
 		closefrom(PROC_CTL_FD + 2);
+		(void)self;
 		fexecve(PROC_CTL_FD + 1, argv, envp);
 #else
 		/* No fexecve: the path, which only root can change. */
@@ -341,6 +349,7 @@ proc_child_main(int argc, char **argv)
 {
 	struct proc_args	 pa;
 	const char		*v;
+	char			 comm[32];
 	int			 i;
 
 	/* Step 1: nothing but the control channel stays open. */
@@ -383,6 +392,13 @@ proc_child_main(int argc, char **argv)
 	log_setverbose(pa.pa_verbose);
 	log_procinit(proc_role_name(pa.pa_role));
 	setproctitle("%s", proc_role_name(pa.pa_role));
+#ifdef __linux__
+	/* top shows the kernel's name, not the title: privcached-net. */
+	(void)snprintf(comm, sizeof(comm), "privcached-%s",
+	    proc_role_name(pa.pa_role));
+	if (prctl(PR_SET_NAME, comm) == -1)
+		log_warn("prctl PR_SET_NAME");
+#endif
 
 	/*
 	 * OpenSSL reads its configuration file once, at its first use:

@@ -28,6 +28,7 @@
 #include "childlog.h"
 #include "dispatch.h"
 #include "proc.h"
+#include "sdnotify.h"
 #include "supervise.h"
 #include "wire.h"
 
@@ -370,6 +371,10 @@ supervise_ready(struct child *ch)
 	for (i = 1; i < nchildren; i++)
 		if (children[i].ch_ready && !children[i].ch_has_channel)
 			supervise_connect(&children[i]);
+	for (i = 1; i < nchildren; i++)
+		if (!children[i].ch_ready || !children[i].ch_has_channel)
+			return;
+	sdnotify_ready();
 }
 
 /*
@@ -730,6 +735,7 @@ supervise_stop(int code)
 	size_t	i;
 
 	sv_stopping = 1;
+	sdnotify_stopping();
 	/* Net first: they stop accepting and finish what is in flight. */
 	if (nchildren > 1)
 		supervise_stop_range(1, nchildren - 1,

@@ -41,7 +41,7 @@ reconnect(int ms)
 	while (client_now_ms() < end) {
 		if ((fd = client_connect(d.d_port)) != -1) {
 			if (client_expect(fd, "version\r\n", "\r\n",
-			    "VERSION 1.6.18-privcached-0.1.0\r\n"))
+			    "VERSION 1.6.18\r\n"))
 				return (fd);
 			close(fd);
 		}
