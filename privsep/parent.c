@@ -26,6 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "authcheck.h"
 #include "authfile.h"
 #include "checkconf.h"
 #include "tlsfiles.h"
@@ -123,7 +124,7 @@ parent_reload(void)
 			log_warnx("reload: %s; keeping the users loaded "
 			    "before", errbuf);
 		else {
-			supervise_set_auth(creds, ncreds);
+			authcheck_set(creds, ncreds);
 			log_info("reload: %zu users from %s", ncreds,
 			    parent_conf.c_auth_file);
 		}
@@ -343,11 +344,11 @@ main(int argc, char **argv, char **envp)
 		struct auth_cred	*creds;
 		size_t			 ncreds;
 
-		/* Read as root, before the drop; net gets hashes only. */
+		/* Read as root; the hashes never leave the parent. */
 		if (authfile_load(parent_conf.c_auth_file, &creds, &ncreds,
 		    errbuf, sizeof(errbuf)) == -1)
 			fatalx("%s", errbuf);
-		supervise_set_auth(creds, ncreds);
+		authcheck_set(creds, ncreds);
 		log_info("%zu users from %s", ncreds,
 		    parent_conf.c_auth_file);
 	}

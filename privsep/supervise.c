@@ -24,6 +24,7 @@
 
 #include "log.h"
 #include "msg.h"
+#include "authcheck.h"
 #include "budget.h"
 #include "childlog.h"
 #include "dispatch.h"
@@ -50,11 +51,12 @@ struct child {
 	int		 ch_has_listeners;	/* net: this incarnation */
 	int		 ch_has_channel;	/* net: to this storage */
 	int		 ch_tls_up;		/* net: has a TLS context */
+	time_t		 ch_auth_second;	/* logins checked this second */
+	unsigned int	 ch_auth_checks;
 	uint32_t	 ch_restarts;
 };
 
 static struct supervise_conf	 sv;
-static struct auth_cred		*sv_creds;
 /*
  * The TLS files net children took, and a reload's until a net child says
  * whether they work (sv_tls_gen names them, as the peerid of their
@@ -63,7 +65,6 @@ static struct auth_cred		*sv_creds;
 static struct tls_files		 sv_tls, sv_tls_next;
 static int			 sv_tls_set, sv_tls_next_set;
 static uint32_t			 sv_tls_gen;
-static size_t			 sv_ncreds;
 /* children[0] is storage, then the -t net children. */
 static struct child		 children[1 + NET_CHILDREN_MAX];
 static size_t			 nchildren;
@@ -140,20 +141,6 @@ supervise_compose(struct child *ch, uint32_t type, int fd, const void *data,
 		fatal("compose to %s", proc_role_name(ch->ch_role));
 }
 
-/* The users of -Y, one message each, then the word to use them. */
-static void
-supervise_send_auth(struct child *ch)
-{
-	size_t	i;
-
-	if (sv_creds == NULL)
-		return;
-	for (i = 0; i < sv_ncreds; i++)
-		supervise_compose(ch, IMSG_CFG_AUTH, -1, &sv_creds[i],
-		    sizeof(sv_creds[i]));
-	supervise_compose(ch, IMSG_CFG_AUTH_END, -1, NULL, 0);
-}
-
 /*
  * The TLS files in chunks the control channel can carry, then the
  * settings that make net build its context from them.  A child that
@@ -220,17 +207,6 @@ supervise_offer_tls(struct tls_files *tf)
 	memset(tf, 0, sizeof(*tf));
 }
 
-void
-supervise_set_auth(struct auth_cred *creds, size_t n)
-{
-	if (sv_creds != NULL) {
-		explicit_bzero(sv_creds, sv_ncreds * sizeof(*sv_creds));
-		free(sv_creds);
-	}
-	sv_creds = creds;
-	sv_ncreds = n;
-}
-
 /* One net child's share of a limit, rounded up. */
 static uint32_t
 supervise_share(uint32_t limit)
@@ -292,7 +268,6 @@ supervise_configure(struct child *ch)
 	if (nc.nc_conn_per_ip != 0)
 		nc.nc_conn_per_ip = supervise_share(nc.nc_conn_per_ip);
 	supervise_compose(ch, IMSG_CFG_NET, -1, &nc, sizeof(nc));
-	supervise_send_auth(ch);
 	supervise_send_tls(ch);
 }
 
@@ -509,12 +484,57 @@ supervise_on_tls_result(void *arg, struct imsg *imsg)
 	return (DISPATCH_NEXT);
 }
 
+/*
+ * A login a net child forwards.  Past SUPERVISE_AUTH_RATE a second the
+ * answer is no without a check: a compromised net child cannot make the
+ * parent hash without end.
+ */
+static int
+supervise_on_auth_check(void *arg, struct imsg *imsg)
+{
+	struct child	*ch = arg;
+	struct auth_req	 ar;
+	struct ibuf	 buf;
+	const void	*u, *p;
+	char		 user[AUTH_USER_MAX + 1], pass[AUTH_PASS_MAX + 1];
+	uint32_t	 ok = 0;
+	time_t		 now = time(NULL);
+
+	if (imsg_get_ibuf(imsg, &buf) == -1 ||
+	    ibuf_get(&buf, &ar, sizeof(ar)) == -1 ||
+	    ar.ar_ulen > AUTH_USER_MAX || ar.ar_plen > AUTH_PASS_MAX ||
+	    ibuf_size(&buf) != (size_t)ar.ar_ulen + ar.ar_plen ||
+	    wire_get_bytes(&buf, ar.ar_ulen, &u) == -1 ||
+	    wire_get_bytes(&buf, ar.ar_plen, &p) == -1) {
+		supervise_kill(ch, "bad AUTH_CHECK");
+		return (DISPATCH_STOP);
+	}
+	if (now != ch->ch_auth_second) {
+		ch->ch_auth_second = now;
+		ch->ch_auth_checks = 0;
+	}
+	if (++ch->ch_auth_checks <= SUPERVISE_AUTH_RATE) {
+		memcpy(user, u, ar.ar_ulen);
+		user[ar.ar_ulen] = '\0';
+		memcpy(pass, p, ar.ar_plen);
+		pass[ar.ar_plen] = '\0';
+		ok = authcheck(&ar, user, pass, now);
+		explicit_bzero(pass, sizeof(pass));
+	}
+	if (supervise_room(ch) && imsgev_compose(&ch->ch_iev,
+	    IMSG_CTL_AUTH_RESULT, imsg_get_id(imsg), -1, &ok,
+	    sizeof(ok)) == -1)
+		fatal("compose AUTH_RESULT");
+	return (DISPATCH_NEXT);
+}
+
 static const dispatch_fn supervise_handlers[] = {
 	[IMSG_CTL_READY] = supervise_on_ready,
 	[IMSG_CTL_LOG] = supervise_on_log,
 	[IMSG_CTL_PEER_BAD] = supervise_on_peer_bad,
 	[IMSG_CTL_SHUTDOWN] = supervise_on_shutdown,
 	[IMSG_CTL_TLS_RESULT] = supervise_on_tls_result,
+	[IMSG_CTL_AUTH_CHECK] = supervise_on_auth_check,
 };
 static const struct dispatch supervise_dispatch_tab = {
 	DISPATCH_PARENT, supervise_handlers, nitems(supervise_handlers)
