@@ -6,8 +6,11 @@
  */
 
 #include <sys/types.h>
+#include <sys/queue.h>
+#include <sys/uio.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <event.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -15,7 +18,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "auth.h"
 #include "dispatch.h"
 #include "log.h"
 #include "msg.h"
@@ -251,27 +253,13 @@ net_on_listener(void *arg, struct imsg *imsg)
 	return (DISPATCH_NEXT);
 }
 
+/* Answers come while net_parent_ask waits for them, never here. */
 static int
-net_on_auth(void *arg, struct imsg *imsg)
-{
-	struct auth_cred	ac;
-
-	(void)arg;
-	if (imsg_get_data(imsg, &ac, sizeof(ac)) == -1)
-		fatal("IMSG_CFG_AUTH");
-	if (auth_add(&ac) == -1)
-		fatalx("too many users");
-	explicit_bzero(&ac, sizeof(ac));
-	return (DISPATCH_NEXT);
-}
-
-static int
-net_on_auth_end(void *arg, struct imsg *imsg)
+net_on_auth_result(void *arg, struct imsg *imsg)
 {
 	(void)arg;
 	(void)imsg;
-	auth_commit();
-	return (DISPATCH_NEXT);
+	fatalx("a login answer nobody waits for");
 }
 
 static int
@@ -294,13 +282,19 @@ static int
 net_on_tls_end(void *arg, struct imsg *imsg)
 {
 	struct tls_params	tp;
+	uint32_t		ok;
 
 	(void)arg;
 	if (imsg_get_data(imsg, &tp, sizeof(tp)) == -1)
 		fatal("IMSG_CFG_TLS_END");
-	/* The parent checked these files: the first must do. */
-	if (tlsconn_commit(&tp) == -1 && tlsconn_params() == NULL)
+	/* The parent checked the files it started with: the first must do. */
+	ok = tlsconn_commit(&tp) == 0;
+	if (!ok && tlsconn_params() == NULL)
 		fatalx("no usable TLS certificate");
+	/* A reload's files: the parent keeps them only if they worked. */
+	if (imsgev_compose(&proc_ctl, IMSG_CTL_TLS_RESULT, imsg_get_id(imsg),
+	    -1, &ok, sizeof(ok)) == -1)
+		fatal("compose TLS_RESULT");
 	return (DISPATCH_NEXT);
 }
 
@@ -321,8 +315,7 @@ static const dispatch_fn net_parent_handlers[] = {
 	[IMSG_CFG_NET] = net_on_cfg_net,
 	[IMSG_CFG_LISTENER] = net_on_listener,
 	[IMSG_CFG_DONE] = net_on_done,
-	[IMSG_CFG_AUTH] = net_on_auth,
-	[IMSG_CFG_AUTH_END] = net_on_auth_end,
+	[IMSG_CTL_AUTH_RESULT] = net_on_auth_result,
 	[IMSG_CFG_TLS_PEM] = net_on_tls_pem,
 	[IMSG_CFG_TLS_END] = net_on_tls_end,
 };
@@ -330,11 +323,23 @@ static const struct dispatch net_parent_tab = {
 	DISPATCH_NET_CTL, net_parent_handlers, nitems(net_parent_handlers)
 };
 
+/*
+ * Messages from the parent that came while net_parent_ask waited: they
+ * run at the end of the loop pass, not inside the request that asked.
+ */
+struct net_deferred {
+	TAILQ_ENTRY(net_deferred)	 nd_entry;
+	struct imsg			 nd_imsg;
+};
+static TAILQ_HEAD(, net_deferred) net_deferred =
+    TAILQ_HEAD_INITIALIZER(net_deferred);
+
 static void
 net_dispatch_parent(int fd, short event, void *arg)
 {
-	const char	*why;
-	int		 rv;
+	struct net_deferred	*nd;
+	const char		*why;
+	int			 rv, stop;
 
 	(void)fd;
 	(void)arg;
@@ -342,10 +347,72 @@ net_dispatch_parent(int fd, short event, void *arg)
 		fatal("control channel");
 	if (rv == 0)
 		fatalx("parent went away");
+	while ((nd = TAILQ_FIRST(&net_deferred)) != NULL) {
+		TAILQ_REMOVE(&net_deferred, nd, nd_entry);
+		rv = dispatch_imsg(&net_parent_tab, PROC_PARENT, &nd->nd_imsg,
+		    NULL, &stop, &why);
+		free(nd);
+		if (rv == -1)
+			fatalx("control channel: %s", why);
+	}
 	if (dispatch_run(&net_parent_tab, PROC_PARENT, &proc_ctl.iev_ibuf,
 	    NULL, &why) == -1)
 		fatalx("control channel: %s", why);
 	imsgev_add(&proc_ctl);
+}
+
+uint32_t
+net_parent_ask(uint32_t type, const struct iovec *iov, int iovcnt)
+{
+	static uint32_t		 id;
+	struct net_deferred	*nd;
+	struct imsg		 imsg;
+	const char		*why;
+	uint32_t		 answer;
+	ssize_t			 n;
+	int			 fl, fd = proc_ctl.iev_ibuf.fd;
+
+	if (++id == 0)
+		id = 1;
+	if (imsg_composev(&proc_ctl.iev_ibuf, type, id, 0, -1, iov,
+	    iovcnt) == -1)
+		fatal("compose to the parent");
+	/*
+	 * The parent answers at once: block for the round trip rather than
+	 * suspend the request (and every later one of its connection).
+	 */
+	if ((fl = fcntl(fd, F_GETFL)) == -1 ||
+	    fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) == -1)
+		fatal("control channel");
+	if (imsgbuf_flush(&proc_ctl.iev_ibuf) == -1)
+		fatal("control channel");
+	for (;;) {
+		if ((n = imsg_get(&proc_ctl.iev_ibuf, &imsg)) == -1)
+			fatal("control message");
+		if (n == 0) {
+			if ((n = imsgbuf_read(&proc_ctl.iev_ibuf)) == -1)
+				fatal("control channel");
+			if (n == 0)
+				fatalx("parent went away");
+			continue;
+		}
+		if (imsg_get_type(&imsg) != IMSG_CTL_AUTH_RESULT) {
+			if ((nd = calloc(1, sizeof(*nd))) == NULL)
+				fatal("deferred control message");
+			nd->nd_imsg = imsg;
+			TAILQ_INSERT_TAIL(&net_deferred, nd, nd_entry);
+			continue;
+		}
+		if ((why = dispatch_check(DISPATCH_NET_CTL, PROC_PARENT,
+		    &imsg)) != NULL || imsg_get_id(&imsg) != id ||
+		    imsg_get_data(&imsg, &answer, sizeof(answer)) == -1)
+			fatalx("bad answer from the parent");
+		imsg_free(&imsg);
+		break;
+	}
+	if (fcntl(fd, F_SETFL, fl) == -1)
+		fatal("control channel");
+	return (answer);
 }
 
 /*
@@ -375,6 +442,8 @@ net_pass_end(void)
 	}
 	if (sent && net_storage_up)
 		net_dispatch_storage(net_storage.iev_ibuf.fd, EV_READ, NULL);
+	if (!TAILQ_EMPTY(&net_deferred))
+		net_dispatch_parent(-1, 0, NULL);
 	conn_flush_dirty();
 	conn_listeners_check();
 	if (net_draining && conn_all_answered())
