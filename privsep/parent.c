@@ -175,10 +175,28 @@ parent_reload(void)
 	}
 	if (parent_conf.c_net.nc_tls && next.c_net.nc_tls) {
 		struct tls_files	tf;
+		struct config		tc = next;
+		int			renamed = 0;
 
+		/*
+		 * The files named at start, the only ones unveil(2) lets us
+		 * read (sandbox_openbsd.c): other names take a restart.
+		 */
+		for (i = 0; i < TLS_PEM_MAX; i++) {
+			if ((tc.c_tls_file[i] == NULL) !=
+			    (parent_conf.c_tls_file[i] == NULL) ||
+			    (tc.c_tls_file[i] != NULL &&
+			    strcmp(tc.c_tls_file[i],
+			    parent_conf.c_tls_file[i]) != 0))
+				renamed = 1;
+			tc.c_tls_file[i] = parent_conf.c_tls_file[i];
+		}
+		if (renamed)
+			log_warnx("reload: TLS file names changed; restart to "
+			    "apply");
 		/* Broken files keep the certificate that worked. */
 		memset(&tf, 0, sizeof(tf));
-		if (tlsfiles_load(&next, &tf, errbuf, sizeof(errbuf)) == -1)
+		if (tlsfiles_load(&tc, &tf, errbuf, sizeof(errbuf)) == -1)
 			log_warnx("reload: %s; keeping the TLS certificate "
 			    "loaded before", errbuf);
 		else {
