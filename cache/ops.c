@@ -377,6 +377,16 @@ cache_op_delete(struct cache *c, const struct cache_req *rq,
 	struct item	*it, *nit;
 	int		 st;
 
+	if (rq->cr_opts & CACHE_OPT_TOO_LARGE) {
+		/* As memcached: no stale value outlives a refused store. */
+		c->c_st.st_store_too_large++;
+		if ((it = cache_lookup(c, key, rq->cr_nkey, hv)) != NULL) {
+			cache_unlink(c, it, hv);
+			cache_item_free(c, it);
+		}
+		rp->rp_status = CACHE_TOO_LARGE;
+		return;
+	}
 	if ((it = cache_lookup(c, key, rq->cr_nkey, hv)) == NULL) {
 		c->c_st.st_delete_misses++;
 		rp->rp_status = CACHE_MISS;

@@ -252,6 +252,11 @@ static const struct config_flag suboptions[] = {
 	{ .cf_name = "no_sandbox", .cf_type = CT_SWITCH, .cf_on = SANDBOX_OFF,
 	  .cf_default = "1", .cf_apply = CA_PRIVILEGE, FIELD(c_sandbox),
 	  .cf_help = "no seccomp/pledge: strace, sanitizers" },
+	/* Else any client could put every key in root's log (-vv). */
+	{ .cf_name = "client_verbosity", .cf_type = CT_SWITCH, .cf_on = 1,
+	  .cf_apply = CA_PRIVILEGE, FIELD(c_net.nc_client_verbosity),
+	  .cf_help = "the verbosity command changes the log level\n"
+	  "(default: answered OK, no effect)" },
 	{ .cf_name = "ssl_chain_cert", .cf_type = CT_PATH,
 	  .cf_apply = CA_RELOAD, FIELD(c_tls_file[TLS_PEM_CERT]),
 	  .cf_arg = "<file>",
