@@ -13,6 +13,7 @@
 
 #include <string.h>
 
+#include "ask.h"
 #include "auth.h"
 #include "net.h"
 
@@ -47,7 +48,7 @@ auth_check(const struct sockaddr *peer, const char *user, size_t ulen,
 	iov[1].iov_len = ulen;
 	iov[2].iov_base = (void *)pass;
 	iov[2].iov_len = plen;
-	ok = net_parent_ask(IMSG_CTL_AUTH_CHECK, iov, 3) == 1;
+	ok = ask_parent(IMSG_CTL_AUTH_CHECK, iov, 3) == 1;
 	if (!ok)
 		net_stats.ns_auth_errors++;
 	return (ok);

@@ -6,11 +6,8 @@
  */
 
 #include <sys/types.h>
-#include <sys/queue.h>
-#include <sys/uio.h>
 
 #include <errno.h>
-#include <fcntl.h>
 #include <event.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -18,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "ask.h"
 #include "dispatch.h"
 #include "log.h"
 #include "msg.h"
@@ -323,23 +321,12 @@ static const struct dispatch net_parent_tab = {
 	DISPATCH_NET_CTL, net_parent_handlers, nitems(net_parent_handlers)
 };
 
-/*
- * Messages from the parent that came while net_parent_ask waited: they
- * run at the end of the loop pass, not inside the request that asked.
- */
-struct net_deferred {
-	TAILQ_ENTRY(net_deferred)	 nd_entry;
-	struct imsg			 nd_imsg;
-};
-static TAILQ_HEAD(, net_deferred) net_deferred =
-    TAILQ_HEAD_INITIALIZER(net_deferred);
-
 static void
 net_dispatch_parent(int fd, short event, void *arg)
 {
-	struct net_deferred	*nd;
-	const char		*why;
-	int			 rv, stop;
+	struct imsg	 imsg;
+	const char	*why;
+	int		 rv, stop;
 
 	(void)fd;
 	(void)arg;
@@ -347,72 +334,15 @@ net_dispatch_parent(int fd, short event, void *arg)
 		fatal("control channel");
 	if (rv == 0)
 		fatalx("parent went away");
-	while ((nd = TAILQ_FIRST(&net_deferred)) != NULL) {
-		TAILQ_REMOVE(&net_deferred, nd, nd_entry);
-		rv = dispatch_imsg(&net_parent_tab, PROC_PARENT, &nd->nd_imsg,
-		    NULL, &stop, &why);
-		free(nd);
-		if (rv == -1)
+	/* What came while a login waited for the parent, in order. */
+	while (ask_deferred(&imsg))
+		if (dispatch_imsg(&net_parent_tab, PROC_PARENT, &imsg, NULL,
+		    &stop, &why) == -1)
 			fatalx("control channel: %s", why);
-	}
 	if (dispatch_run(&net_parent_tab, PROC_PARENT, &proc_ctl.iev_ibuf,
 	    NULL, &why) == -1)
 		fatalx("control channel: %s", why);
 	imsgev_add(&proc_ctl);
-}
-
-uint32_t
-net_parent_ask(uint32_t type, const struct iovec *iov, int iovcnt)
-{
-	static uint32_t		 id;
-	struct net_deferred	*nd;
-	struct imsg		 imsg;
-	const char		*why;
-	uint32_t		 answer;
-	ssize_t			 n;
-	int			 fl, fd = proc_ctl.iev_ibuf.fd;
-
-	if (++id == 0)
-		id = 1;
-	if (imsg_composev(&proc_ctl.iev_ibuf, type, id, 0, -1, iov,
-	    iovcnt) == -1)
-		fatal("compose to the parent");
-	/*
-	 * The parent answers at once: block for the round trip rather than
-	 * suspend the request (and every later one of its connection).
-	 */
-	if ((fl = fcntl(fd, F_GETFL)) == -1 ||
-	    fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) == -1)
-		fatal("control channel");
-	if (imsgbuf_flush(&proc_ctl.iev_ibuf) == -1)
-		fatal("control channel");
-	for (;;) {
-		if ((n = imsg_get(&proc_ctl.iev_ibuf, &imsg)) == -1)
-			fatal("control message");
-		if (n == 0) {
-			if ((n = imsgbuf_read(&proc_ctl.iev_ibuf)) == -1)
-				fatal("control channel");
-			if (n == 0)
-				fatalx("parent went away");
-			continue;
-		}
-		if (imsg_get_type(&imsg) != IMSG_CTL_AUTH_RESULT) {
-			if ((nd = calloc(1, sizeof(*nd))) == NULL)
-				fatal("deferred control message");
-			nd->nd_imsg = imsg;
-			TAILQ_INSERT_TAIL(&net_deferred, nd, nd_entry);
-			continue;
-		}
-		if ((why = dispatch_check(DISPATCH_NET_CTL, PROC_PARENT,
-		    &imsg)) != NULL || imsg_get_id(&imsg) != id ||
-		    imsg_get_data(&imsg, &answer, sizeof(answer)) == -1)
-			fatalx("bad answer from the parent");
-		imsg_free(&imsg);
-		break;
-	}
-	if (fcntl(fd, F_SETFL, fl) == -1)
-		fatal("control channel");
-	return (answer);
 }
 
 /*
@@ -442,7 +372,7 @@ net_pass_end(void)
 	}
 	if (sent && net_storage_up)
 		net_dispatch_storage(net_storage.iev_ibuf.fd, EV_READ, NULL);
-	if (!TAILQ_EMPTY(&net_deferred))
+	if (ask_pending())
 		net_dispatch_parent(-1, 0, NULL);
 	conn_flush_dirty();
 	conn_listeners_check();

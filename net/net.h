@@ -9,7 +9,6 @@
 #include <sys/types.h>
 #include <sys/queue.h>
 #include <sys/socket.h>
-#include <sys/uio.h>
 
 #include <event.h>
 #include <stdint.h>
@@ -146,12 +145,6 @@ int	stats_peers_reply(struct imsg *);
 void	stats_push_start(void);
 /* Storage went away: waiting stats requests get an error. */
 void	stats_fail_all(void);
-
-/*
- * Sends the parent a question (iov) and waits for its uint32 answer;
- * what else the parent sends meanwhile runs at the end of the loop pass.
- */
-uint32_t	net_parent_ask(uint32_t type, const struct iovec *, int);
 
 #ifdef TEST_HOOKS
 /* Test builds only: "misbehave <what>" (net/misbehave.c). */
