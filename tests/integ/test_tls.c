@@ -886,6 +886,36 @@ Test(tls, sighup_bad_certificate_keeps_old)
 }
 
 /*
+ * The parent does not parse a reload's files: the net child refuses them,
+ * and the parent then keeps the set that worked, so a net child started
+ * after the failed reload still serves the first certificate.
+ */
+Test(tls, bad_reload_then_respawn_serves_old)
+{
+	char	out[8192];
+	pid_t	net;
+	long	end;
+	int	st;
+
+	start_tls(NULL, NULL);
+	st = py(out, sizeof(out), "badreload %d %s %d", d.d_port, certdir,
+	    (int)d.d_pid);
+	cr_assert_eq(st, 0, "bad reload: status %d: %s", st, out);
+	cr_assert(daemon_log_has(&d, "keeping the one before", 5000),
+	    "%s", daemon_log());
+	cr_assert_gt(net = daemon_child(&d, "net"), 0);
+	cr_assert_eq(kill(net, SIGKILL), 0);
+	cr_assert_gt(daemon_wait_new_child(&d, "net", net, 5000), 0);
+	end = client_now_ms() + 5000;
+	while ((st = probe(out, sizeof(out), NULL)) != 0 &&
+	    client_now_ms() < end)
+		client_sleep_ms(50);
+	cr_assert_eq(st, 0, "TLS after the net child was replaced: %s", out);
+	cr_assert(strstr(out, "cn=privcached-test-server-1 serial=4097 ") !=
+	    NULL, "the first certificate: %s", out);
+}
+
+/*
  * Several net children (-t 3): each serves TLS, a SIGHUP reaches them all,
  * and their handshake errors add up in stats.
  */
