@@ -12,7 +12,7 @@
 #include "auth.h"
 #include "log.h"
 #include "net.h"
-#include "proc.h"
+#include "privsep/proc.h"
 
 static int
 conn_sink_storage(void *arg, const struct cache_req *req, const void *key,

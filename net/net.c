@@ -20,8 +20,8 @@
 #include "log.h"
 #include "msg.h"
 #include "net.h"
-#include "proc.h"
-#include "sandbox.h"
+#include "privsep/proc.h"
+#include "privsep/sandbox.h"
 #include "tlsconn.h"
 
 struct net_conf		 net_conf;
