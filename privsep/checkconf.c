@@ -21,6 +21,7 @@
 
 #include "authfile.h"
 #include "checkconf.h"
+#include "compat.h"
 #include "errbuf.h"
 #include "log.h"
 #include "tlsfiles.h"
@@ -50,7 +51,7 @@ checkconf_user(const struct config *conf, const char **user, char *err,
 		*user = conf->c_user;
 		return (CHECKCONF_OK);
 	}
-	for (i = 0; i < sizeof(candidates) / sizeof(candidates[0]); i++) {
+	for (i = 0; i < nitems(candidates); i++) {
 		if ((pw = getpwnam(candidates[i])) != NULL &&
 		    pw->pw_uid != 0) {
 			*user = candidates[i];
