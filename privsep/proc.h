@@ -41,9 +41,10 @@ const char	*proc_role_name(enum proc_role);
 /* Absolute path of our own binary from argv[0] and PATH; NULL on error. */
 char		*proc_self_path(const char *argv0);
 /*
- * Forks and re-executes self (selffd on Linux) as a child with pa; the child gets the other
- * end of a new socketpair as PROC_CTL_FD and /dev/null as stdio.  Returns
- * the child's pid and our end in *ctlfd, or -1 with errno.
+ * Forks and re-executes self (the file selffd, on Linux) as a child with
+ * pa; the child gets the other end of a new socketpair as PROC_CTL_FD and
+ * dead pipes as stdio.  Returns the child's pid and our end in *ctlfd, or
+ * -1 with errno.
  */
 pid_t		 proc_spawn(const char *self, int selffd,
 		    const struct proc_args *, int *ctlfd);
