@@ -175,17 +175,17 @@ parent_signal(int sig, short event, void *arg)
 	case SIGCHLD:
 		supervise_reap();
 		break;
+	case SIGHUP:
+		sdnotify_reloading();
+		parent_reload();
+		sdnotify_reloaded();
+		break;
 	case SIGTERM:
 	case SIGINT:
 	case SIGUSR1:
 		/* SIGUSR1 is memcached's graceful stop too. */
 		log_info("%s received, stopping", strsignal(sig));
 		supervise_stop(0);
-	case SIGHUP:
-		sdnotify_reloading();
-		parent_reload();
-		sdnotify_reloaded();
-		break;
 	}
 }
 

@@ -91,7 +91,8 @@ supervise_spawn(struct child *ch)
 	pa.pa_data = budget_data(sv.sc_conf, role);
 	pa.pa_verbose = sv.sc_conf->c_verbose;
 	pa.pa_sandbox = sv.sc_conf->c_sandbox;
-	if ((ch->ch_pid = proc_spawn(sv.sc_self, sv.sc_selffd, &pa, &fd)) == -1) {
+	if ((ch->ch_pid = proc_spawn(sv.sc_self, sv.sc_selffd, &pa,
+	    &fd)) == -1) {
 		/* Out of processes or memory: try again after a back-off. */
 		log_warn("cannot start %s child", proc_role_name(role));
 		ch->ch_pid = 0;
