@@ -357,7 +357,9 @@ proc_child_main(int argc, char **argv)
 {
 	struct proc_args	 pa;
 	const char		*v;
-	char			 comm[32];
+#ifdef __linux__
+	char			 comm[32];	/* the kernel keeps 15 */
+#endif
 	int			 i, r;
 
 	/* Step 1: nothing but the control channel stays open. */
