@@ -37,6 +37,7 @@ enum imsg_type {
 	IMSG_CACHE_PEER_STATS,	/* storage -> net: struct net_stats, the sum
 				 * of the other nets', before a general
 				 * IMSG_CACHE_STATS */
+	IMSG_CFG_POLICY,	/* parent -> storage: struct cache_policy */
 };
 
 /* -t: net children, each with its own channel to storage. */
@@ -151,6 +152,15 @@ struct cache_conf {
 	uint32_t	cc_pad2;
 };
 
+/*
+ * IMSG_CFG_POLICY: what storage refuses even from a net child, because the
+ * flags forbid it.  Sent at start and after every reload.
+ */
+struct cache_policy {
+	uint8_t		cp_flush_enabled;	/* 0 with -F */
+	uint8_t		cp_pad[7];
+};
+
 /* One allowlist entry: an address and how many leading bits count. */
 struct net_cidr {
 	uint8_t		nr_family;	/* AF_INET or AF_INET6 */
@@ -197,7 +207,8 @@ struct net_conf {
 	 * this net child's share of them. */
 	uint32_t	nc_maxconns_all;
 	uint32_t	nc_conn_per_ip_all;
-	uint32_t	nc_pad3;
+	uint8_t		nc_client_verbosity;	/* -o client_verbosity */
+	uint8_t		nc_pad3[3];
 };
 
 enum listener_proto {
@@ -267,7 +278,10 @@ enum cache_arith_mode {
 #define CACHE_OPT_INVALIDATE	0x0100	/* STORE: I; DELETE: mark stale */
 #define CACHE_OPT_DROP_VALUE	0x0200	/* DELETE: keep item, empty value */
 #define CACHE_OPT_SET_TTL	0x0400	/* DELETE(I), ARITH: exptime := */
-#define CACHE_OPT_ALL		0x07ff
+#define CACHE_OPT_TOO_LARGE	0x0800	/* DELETE: a store net refused for
+					 * its size: unlink the old value,
+					 * count it, answer CACHE_TOO_LARGE */
+#define CACHE_OPT_ALL		0x0fff
 
 /*
  * Expiry times are absolute unix seconds, converted by the net child from

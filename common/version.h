@@ -1,7 +1,8 @@
 /*
  * Versions.  Clients parse the "version" reply and the stats version as
- * memcached's numeric triple first, so that comes first: the memcached
- * protocol level privcached implements, then our own release.
+ * memcached's (Perl's version->parse dies on a suffix), so those say only
+ * the memcached protocol level privcached implements; our own release is
+ * in stats as privcached_version and in -V.
  */
 
 #ifndef PRIVCACHED_VERSION_H

@@ -45,6 +45,7 @@ struct proto_limits {
 	int		 pl_flush;
 	int		 pl_auth;	/* must log in before anything else */
 	int		 pl_sasl;	/* binary SASL PLAIN offered */
+	int		 pl_shutdown;	/* -A: shutdown may be asked for */
 };
 
 /* What an ASCII login may carry: "user password". */
@@ -111,6 +112,7 @@ enum proto_status {
 /* Parser state that outlives one call. */
 struct proto_text_state {
 	size_t		pt_swallow;	/* refused data block bytes left */
+	int		pt_getcont;	/* a long get's key list goes on */
 };
 
 /*

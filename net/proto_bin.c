@@ -456,6 +456,27 @@ bin_storage(struct bin_parser *bp, const struct bin_hdr *h, uint8_t base,
 		bp->bp_failed = 1;
 }
 
+static int
+bin_is_store(uint8_t base)
+{
+	return (base == BIN_SET || base == BIN_ADD || base == BIN_REPLACE ||
+	    base == BIN_APPEND || base == BIN_PREPEND);
+}
+
+/* A store refused for its size: the key's old value goes too. */
+static void
+bin_too_large(struct bin_parser *bp, const struct bin_hdr *h,
+    const char *key)
+{
+	struct cache_req	req;
+
+	memset(&req, 0, sizeof(req));
+	req.cr_op = CACHE_OP_DELETE;
+	req.cr_opts = CACHE_OPT_TOO_LARGE;
+	/* SET, not base: memcached answers "too large" for every store. */
+	bin_storage(bp, h, BIN_SET, 0, &req, key, NULL);
+}
+
 /* stat [items|slabs|sizes|settings|conns|reset] */
 static void
 bin_stat(struct bin_parser *bp, const struct bin_hdr *h, const char *key)
@@ -607,8 +628,8 @@ bin_dispatch(struct bin_parser *bp, const struct bin_hdr *h, uint8_t base,
 		bin_local(bp, h, BIN_OK, NULL, 0);
 		return (0);
 	case BIN_VERSION:
-		bin_local(bp, h, BIN_OK, PRIVCACHED_PROTO_VERSION,
-		    sizeof(PRIVCACHED_PROTO_VERSION) - 1);
+		bin_local(bp, h, BIN_OK, PRIVCACHED_MEMCACHED_LEVEL,
+		    sizeof(PRIVCACHED_MEMCACHED_LEVEL) - 1);
 		return (0);
 	case BIN_VERBOSITY:
 		if (bp->bp_sink->ps_verbosity != NULL &&
@@ -776,6 +797,21 @@ proto_bin_parse(struct proto_bin_state *st, const struct proto_limits *lim,
 			status = BIN_UNKNOWN;
 		else
 			status = bin_check(&h, base, lim);
+		if (status == BIN_E2BIG && bin_is_store(base)) {
+			/*
+			 * Storage unlinks the old value (no stale data
+			 * outlives the refusal, as memcached), counts it and
+			 * answers too large.  It needs the key.
+			 */
+			n = (size_t)h.bh_extlen + h.bh_keylen;
+			if (len - pos - BIN_HDR_LEN < n)
+				break;
+			bin_too_large(&bp, &h, buf + pos + BIN_HDR_LEN +
+			    h.bh_extlen);
+			pos += BIN_HDR_LEN + n;
+			st->pb_swallow = h.bh_bodylen - n;
+			continue;
+		}
 		if (status != BIN_OK) {
 			/* Quiet or not, an error is always answered. */
 			bin_local_error(&bp, &h, status);

@@ -578,16 +578,29 @@ meta_set(struct meta_parser *mp, struct meta_req *mr, const char *rest,
 	if (err == str_opaque_long)
 		goto refuse;
 	if (bytes > mp->mp_lim->pl_value_max) {
-		err = str_too_large;
-		goto refuse;
+		/*
+		 * Storage unlinks the old value (no stale data outlives the
+		 * refusal, as memcached), counts it and answers too large.
+		 */
+		mp->mp_st->pt_swallow = bytes + 2;
+		memset(&req, 0, sizeof(req));
+		req.cr_op = CACHE_OP_DELETE;
+		req.cr_opts = CACHE_OPT_TOO_LARGE;
+		req.cr_nkey = mr->mr_nkey;
+		meta_ctx(&ctx, mr, bytes);
+		meta_storage(mp, &req, mr->mr_key, NULL, &ctx);
+		return (PROTO_LINE_DONE);
 	}
 	if (restlen < bytes + 2)
 		return (PROTO_LINE_NEED_MORE);
 	*extra = bytes + 2;
 	if (rest[bytes] != '\r' || rest[bytes + 1] != '\n') {
-		/* Errors are answered even with q. */
+		/*
+		 * Errors are answered even with q.  The length was wrong:
+		 * what follows is not a command.
+		 */
 		meta_local(mp, "CLIENT_ERROR bad data chunk\r\n");
-		return (PROTO_LINE_DONE);
+		return (PROTO_LINE_CLOSE);
 	}
 	memset(&req, 0, sizeof(req));
 	req.cr_op = CACHE_OP_STORE;

@@ -58,6 +58,8 @@ static const char	str_too_large[] =
 static const char	str_line_too_long[] = "CLIENT_ERROR line too long\r\n";
 static const char	str_bad_delta[] =
     "CLIENT_ERROR invalid numeric delta argument\r\n";
+static const char	str_bad_exptime[] =
+    "CLIENT_ERROR invalid exptime argument\r\n";
 static const char	str_end[] = "END\r\n";
 static const char	str_ok[] = "OK\r\n";
 static const char	str_unavailable[] =
@@ -123,74 +125,181 @@ text_ctx(struct proto_ctx *ctx, enum text_cmd cmd, int noreply)
 	ctx->px_noreply = noreply;
 }
 
+/* The next key of [*p, end) into *k, *klen; 0 when there is none. */
+static int
+text_next_key(const char **p, const char *end, const char **k, size_t *klen)
+{
+	const char	*q = *p;
+
+	while (q < end && *q == ' ')
+		q++;
+	if (q == end)
+		return (0);
+	*k = q;
+	while (q < end && *q != ' ')
+		q++;
+	*klen = q - *k;
+	*p = q;
+	return (1);
+}
+
+/* How many keys [p, end) holds, or -1 at the first that is not valid. */
+static long
+text_keys_check(const char *p, const char *end)
+{
+	const char	*k;
+	size_t		 klen;
+	long		 n = 0;
+
+	while (text_next_key(&p, end, &k, &klen)) {
+		if (!proto_key_valid(k, klen))
+			return (-1);
+		n++;
+	}
+	return (n);
+}
+
+/*
+ * Asks storage for the nkeys keys of [p, end).  With ends, END follows the
+ * last (or comes at once when a long key list's last piece holds none).
+ */
+static void
+text_keys_ask(struct text_parser *tp, enum text_cmd cmd, int64_t exptime,
+    const char *p, const char *end, long nkeys, int ends)
+{
+	struct cache_req	 req;
+	struct proto_ctx	 ctx;
+	const char		*k;
+	size_t			 klen;
+
+	if (nkeys == 0) {
+		if (ends)
+			LOCAL(tp, str_end);
+		return;
+	}
+	memset(&req, 0, sizeof(req));
+	req.cr_op = CACHE_OP_GET;
+	req.cr_opts = CACHE_OPT_WANT_VALUE | CACHE_OPT_WANT_KEY;
+	if (cmd == TEXT_GAT || cmd == TEXT_GATS) {
+		req.cr_opts |= CACHE_OPT_TOUCH;
+		req.cr_exptime = proto_exptime(exptime, tp->tp_now);
+	}
+	text_ctx(&ctx, cmd, 0);
+	while (!tp->tp_failed && text_next_key(&p, end, &k, &klen)) {
+		req.cr_nkey = klen;
+		ctx.px_last = ends && --nkeys == 0;
+		text_storage(tp, &req, k, NULL, &ctx);
+	}
+}
+
 /* get, gets, gat, gats: every key checked before any is asked for. */
 static enum proto_line
 text_retrieve(struct text_parser *tp, enum text_cmd cmd, const char *line,
     size_t len)
 {
-	struct cache_req	 req;
-	struct proto_ctx	 ctx;
 	const char		*p = line, *end = line + len, *k;
 	int64_t			 exptime = 0;
-	size_t			 nkeys = 0, klen;
-	int			 touch = (cmd == TEXT_GAT || cmd == TEXT_GATS);
+	long			 nkeys;
+	size_t			 klen;
 
 	/* Skip the command word. */
 	while (p < end && *p != ' ')
 		p++;
-	if (touch) {
-		while (p < end && *p == ' ')
-			p++;
-		k = p;
-		while (p < end && *p != ' ')
-			p++;
-		if (p == k) {
+	if (cmd == TEXT_GAT || cmd == TEXT_GATS) {
+		if (!text_next_key(&p, end, &k, &klen)) {
 			LOCAL(tp, str_error);
 			return (PROTO_LINE_DONE);
 		}
-		if (proto_parse_i64(k, p - k, INT64_MIN, INT64_MAX,
+		if (proto_parse_i64(k, klen, INT64_MIN, INT64_MAX,
 		    &exptime) == -1) {
-			LOCAL(tp, "CLIENT_ERROR invalid exptime argument\r\n");
+			LOCAL(tp, str_bad_exptime);
 			return (PROTO_LINE_DONE);
 		}
 	}
-	/* First pass: validate. */
-	for (k = p; k < end; k += klen) {
-		while (k < end && *k == ' ')
-			k++;
-		if (k == end)
-			break;
-		for (klen = 0; k + klen < end && k[klen] != ' '; klen++)
-			;
-		if (!proto_key_valid(k, klen)) {
-			LOCAL(tp, str_bad_format);
-			return (PROTO_LINE_DONE);
-		}
-		nkeys++;
+	if ((nkeys = text_keys_check(p, end)) == -1) {
+		LOCAL(tp, str_bad_format);
+		return (PROTO_LINE_DONE);
 	}
 	if (nkeys == 0) {
 		LOCAL(tp, str_error);
 		return (PROTO_LINE_DONE);
 	}
+	text_keys_ask(tp, cmd, exptime, p, end, nkeys, 1);
+	return (PROTO_LINE_DONE);
+}
+
+/*
+ * memcached's get and gets take key lists of any length.  A line longer
+ * than the limit that starts so is taken up to its last space: those keys
+ * are asked for now and the rest of the line continues the list.  0, or -1
+ * when the line is not such a list (it is then too long).
+ */
+static int
+text_get_split(struct text_parser *tp, const char *line, size_t len,
+    size_t *used)
+{
+	const char	*p = line, *end = line + len, *cut;
+	enum text_cmd	 cmd = tp->tp_st->pt_getcont;
+	long		 nkeys;
+
+	if (cmd == 0) {
+		if (len > 4 && memcmp(line, "get ", 4) == 0)
+			cmd = TEXT_GET;
+		else if (len > 5 && memcmp(line, "gets ", 5) == 0)
+			cmd = TEXT_GETS;
+		else
+			return (-1);
+		p += cmd == TEXT_GET ? 3 : 4;
+	}
+	for (cut = end; cut > p && cut[-1] != ' '; cut--)
+		;
+	if (cut == p || (nkeys = text_keys_check(p, cut)) == -1)
+		return (-1);
+	text_keys_ask(tp, cmd, 0, p, cut, nkeys, 0);
+	tp->tp_st->pt_getcont = cmd;
+	*used = cut - line;
+	return (0);
+}
+
+/* The last piece of a long get line: its keys, then END. */
+static enum proto_line
+text_get_rest(struct text_parser *tp, const char *line, size_t len)
+{
+	enum text_cmd	cmd = tp->tp_st->pt_getcont;
+	long		nkeys;
+
+	tp->tp_st->pt_getcont = 0;
+	if ((nkeys = text_keys_check(line, line + len)) == -1) {
+		LOCAL(tp, str_bad_format);
+		return (PROTO_LINE_DONE);
+	}
+	text_keys_ask(tp, cmd, 0, line, line + len, nkeys, 1);
+	return (PROTO_LINE_DONE);
+}
+
+/*
+ * A store refused for its size still goes to storage: memcached unlinks
+ * the key's old value (no stale data outlives the refusal) and counts it
+ * in store_too_large; storage answers CACHE_TOO_LARGE.
+ */
+static enum proto_line
+text_too_large(struct text_parser *tp, enum text_cmd cmd,
+    const struct token *key, int noreply)
+{
+	struct cache_req	 req;
+	struct proto_ctx	 ctx;
+
+	if (!proto_key_valid(key->t_s, key->t_len)) {
+		if (!noreply)
+			LOCAL(tp, str_bad_format);
+		return (PROTO_LINE_DONE);
+	}
 	memset(&req, 0, sizeof(req));
-	req.cr_op = CACHE_OP_GET;
-	req.cr_opts = CACHE_OPT_WANT_VALUE | CACHE_OPT_WANT_KEY;
-	if (touch) {
-		req.cr_opts |= CACHE_OPT_TOUCH;
-		req.cr_exptime = proto_exptime(exptime, tp->tp_now);
-	}
-	text_ctx(&ctx, cmd, 0);
-	for (k = p; k < end && !tp->tp_failed; k += klen) {
-		while (k < end && *k == ' ')
-			k++;
-		if (k == end)
-			break;
-		for (klen = 0; k + klen < end && k[klen] != ' '; klen++)
-			;
-		req.cr_nkey = klen;
-		ctx.px_last = (--nkeys == 0);
-		text_storage(tp, &req, k, NULL, &ctx);
-	}
+	req.cr_op = CACHE_OP_DELETE;
+	req.cr_opts = CACHE_OPT_TOO_LARGE;
+	req.cr_nkey = key->t_len;
+	text_ctx(&ctx, cmd, noreply);
+	text_storage(tp, &req, key->t_s, NULL, &ctx);
 	return (PROTO_LINE_DONE);
 }
 
@@ -213,21 +322,24 @@ text_store(struct text_parser *tp, enum text_cmd cmd, struct token *tok,
 	if (ntok == nargs + 1)
 		noreply = tok_is(&tok[nargs], "noreply");
 	else if (ntok != nargs) {
-		/* The length cannot be trusted: do not guess, hang up. */
-		LOCAL(tp, str_bad_format);
+		/*
+		 * memcached answers ERROR and runs the data block as
+		 * commands; its length cannot be trusted: hang up instead.
+		 */
+		LOCAL(tp, str_error);
 		return (PROTO_LINE_CLOSE);
 	}
-	if (proto_parse_u64(tok[4].t_s, tok[4].t_len, UINT32_MAX, &bytes) ==
-	    -1) {
-		LOCAL(tp, str_bad_format);
+	/* memcached reads the length as a signed 32-bit number. */
+	if (proto_parse_u64(tok[4].t_s, tok[4].t_len, INT32_MAX - 2,
+	    &bytes) == -1) {
+		if (!noreply)
+			LOCAL(tp, str_bad_format);
 		return (PROTO_LINE_CLOSE);
 	}
 	if (bytes > tp->tp_lim->pl_value_max) {
 		/* Drop the block whatever it holds: it is data, not commands. */
-		if (!noreply)
-			LOCAL(tp, str_too_large);
 		tp->tp_st->pt_swallow = bytes + 2;
-		return (PROTO_LINE_DONE);
+		return (text_too_large(tp, cmd, &tok[1], noreply));
 	}
 	if (restlen < bytes + 2)
 		return (PROTO_LINE_NEED_MORE);
@@ -244,9 +356,10 @@ text_store(struct text_parser *tp, enum text_cmd cmd, struct token *tok,
 		return (PROTO_LINE_DONE);
 	}
 	if (rest[bytes] != '\r' || rest[bytes + 1] != '\n') {
+		/* The length was wrong: what follows is not a command. */
 		if (!noreply)
 			LOCAL(tp, str_bad_chunk);
-		return (PROTO_LINE_DONE);
+		return (PROTO_LINE_CLOSE);
 	}
 	memset(&req, 0, sizeof(req));
 	req.cr_op = CACHE_OP_STORE;
@@ -301,13 +414,16 @@ text_delete(struct text_parser *tp, struct token *tok, size_t ntok)
 	/* Old clients send a hold time; only 0 still means anything. */
 	if (ntok == 3 && tok_is(&tok[2], "0"))
 		ntok--;
+	/* As memcached, a noreply command's errors are not sent either. */
 	if (ntok != 2) {
-		LOCAL(tp, "CLIENT_ERROR bad command line format.  "
-		    "Usage: delete <key> [noreply]\r\n");
+		if (!noreply)
+			LOCAL(tp, "CLIENT_ERROR bad command line format.  "
+			    "Usage: delete <key> [noreply]\r\n");
 		return (PROTO_LINE_DONE);
 	}
 	if (!proto_key_valid(tok[1].t_s, tok[1].t_len)) {
-		LOCAL(tp, str_bad_format);
+		if (!noreply)
+			LOCAL(tp, str_bad_format);
 		return (PROTO_LINE_DONE);
 	}
 	memset(&req, 0, sizeof(req));
@@ -335,12 +451,14 @@ text_arith(struct text_parser *tp, enum text_cmd cmd, struct token *tok,
 		return (PROTO_LINE_DONE);
 	}
 	if (!proto_key_valid(tok[1].t_s, tok[1].t_len)) {
-		LOCAL(tp, str_bad_format);
+		if (!noreply)
+			LOCAL(tp, str_bad_format);
 		return (PROTO_LINE_DONE);
 	}
 	if (proto_parse_u64(tok[2].t_s, tok[2].t_len, UINT64_MAX, &delta) ==
 	    -1) {
-		LOCAL(tp, str_bad_delta);
+		if (!noreply)
+			LOCAL(tp, str_bad_delta);
 		return (PROTO_LINE_DONE);
 	}
 	memset(&req, 0, sizeof(req));
@@ -370,12 +488,14 @@ text_touch(struct text_parser *tp, struct token *tok, size_t ntok)
 		return (PROTO_LINE_DONE);
 	}
 	if (!proto_key_valid(tok[1].t_s, tok[1].t_len)) {
-		LOCAL(tp, str_bad_format);
+		if (!noreply)
+			LOCAL(tp, str_bad_format);
 		return (PROTO_LINE_DONE);
 	}
 	if (proto_parse_i64(tok[2].t_s, tok[2].t_len, INT64_MIN, INT64_MAX,
 	    &exptime) == -1) {
-		LOCAL(tp, "CLIENT_ERROR invalid exptime argument\r\n");
+		if (!noreply)
+			LOCAL(tp, str_bad_exptime);
 		return (PROTO_LINE_DONE);
 	}
 	memset(&req, 0, sizeof(req));
@@ -396,22 +516,25 @@ text_flush(struct text_parser *tp, struct token *tok, size_t ntok)
 	int64_t			 delay = 0;
 	int			 noreply = 0;
 
-	if (ntok > 1 && tok_is(&tok[ntok - 1], "noreply")) {
-		noreply = 1;
-		ntok--;
-	}
-	if (ntok > 2) {
+	if (ntok > 3) {
 		LOCAL(tp, str_error);
 		return (PROTO_LINE_DONE);
 	}
+	if (ntok > 1 && tok_is(&tok[ntok - 1], "noreply"))
+		noreply = 1;
 	if (!tp->tp_lim->pl_flush) {
-		LOCAL(tp, "CLIENT_ERROR flush_all not allowed\r\n");
+		if (!noreply)
+			LOCAL(tp, "CLIENT_ERROR flush_all not allowed\r\n");
 		return (PROTO_LINE_DONE);
 	}
-	/* A negative delay flushes now, as in memcached. */
-	if (ntok == 2 && proto_parse_i64(tok[1].t_s, tok[1].t_len, INT64_MIN,
-	    INT64_MAX, &delay) == -1) {
-		LOCAL(tp, str_bad_format);
+	/*
+	 * As memcached, the delay is the first argument; a third token is
+	 * ignored.  A negative delay flushes now.
+	 */
+	if (ntok != (size_t)(noreply ? 2 : 1) && proto_parse_i64(tok[1].t_s,
+	    tok[1].t_len, INT64_MIN, INT64_MAX, &delay) == -1) {
+		if (!noreply)
+			LOCAL(tp, str_bad_exptime);
 		return (PROTO_LINE_DONE);
 	}
 	memset(&req, 0, sizeof(req));
@@ -642,7 +765,7 @@ text_line(struct text_parser *tp, const char *line, size_t len,
 	}
 	/* memcached answers version whatever follows it. */
 	if (tok_is(&tok[0], "version")) {
-		LOCAL(tp, "VERSION " PRIVCACHED_PROTO_VERSION "\r\n");
+		LOCAL(tp, "VERSION " PRIVCACHED_MEMCACHED_LEVEL "\r\n");
 		return (PROTO_LINE_DONE);
 	}
 	if (tok_is(&tok[0], "verbosity"))
@@ -662,8 +785,12 @@ text_line(struct text_parser *tp, const char *line, size_t len,
 #endif
 	if (tok_is(&tok[0], "quit") && ntok == 1)
 		return (PROTO_LINE_CLOSE);
-	if (tok_is(&tok[0], "shutdown") && (ntok == 1 || (ntok == 2 &&
-	    tok_is(&tok[1], "graceful")))) {
+	if (tok_is(&tok[0], "shutdown")) {
+		if (tp->tp_lim->pl_shutdown && ntok != 1 && !(ntok == 2 &&
+		    tok_is(&tok[1], "graceful"))) {
+			LOCAL(tp, "CLIENT_ERROR invalid shutdown mode\r\n");
+			return (PROTO_LINE_DONE);
+		}
 		switch (tp->tp_sink->ps_shutdown != NULL ?
 		    tp->tp_sink->ps_shutdown(tp->tp_sink->ps_arg) : 0) {
 		case 1:
@@ -676,6 +803,13 @@ text_line(struct text_parser *tp, const char *line, size_t len,
 			return (PROTO_LINE_DONE);
 		}
 	}
+	/*
+	 * A browser's request sent to the cache port (cross-protocol
+	 * attacks): hang up without a byte, as memcached.
+	 */
+	if (tok[ntok - 1].t_len >= 5 && memcmp(tok[ntok - 1].t_s, "HTTP/",
+	    5) == 0)
+		return (PROTO_LINE_CLOSE);
 	LOCAL(tp, str_error);
 	return (PROTO_LINE_DONE);
 }
@@ -709,6 +843,12 @@ proto_text_parse(struct proto_text_state *st, const struct proto_limits *lim,
 		if (scan > lim->pl_line_max + 1)
 			scan = lim->pl_line_max + 1;
 		if ((nl = memchr(line, '\n', scan)) == NULL) {
+			if (len - pos > lim->pl_line_max && tp.tp_authed &&
+			    text_get_split(&tp, line, lim->pl_line_max,
+			    &n) == 0) {
+				pos += n;
+				continue;
+			}
 			if (len - pos > lim->pl_line_max) {
 				LOCAL(&tp, str_line_too_long);
 				*used = len;
@@ -719,12 +859,17 @@ proto_text_parse(struct proto_text_state *st, const struct proto_limits *lim,
 		linelen = nl - line;
 		if (linelen > 0 && line[linelen - 1] == '\r')
 			linelen--;
-		if (sink->ps_trace != NULL)
-			sink->ps_trace(sink->ps_arg, line, linelen);
-		res = text_line(&tp, line, linelen, nl + 1,
-		    len - pos - (nl + 1 - line), &extra);
+		extra = 0;
+		if (st->pt_getcont != 0)
+			res = text_get_rest(&tp, line, linelen);
+		else
+			res = text_line(&tp, line, linelen, nl + 1,
+			    len - pos - (nl + 1 - line), &extra);
 		if (res == PROTO_LINE_NEED_MORE)
 			break;
+		/* Once: a line whose data is still coming is parsed again. */
+		if (sink->ps_trace != NULL)
+			sink->ps_trace(sink->ps_arg, line, linelen);
 		pos += (nl + 1 - line) + extra;
 		if (res == PROTO_LINE_CLOSE) {
 			*used = pos;

@@ -61,6 +61,10 @@ yesno(int b)
 /* The net child's part of "stats", before the cache's. */
 /* The other net children's counters, as storage last summed them. */
 static struct net_stats	stats_peers;
+/* How often the counters go to storage for the other net children. */
+#define STATS_PUSH_SEC		1
+static struct event	stats_push_ev;
+static int		stats_push_armed;
 
 /* This net child's counters plus the others': the whole daemon's. */
 static void
@@ -75,14 +79,32 @@ stats_total(struct net_stats *all)
 		to[f] += peer[f];
 }
 
-void
-stats_push(void)
+/* Each second, with several net children: this one's counters to storage. */
+static void
+stats_push(int fd, short event, void *arg)
 {
-	if (net_conf.nc_net_children <= 1 || !net_storage_up)
-		return;
-	if (imsg_compose(&net_storage.iev_ibuf, IMSG_CACHE_NET_STATS, 0, 0,
+	struct timeval	tv = { STATS_PUSH_SEC, 0 };
+
+	(void)fd;
+	(void)event;
+	(void)arg;
+	if (net_conf.nc_net_children > 1 && net_storage_up &&
+	    imsg_compose(&net_storage.iev_ibuf, IMSG_CACHE_NET_STATS, 0, 0,
 	    -1, &net_stats, sizeof(net_stats)) == -1)
 		log_warn("net stats to storage");
+	evtimer_add(&stats_push_ev, &tv);
+}
+
+void
+stats_push_start(void)
+{
+	struct timeval	tv = { STATS_PUSH_SEC, 0 };
+
+	if (stats_push_armed)
+		return;
+	stats_push_armed = 1;
+	evtimer_set(&stats_push_ev, stats_push, NULL);
+	evtimer_add(&stats_push_ev, &tv);
 }
 
 int
@@ -107,7 +129,9 @@ stats_general_head(struct buf *out, const struct proto_ctx *ctx)
 	PUTF("uptime", "%lld",
 	    (long long)(net_now - net_conf.nc_start_time));
 	PUTF("time", "%lld", (long long)net_now);
-	PUTF("version", "%s", PRIVCACHED_PROTO_VERSION);
+	/* Clients parse this as memcached's: the protocol level only. */
+	PUTF("version", "%s", PRIVCACHED_MEMCACHED_LEVEL);
+	PUTF("privcached_version", "%s", PRIVCACHED_VERSION);
 	PUTF("libevent", "%s", event_get_version());
 	PUTF("pointer_size", "%d", (int)(8 * sizeof(void *)));
 	PUTF("rusage_user", "%ld.%06ld", (long)ru.ru_utime.tv_sec,

@@ -27,13 +27,16 @@
 #include <unistd.h>
 
 #include "authfile.h"
+#include "checkconf.h"
 #include "tlsfiles.h"
 #include "config.h"
 #include "listen.h"
 #include "log.h"
 #include "msg.h"
+#include "pidfile.h"
 #include "proc.h"
 #include "sandbox.h"
+#include "sdnotify.h"
 #include "supervise.h"
 #include "wire.h"
 
@@ -46,61 +49,13 @@ static time_t		 parent_start_time;
 static struct listener	*parent_listeners;
 static size_t		 parent_nlisteners;
 static char		*parent_self;
+static int		 parent_selffd = -1;
 /* The flags as started: the title shows them, a reload re-reads them. */
 static char		**parent_argv;
 static char		*parent_pidfile;
 static const char	*parent_user;
 static struct event	 ev_sigchld, ev_sigterm, ev_sigint, ev_sighup;
 static struct event	 ev_sigusr1;
-
-static const char *
-parent_pick_user(void)
-{
-	static const char *const candidates[] = {
-		"_privcached", "privcached", "nobody"
-	};
-	struct passwd	*pw;
-	size_t		 i;
-
-	for (i = 0; i < nitems(candidates); i++) {
-		if ((pw = getpwnam(candidates[i])) != NULL && pw->pw_uid != 0)
-			return (candidates[i]);
-	}
-	return (NULL);
-}
-
-/* The chroot must be root's, not writable by others, and empty. */
-static void
-parent_check_chroot(const char *dir)
-{
-	struct stat	 st;
-	struct dirent	*de;
-	DIR		*d;
-
-	if (stat(dir, &st) == -1) {
-		if (errno != ENOENT)
-			fatal("chroot directory %s", dir);
-		if (mkdir(dir, 0755) == -1)
-			fatal("cannot create chroot directory %s", dir);
-		log_info("created chroot directory %s", dir);
-		if (stat(dir, &st) == -1)
-			fatal("chroot directory %s", dir);
-	}
-	if (!S_ISDIR(st.st_mode))
-		fatalx("chroot %s: not a directory", dir);
-	if (st.st_uid != 0)
-		fatalx("chroot %s: not owned by root", dir);
-	if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0)
-		fatalx("chroot %s: writable by group or others", dir);
-	if ((d = opendir(dir)) == NULL)
-		fatal("chroot %s", dir);
-	while ((de = readdir(d)) != NULL) {
-		if (strcmp(de->d_name, ".") != 0 &&
-		    strcmp(de->d_name, "..") != 0)
-			fatalx("chroot %s: not empty (%s)", dir, de->d_name);
-	}
-	closedir(d);
-}
 
 /*
  * Children inherit our descriptor limit and can only lower it after the
@@ -176,24 +131,14 @@ parent_reload(void)
 	if (parent_conf.c_net.nc_tls && next.c_net.nc_tls) {
 		struct tls_files	tf;
 		struct config		tc = next;
-		int			renamed = 0;
 
 		/*
 		 * The files named at start, the only ones unveil(2) lets us
-		 * read (sandbox_openbsd.c): other names take a restart.
+		 * read (sandbox_openbsd.c); new names are for a restart, as
+		 * config_needs_restart says below.
 		 */
-		for (i = 0; i < TLS_PEM_MAX; i++) {
-			if ((tc.c_tls_file[i] == NULL) !=
-			    (parent_conf.c_tls_file[i] == NULL) ||
-			    (tc.c_tls_file[i] != NULL &&
-			    strcmp(tc.c_tls_file[i],
-			    parent_conf.c_tls_file[i]) != 0))
-				renamed = 1;
-			tc.c_tls_file[i] = parent_conf.c_tls_file[i];
-		}
-		if (renamed)
-			log_warnx("reload: TLS file names changed; restart to "
-			    "apply");
+		memcpy(tc.c_tls_file, parent_conf.c_tls_file,
+		    sizeof(tc.c_tls_file));
 		/* Broken files keep the certificate that worked. */
 		memset(&tf, 0, sizeof(tf));
 		if (tlsfiles_load(&tc, &tf, errbuf, sizeof(errbuf)) == -1)
@@ -249,7 +194,9 @@ parent_signal(int sig, short event, void *arg)
 		log_info("%s received, stopping", strsignal(sig));
 		supervise_stop(0);
 	case SIGHUP:
+		sdnotify_reloading();
 		parent_reload();
+		sdnotify_reloaded();
 		break;
 	}
 }
@@ -304,14 +251,7 @@ parent_config_absolute(void)
 static void
 parent_write_pidfile(void)
 {
-	FILE	*fp;
-
-	if (parent_pidfile == NULL)
-		return;
-	if ((fp = fopen(parent_pidfile, "w")) == NULL)
-		fatal("pidfile %s", parent_pidfile);
-	fprintf(fp, "%ld\n", (long)getpid());
-	if (fclose(fp) == EOF)
+	if (parent_pidfile != NULL && pidfile_write_safe(parent_pidfile) == -1)
 		fatal("pidfile %s", parent_pidfile);
 }
 
@@ -337,7 +277,7 @@ main(int argc, char **argv, char **envp)
 	struct sandbox_parent_paths sp;
 	char		 errbuf[512];
 	rlim_t		 nofile;
-	int		 i;
+	int		 i, rv;
 
 	/* Children re-exec us with a hidden role option first. */
 	if (argc >= 2 && strncmp(argv[1], PROC_CHILD_OPT,
@@ -348,6 +288,8 @@ main(int argc, char **argv, char **envp)
 		proc_child_main(argc, argv);
 	}
 	(void)envp;
+	/* Nothing we create (pid file, unix socket) is anyone's to write. */
+	(void)umask(022);
 
 	/* getopt permutes argv; ps should show it as typed. */
 	if ((parent_argv = calloc(argc + 1, sizeof(*parent_argv))) == NULL)
@@ -373,65 +315,26 @@ main(int argc, char **argv, char **envp)
 	case CONFIG_OK:
 		break;
 	}
-	if (parent_conf.c_check_only) {
-		struct passwd	*pw;
-
-		if (parent_conf.c_user != NULL &&
-		    ((pw = getpwnam(parent_conf.c_user)) == NULL ||
-		    pw->pw_uid == 0)) {
-			fprintf(stderr, "privcached: -u %s: no such "
-			    "unprivileged user\n", parent_conf.c_user);
-			exit(1);
-		}
-		if (parent_conf.c_net.nc_tls) {
-			struct tls_files	tf;
-
-			memset(&tf, 0, sizeof(tf));
-			if (tlsfiles_load(&parent_conf, &tf, errbuf,
-			    sizeof(errbuf)) == -1) {
-				fprintf(stderr, "privcached: %s\n", errbuf);
-				exit(1);
-			}
-			tlsfiles_clear(&tf);
-		}
-		for (i = 0; i < (int)parent_conf.c_nnotes; i++)
-			fprintf(stderr, "privcached: %s\n",
-			    parent_conf.c_notes[i]);
-		printf("privcached: configuration OK\n");
-		exit(0);
-	}
+	if (parent_conf.c_check_only)
+		checkconf_run(&parent_conf);
 	log_init(1, LOG_DAEMON);
+	log_procinit("parent");
 	log_setverbose(parent_conf.c_verbose);
 	for (i = 0; i < (int)parent_conf.c_nnotes; i++)
 		log_info("%s", parent_conf.c_notes[i]);
 
 	if (geteuid() == 0) {
-		struct passwd	*pw;
-
-		if (parent_conf.c_user != NULL) {
-			if ((pw = getpwnam(parent_conf.c_user)) == NULL) {
-				fprintf(stderr, "privcached: -u %s: no such "
-				    "user\n", parent_conf.c_user);
-				exit(1);
-			}
-			if (pw->pw_uid == 0) {
-				fprintf(stderr, "privcached: -u %s: refusing "
-				    "to run as a uid 0 account; name an "
-				    "unprivileged user\n", parent_conf.c_user);
-				exit(1);
-			}
-			parent_user = parent_conf.c_user;
-		} else {
-			if ((parent_user = parent_pick_user()) == NULL) {
-				fprintf(stderr, "privcached: no -u given and "
-				    "none of _privcached, privcached, nobody "
-				    "exists\n");
-				exit(1);
-			}
+		if ((rv = checkconf_user(&parent_conf, &parent_user, errbuf,
+		    sizeof(errbuf))) != CHECKCONF_OK) {
+			fprintf(stderr, "privcached: %s\n", errbuf);
+			exit(rv);
+		}
+		if (parent_conf.c_user == NULL)
 			fprintf(stderr, "privcached: no -u given: children "
 			    "run as %s\n", parent_user);
-		}
-		parent_check_chroot(parent_conf.c_chroot);
+		if (checkconf_chroot(parent_conf.c_chroot, 1, errbuf,
+		    sizeof(errbuf)) != CHECKCONF_OK)
+			fatalx("%s", errbuf);
 	} else {
 		parent_user = NULL;
 		log_warnx("not started as root: children keep uid %u and run "
@@ -463,6 +366,8 @@ main(int argc, char **argv, char **envp)
 	}
 	if ((parent_self = proc_self_path(parent_argv[0])) == NULL)
 		fatal("cannot find our own binary from %s", parent_argv[0]);
+	if ((parent_selffd = proc_self_open(parent_self)) == -1)
+		fatal("cannot open our own binary %s", parent_self);
 	if (listen_bind_all(&parent_conf, &parent_listeners,
 	    &parent_nlisteners, errbuf, sizeof(errbuf)) == -1)
 		fatalx("%s", errbuf);
@@ -478,10 +383,11 @@ main(int argc, char **argv, char **envp)
 		parent_pidfile = parent_absolute(parent_conf.c_pidfile);
 	parent_config_absolute();
 
-	if (parent_conf.c_daemonize) {
+	/* --foreground wins: a unit passes it over a memcached.conf's -d. */
+	if (parent_conf.c_daemonize && !parent_conf.c_foreground) {
 		if (daemon(0, 0) == -1)
 			fatal("daemon");
-		log_init(0, LOG_DAEMON);
+		log_init(0, config_syslog_facility(&parent_conf));
 	}
 	parent_write_pidfile();
 	if (signal(SIGPIPE, SIG_IGN) == SIG_ERR)
@@ -505,11 +411,13 @@ main(int argc, char **argv, char **envp)
 	/* The argv copy must end with NULL for a reload's parse. */
 	signal_add(&ev_sigusr1, NULL);
 
+	sdnotify_init();
 	memset(&sc, 0, sizeof(sc));
 	sc.sc_conf = &parent_conf;
 	sc.sc_listeners = parent_listeners;
 	sc.sc_nlisteners = parent_nlisteners;
 	sc.sc_self = parent_self;
+	sc.sc_selffd = parent_selffd;
 	sc.sc_user = parent_user;
 	sc.sc_pidfile = parent_pidfile;
 	sc.sc_net_nofile = nofile;

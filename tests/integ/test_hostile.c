@@ -279,16 +279,17 @@ Test(hostile, text_malformed_and_oversized)
 	EXPECT("incr a 1 2 3 4 5 6 7 8 9\r\n", "ERROR\r\n");
 	EXPECT("touch a 1 2 3 4 5 6 7 8 9\r\n", "ERROR\r\n");
 	EXPECT("stats a b c d e f g h i\r\n", "ERROR\r\n");
-	/* A storage line without a trustworthy length hangs up. */
-	EXPECT_CLOSE("set k\r\n", "CLIENT_ERROR bad command line format\r\n");
-	EXPECT_CLOSE("set k 0 0\r\n",
-	    "CLIENT_ERROR bad command line format\r\n");
+	/*
+	 * A storage line without a trustworthy length hangs up, with
+	 * memcached's answer to a wrong token count.
+	 */
+	EXPECT_CLOSE("set k\r\n", "ERROR\r\n");
+	EXPECT_CLOSE("set k 0 0\r\n", "ERROR\r\n");
 	EXPECT_CLOSE("set k 0 0 abc\r\n",
 	    "CLIENT_ERROR bad command line format\r\n");
 	EXPECT_CLOSE("set k 0 0 1 2 3 4 5 6 7\r\nx\r\n",
 	    "CLIENT_ERROR bad command line format\r\n");
-	EXPECT_CLOSE("cas k 0 0 1\r\nx\r\n",
-	    "CLIENT_ERROR bad command line format\r\n");
+	EXPECT_CLOSE("cas k 0 0 1\r\nx\r\n", "ERROR\r\n");
 	check_intact("malformed text");
 
 	/* Keys of 250 and 251 bytes. */
@@ -343,7 +344,7 @@ Test(hostile, text_number_overflow)
 	EXPECT("gat 99999999999999999999 k\r\n",
 	    "CLIENT_ERROR invalid exptime argument\r\n");
 	EXPECT("flush_all 99999999999999999999\r\n",
-	    "CLIENT_ERROR bad command line format\r\n");
+	    "CLIENT_ERROR invalid exptime argument\r\n");
 	EXPECT("verbosity 4294967296\r\n",
 	    "CLIENT_ERROR bad command line format\r\n");
 
@@ -878,11 +879,14 @@ Test(hostile, binary_lying_lengths)
 	cr_assert_eq(bin_status(fd, &blen), 0);
 	close(fd);
 
-	/* A 4 GB body announced, ten bytes sent: refused, still open. */
+	/*
+	 * A 4 GB body announced, extras and key sent: refused (the key's
+	 * old value unlinked), still open.
+	 */
 	fd = connect_ok();
 	n = bin_hdr(pkt, 0x01, 3, 8, 0xffffffffU, 4);
-	memset(pkt + n, 0, 10);
-	n += 10;
+	memset(pkt + n, 0, 11);
+	n += 11;
 	cr_assert_eq(client_send(fd, pkt, n), 0);
 	cr_assert_eq(bin_status(fd, &blen), 0x0003, "E2BIG expected");
 	bin_skip(fd, blen);
@@ -915,4 +919,47 @@ Test(hostile, binary_lying_lengths)
 	cr_assert(peer_gone(fd), "response magic from a client");
 	close(fd);
 	check_intact("binary lying lengths");
+}
+
+/*
+ * "verbosity 2" from any client is answered OK as memcached does, but
+ * puts nothing in root's log unless the operator allowed it with -o
+ * client_verbosity: then the request lines (keys included) show.
+ */
+static void
+verbosity_case(const char *const args[], int allowed)
+{
+	int	fd;
+
+	start(args);
+	fd = connect_ok();
+	cr_assert(client_expect(fd, "verbosity 2\r\n", "\r\n", "OK\r\n"));
+	cr_assert(client_expect(fd, "get secret_key_in_log\r\n", "END\r\n",
+	    "END\r\n"));
+	close(fd);
+	/* A marker request after it: once logged, the trace would be too. */
+	fd = connect_ok();
+	cr_assert(client_expect(fd, "verbosity 0\r\n", "\r\n", "OK\r\n"));
+	close(fd);
+	if (allowed)
+		cr_assert(daemon_log_has(&d, "get secret_key_in_log", 3000));
+	else {
+		cr_assert_not(daemon_log_has(&d, "secret_key_in_log", 500),
+		    "a client's verbosity reached root's log");
+	}
+	check_intact("verbosity");
+}
+
+Test(hostile, client_verbosity_has_no_effect)
+{
+	const char	*args[] = { NULL };
+
+	verbosity_case(args, 0);
+}
+
+Test(hostile, client_verbosity_with_the_switch)
+{
+	const char	*args[] = { "-o", "client_verbosity", NULL };
+
+	verbosity_case(args, 1);
 }

@@ -241,7 +241,7 @@ Test(skeleton, bad_flags_refused)
 Test(skeleton, text_protocol_exact)
 {
 	const char	*args[] = { NULL };
-	char		 big[300];
+	char		 big[300], *huge;
 	int		 fd;
 
 	cr_assert_eq(daemon_start(&d, NULL, args), 0);
@@ -262,19 +262,31 @@ Test(skeleton, text_protocol_exact)
 	cr_assert(client_expect(fd, "delete a\r\n", "\r\n", "DELETED\r\n"));
 	cr_assert(client_expect(fd, "delete a\r\n", "\r\n", "NOT_FOUND\r\n"));
 	cr_assert(client_expect(fd, "bogus\r\n", "\r\n", "ERROR\r\n"));
-	/* As memcached: the block's 2 extra bytes are consumed, the rest
-	 * is a (bad) command line of its own. */
-	cr_assert(client_expect(fd, "set x 0 0 3\r\nabcde\r\n", "ERROR\r\n",
-	    "CLIENT_ERROR bad data chunk\r\nERROR\r\n"));
 	memcpy(big, "get ", 4);
 	memset(big + 4, 'k', 251);
 	memcpy(big + 255, "\r\n", 3);
 	cr_assert(client_expect(fd, big, "\r\n",
 	    "CLIENT_ERROR bad command line format\r\n"));
 	cr_assert(client_expect(fd, "version\r\n", "\r\n",
-	    "VERSION 1.6.18-privcached-0.1.0\r\n"));
+	    "VERSION 1.6.18\r\n"));
+	/* A refused store leaves no stale value behind, as memcached. */
+	cr_assert(client_expect(fd, "set big 0 0 1\r\nx\r\n", "\r\n",
+	    "STORED\r\n"));
 	cr_assert(client_expect(fd, "set big 0 0 2000000\r\n", "\r\n",
 	    "SERVER_ERROR object too large for cache\r\n"));
+	cr_assert_not_null(huge = calloc(1, 2000002));
+	cr_assert(client_send(fd, huge, 2000002) == 0);
+	free(huge);
+	cr_assert(client_expect(fd, "get big\r\n", "END\r\n", "END\r\n"));
+	/* The block's length was wrong: what follows is not a command. */
+	cr_assert(client_expect(fd, "set x 0 0 3\r\nabcde\r\n", "\r\n",
+	    "CLIENT_ERROR bad data chunk\r\n"));
+	cr_assert(client_closed(fd), "a bad data chunk closes");
+	close(fd);
+	/* A browser's request is hung up on without a byte. */
+	cr_assert_geq(fd = client_connect(d.d_port), 0);
+	cr_assert(client_sends(fd, "GET / HTTP/1.1\r\nHost: x\r\n\r\n") == 0);
+	cr_assert(client_closed(fd), "HTTP hangs up");
 	close(fd);
 	/* gets returns a cas that changes with each store. */
 	cr_assert_geq(fd = client_connect(d.d_port), 0);

@@ -475,6 +475,27 @@ Test(cache_ops, too_large)
 	cache_free(c);
 }
 
+/* A store net refused for its size: the old value goes, counted. */
+Test(cache_ops, refused_store_unlinks)
+{
+	struct cache_conf	 cf = ct_conf_default();
+	struct cache		*c = ct_mk(&cf);
+	struct cache_req	 rq;
+	char			 buf[8];
+
+	ct_set(c, "k", "v");
+	rq = ct_req(CACHE_OP_DELETE, 0, CACHE_OPT_TOO_LARGE);
+	cr_expect_eq(ct_run(c, &rq, "k", NULL, NULL, 0).rp_status,
+	    CACHE_TOO_LARGE);
+	cr_expect_eq(ct_get(c, "k", buf, sizeof(buf)), CACHE_MISS);
+	rq = ct_req(CACHE_OP_DELETE, 0, CACHE_OPT_TOO_LARGE);
+	cr_expect_eq(ct_run(c, &rq, "none", NULL, NULL, 0).rp_status,
+	    CACHE_TOO_LARGE, "answered too large with or without a value");
+	cr_expect_eq(ct_stat_get(c, CACHE_STATS_GENERAL, "store_too_large"), 2);
+	cr_expect_eq(ct_stat_get(c, CACHE_STATS_GENERAL, "delete_misses"), 0);
+	cache_free(c);
+}
+
 /*
  * The batch prefetch (storage.c) runs all three stages on every key and
  * op before and while a batch runs: hits at the head of a chain and

@@ -637,7 +637,7 @@ Test(bin, noop_version_quit)
 	setup();
 	n = pkt(b, OP_VERSION, NULL, 0, NULL, NULL, 0, 7, 0);
 	feed_all(b, n);
-	expect_local(OP_VERSION, ST_OK, PRIVCACHED_PROTO_VERSION);
+	expect_local(OP_VERSION, ST_OK, PRIVCACHED_MEMCACHED_LEVEL);
 	setup();
 	n = pkt(b, OP_QUIT, NULL, 0, NULL, NULL, 0, 9, 0);
 	n += pkt(b + n, OP_NOOP, NULL, 0, NULL, NULL, 0, 0, 0);
@@ -910,6 +910,7 @@ Test(bin, too_large_is_swallowed)
 	static char	val[VALUE_MAX + 2];
 	size_t		n, i;
 	struct resp	r[4];
+	struct cache_rep too_large;
 	static const uint8_t ops[] = { OP_SET, OP_SETQ, OP_ADDQ, OP_APPEND };
 
 	for (i = 0; i < sizeof(ops); i++) {
@@ -929,13 +930,19 @@ Test(bin, too_large_is_swallowed)
 		}
 		n += pkt_key(b + n, OP_GET, "after", 0);
 		feed_all(b, n);
-		cr_assert_eq(decode(local, nlocal, r, 4), 1);
+		/* Storage unlinks the old value and answers too large. */
+		cr_assert_eq(nlocal, 0);
+		cr_assert_eq(nrecs, 2);
+		cr_assert_eq(recs[0].r_req.cr_op, CACHE_OP_DELETE);
+		cr_assert_eq(recs[0].r_req.cr_opts, CACHE_OPT_TOO_LARGE);
+		cr_assert_str_eq(recs[0].r_key, "big");
+		too_large = rep_status(CACHE_TOO_LARGE);
+		cr_assert_eq(reply(0, &too_large, NULL, NULL, r, 4), 1);
 		cr_assert_eq(r[0].r_op, ops[i]);
 		cr_assert_eq(r[0].r_status, ST_E2BIG);
 		cr_assert_eq(r[0].r_opaque, 5);
 		cr_assert(value_is(&r[0], "Too large."));
-		cr_assert_eq(nrecs, 1);
-		cr_assert_eq(recs[0].r_req.cr_op, CACHE_OP_GET);
+		cr_assert_eq(recs[1].r_req.cr_op, CACHE_OP_GET);
 	}
 }
 
@@ -949,7 +956,9 @@ Test(bin, swallow_across_calls)
 	be32(b + 8, 8 + 1 + 5000);
 	cr_assert_eq(feed(b, n, &used), PROTO_OK);
 	cr_assert_eq(used, n, "header, extras and key consumed");
-	expect_local(OP_SET, ST_E2BIG, "Too large.");
+	cr_assert_eq(nrecs, 1);
+	cr_assert_eq(recs[0].r_req.cr_opts, CACHE_OPT_TOO_LARGE);
+	nrecs = 0;
 	left = 5000;
 	cr_assert_eq(st.pb_swallow, left);
 	/* Packets inside the value are dropped with it. */

@@ -342,18 +342,18 @@ Test(meta, ms_partial_block_waits)
 	cr_assert_str_eq(local, "MN\r\n");
 }
 
-Test(meta, ms_bad_chunk_stays_in_sync)
+Test(meta, ms_bad_chunk_closes)
 {
 	size_t	used;
 
-	/* As memcached: the block's length is consumed, the rest parsed. */
-	cr_assert_eq(feed("ms foo 3 q\r\nabcd\r\nmn\r\n", &used), PROTO_OK);
-	cr_assert_str_eq(local,
-	    "CLIENT_ERROR bad data chunk\r\nERROR\r\nMN\r\n");
+	/* The length was wrong: what follows is never run, q or not. */
+	cr_assert_eq(feed("ms foo 3 q\r\nabcd\r\nmn\r\n", &used),
+	    PROTO_CLOSE);
+	cr_assert_str_eq(local, "CLIENT_ERROR bad data chunk\r\n");
 	cr_assert_eq(nrecs, 0);
 	setup();
-	cr_assert_eq(feed("ms foo 3\r\nabc\nmg x\r\n", &used), PROTO_OK);
-	cr_assert_str_eq(local, "CLIENT_ERROR bad data chunk\r\nERROR\r\n");
+	cr_assert_eq(feed("ms foo 3\r\nabc\nmg x\r\n", &used), PROTO_CLOSE);
+	cr_assert_str_eq(local, "CLIENT_ERROR bad data chunk\r\n");
 	cr_assert_eq(nrecs, 0);
 }
 
@@ -380,8 +380,8 @@ Test(meta, ms_untrusted_length_closes)
 	}
 	setup();
 	cr_assert_eq(feed("ms foo 2147483645\r\n", &used), PROTO_OK);
-	cr_assert_str_eq(local,
-	    "SERVER_ERROR object too large for cache\r\n");
+	cr_assert_eq(nrecs, 1, "storage unlinks the old value");
+	cr_assert_eq(recs[0].r_req.cr_opts, CACHE_OPT_TOO_LARGE);
 	cr_assert_eq(st.pt_swallow, 2147483647ULL);
 }
 
@@ -450,16 +450,19 @@ Test(meta, ms_too_large_is_swallowed)
 	req[13 + 1100] = '\0';
 	strcat(req, "\r\nmg after\r\n");
 	cr_assert_eq(feed(req, &used), PROTO_OK);
-	cr_assert_str_eq(local, "SERVER_ERROR object too large for cache\r\n");
-	cr_assert_eq(nrecs, 1);
-	cr_assert_str_eq(recs[0].r_key, "after");
+	/* Storage unlinks the old value and answers too large. */
+	cr_assert_eq(nrecs, 2);
+	cr_assert_str_eq(recs[0].r_key, "k");
+	cr_assert_eq(recs[0].r_req.cr_op, CACHE_OP_DELETE);
+	cr_assert_eq(recs[0].r_req.cr_opts, CACHE_OPT_TOO_LARGE);
+	cr_assert_str_eq(recs[1].r_key, "after");
 	cr_assert_eq(used, strlen(req));
 	/* Across reads the parser stays inside the block. */
 	setup();
 	cr_assert_eq(feed("ms k 2000 T5\r\n", &used), PROTO_OK);
 	cr_assert_eq(st.pt_swallow, 2002);
 	cr_assert_eq(feed("mg x\r\n", &used), PROTO_OK);
-	cr_assert_eq(nrecs, 0);
+	cr_assert_eq(nrecs, 1);
 	cr_assert_eq(st.pt_swallow, 2002 - 6);
 }
 

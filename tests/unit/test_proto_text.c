@@ -122,14 +122,19 @@ Test(text, storage_modes_and_cas)
 	cr_assert_eq(recs[4].r_ctx.px_noreply, 1);
 }
 
-Test(text, bad_data_chunk_stays_in_sync)
+Test(text, bad_data_chunk_closes)
 {
 	size_t	used;
 
-	cr_assert_eq(feed("set k 0 0 3\r\nabcXYget z\r\n", &used), PROTO_OK);
+	/* The length was wrong: what follows must never run. */
+	cr_assert_eq(feed("set k 0 0 3\r\nabcXYget z\r\n", &used),
+	    PROTO_CLOSE);
 	cr_assert_str_eq(local, "CLIENT_ERROR bad data chunk\r\n");
-	cr_assert_eq(nrecs, 1, "the next command still runs");
-	cr_assert_str_eq(recs[0].r_key, "z");
+	cr_assert_eq(nrecs, 0);
+	setup();
+	cr_assert_eq(feed("set k 0 0 3 noreply\r\nabcXYget z\r\n", &used),
+	    PROTO_CLOSE);
+	cr_assert_str_eq(local, "", "noreply: closed without a word");
 }
 
 Test(text, too_large_is_swallowed)
@@ -143,10 +148,27 @@ Test(text, too_large_is_swallowed)
 	req[16 + 1100] = '\0';
 	strcat(req, "\r\nget after\r\n");
 	cr_assert_eq(feed(req, &used), PROTO_OK);
-	cr_assert_str_eq(local, "SERVER_ERROR object too large for cache\r\n");
-	cr_assert_eq(nrecs, 1);
-	cr_assert_str_eq(recs[0].r_key, "after");
+	/* Storage unlinks the old value and answers too large. */
+	cr_assert_eq(nrecs, 2);
+	cr_assert_str_eq(recs[0].r_key, "k");
+	cr_assert_eq(recs[0].r_req.cr_op, CACHE_OP_DELETE);
+	cr_assert_eq(recs[0].r_req.cr_opts, CACHE_OPT_TOO_LARGE);
+	cr_assert_str_eq(recs[1].r_key, "after");
 	cr_assert_eq(used, strlen(req));
+}
+
+Test(text, too_large_reply)
+{
+	struct cache_rep	rep;
+	size_t			used;
+
+	cr_assert_eq(feed("append k 0 0 5000\r\n", &used), PROTO_OK);
+	cr_assert_eq(nrecs, 1);
+	memset(&rep, 0, sizeof(rep));
+	rep.rp_status = CACHE_TOO_LARGE;
+	cr_assert_str_eq(pt_reply(proto_text_reply, &recs[0].r_ctx, &rep, NULL,
+	    NULL),
+	    "SERVER_ERROR object too large for cache\r\n");
 }
 
 Test(text, swallow_across_calls)
@@ -156,7 +178,8 @@ Test(text, swallow_across_calls)
 	cr_assert_eq(feed("set k 0 0 2000\r\n", &used), PROTO_OK);
 	cr_assert_eq(st.pt_swallow, 2002);
 	cr_assert_eq(feed("get x\r\n", &used), PROTO_OK);
-	cr_assert_eq(nrecs, 0, "still inside the refused block");
+	cr_assert_eq(nrecs, 1, "only the refusal reached storage");
+	cr_assert_eq(recs[0].r_req.cr_opts, CACHE_OPT_TOO_LARGE);
 	cr_assert_eq(st.pt_swallow, 2002 - 7);
 }
 
@@ -264,6 +287,90 @@ Test(text, other_commands)
 	    37) == 0, "%s", local);
 }
 
+/* As memcached: a noreply command's errors are not sent either. */
+Test(text, noreply_errors_are_silent)
+{
+	size_t	used;
+
+	cr_assert_eq(feed("delete a 10 noreply\r\nincr a x noreply\r\n"
+	    "touch a x noreply\r\nflush_all x noreply\r\n"
+	    "decr a 1 noreply\r\n", &used), PROTO_OK);
+	cr_assert_str_eq(local, "");
+	cr_assert_eq(nrecs, 1);
+	cr_assert_eq(recs[0].r_req.cr_op, CACHE_OP_ARITH);
+	setup();
+	cr_assert_eq(feed("delete a 10\r\nflush_all invalid\r\n", &used),
+	    PROTO_OK);
+	cr_assert_str_eq(local, "CLIENT_ERROR bad command line format.  "
+	    "Usage: delete <key> [noreply]\r\n"
+	    "CLIENT_ERROR invalid exptime argument\r\n");
+	cr_assert_eq(nrecs, 0);
+}
+
+/* Browsers' requests to the cache port are hung up on without a byte. */
+Test(text, http_hangs_up)
+{
+	static const char *const lines[] = {
+		"GET / HTTP/1.0\r\n",
+		"PUT /asdf/asd/fasdfasdf/sadf HTTP/1.1\r\n",
+		"DELETE HTTP/1.1\r\n",
+	};
+	size_t	used, i;
+
+	for (i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
+		setup();
+		cr_assert_eq(feed(lines[i], &used), PROTO_CLOSE, "%s",
+		    lines[i]);
+		cr_assert_eq(nlocal, 0, "%s", lines[i]);
+	}
+	setup();
+	cr_assert_eq(feed("bogus HTTP\r\n", &used), PROTO_OK);
+	cr_assert_str_eq(local, "ERROR\r\n");
+}
+
+/* get and gets take key lists longer than the line limit. */
+Test(text, long_get_line)
+{
+	static char	line[200000];
+	size_t		used, len = 0, off = 0, n, keys = 0, end;
+
+	len += snprintf(line, sizeof(line), "gets");
+	while (len < 3 * lim.pl_line_max / 2) {
+		len += snprintf(line + len, sizeof(line) - len, " key%zu",
+		    keys);
+		keys++;
+	}
+	len += snprintf(line + len, sizeof(line) - len, "\r\nget tail\r\n");
+	/* In reads of a few KB, as a socket delivers it. */
+	for (end = 4096; off < len; end += 4096) {
+		if (end > len)
+			end = len;
+		cr_assert_eq(proto_text_parse(&st, &lim, &sink, line + off,
+		    end - off, &n, NOW), PROTO_OK);
+		off += n;
+		if (end == len)
+			break;
+		/* Unconsumed bytes are offered again with the next read. */
+	}
+	cr_assert_eq(off, len);
+	cr_assert_eq(nlocal, 0);
+	cr_assert_lt(keys + 1, REC_MAX);
+	cr_assert_eq((size_t)nrecs, keys + 1);
+	cr_assert_str_eq(recs[keys].r_key, "tail");
+	for (n = 0; n < keys; n++) {
+		cr_assert_eq(recs[n].r_ctx.px_cmd, recs[0].r_ctx.px_cmd);
+		cr_assert_eq(recs[n].r_ctx.px_last, n + 1 == keys,
+		    "END after the last key only (%zu)", n);
+	}
+	cr_assert_eq(st.pt_getcont, 0);
+	/* Any other long line is still refused. */
+	setup();
+	memset(line, 'x', lim.pl_line_max + 10);
+	line[lim.pl_line_max + 10] = '\0';
+	cr_assert_eq(feed(line, &used), PROTO_CLOSE);
+	cr_assert_str_eq(local, "CLIENT_ERROR line too long\r\n");
+}
+
 Test(text, flush_disabled)
 {
 	size_t	used;
@@ -279,7 +386,7 @@ Test(text, local_replies)
 	size_t	used;
 
 	cr_assert_eq(feed("version\r\nbogus\r\n\r\nget\r\n", &used), PROTO_OK);
-	cr_assert_str_eq(local, "VERSION " PRIVCACHED_PROTO_VERSION "\r\n"
+	cr_assert_str_eq(local, "VERSION " PRIVCACHED_MEMCACHED_LEVEL "\r\n"
 	    "ERROR\r\nERROR\r\nERROR\r\n");
 	setup();
 	cr_assert_eq(feed("quit\r\nget a\r\n", &used), PROTO_CLOSE);
@@ -508,4 +615,35 @@ Test(text, value_line_numbers)
 	cr_assert_str_eq(reply(&recs[0].r_ctx, CACHE_OK, "k", "", UINT64_MAX),
 	    "VALUE k 7 0 18446744073709551615\r\n\r\nEND\r\n",
 	    "zero, and the largest cas, written out in full");
+}
+
+static int	ntraced;
+
+static void
+count_trace(void *arg, const char *line, size_t len)
+{
+	(void)arg;
+	(void)line;
+	(void)len;
+	ntraced++;
+}
+
+/* -vv: a set whose data comes in a later read is traced once. */
+Test(text, trace_once_when_data_comes_later)
+{
+	struct proto_sink	tsink = sink;
+	const char		*head = "set k 0 0 2\r\n";
+	const char		*all = "set k 0 0 2\r\nab\r\n";
+	size_t			 used;
+
+	tsink.ps_trace = count_trace;
+	cr_assert_eq(proto_text_parse(&st, &lim, &tsink, head, strlen(head),
+	    &used, NOW), PROTO_OK);
+	cr_assert_eq(used, 0, "the line waits for its data");
+	cr_assert_eq(ntraced, 0);
+	cr_assert_eq(proto_text_parse(&st, &lim, &tsink, all, strlen(all),
+	    &used, NOW), PROTO_OK);
+	cr_assert_eq(used, strlen(all));
+	cr_assert_eq(ntraced, 1);
+	cr_assert_eq(nrecs, 1);
 }
