@@ -9,7 +9,6 @@
 #include <sys/socket.h>
 
 #include <netinet/in.h>
-#include <netinet/tcp.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -121,7 +120,6 @@ conn_new(struct listener_ev *le, int fd, struct sockaddr_storage *ss,
 	struct conn		*c;
 	char			 host[NI_MAXHOST], serv[NI_MAXSERV];
 	char			 peer[sizeof(c->c_peer)];
-	int			 on = 1;
 
 	if (getnameinfo((struct sockaddr *)ss, sslen, host, sizeof(host),
 	    serv, sizeof(serv), NI_NUMERICHOST | NI_NUMERICSERV) == 0)
@@ -135,7 +133,7 @@ conn_new(struct listener_ev *le, int fd, struct sockaddr_storage *ss,
 		conn_refuse(le, fd, peer, NULL, "not in the allow list");
 		return;
 	}
-	if (conn_count() >= (int)net_conf.nc_maxconns) {
+	if (conn_count() >= (int)net_conf.nc_live.nl_maxconns) {
 		/* Default maxconns_fast: say why, then hang up. */
 		net_stats.ns_rejected_conns++;
 		conn_refuse(le, fd, peer,
@@ -162,9 +160,7 @@ conn_new(struct listener_ev *le, int fd, struct sockaddr_storage *ss,
 		close(fd);
 		return;
 	}
-	if (ss->ss_family == AF_INET || ss->ss_family == AF_INET6)
-		(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on,
-		    sizeof(on));
+	/* TCP_NODELAY came with the listener (listen.c). */
 	(void)strlcpy(c->c_peer, peer, sizeof(c->c_peer));
 	memcpy(&c->c_ss, ss, sslen < sizeof(c->c_ss) ? sslen :
 	    sizeof(c->c_ss));
@@ -182,8 +178,8 @@ conn_new(struct listener_ev *le, int fd, struct sockaddr_storage *ss,
 		c->c_partial_since = net_now;
 	conn_add(c);
 	/* Without maxconns_fast, the backlog waits until a slot frees. */
-	if (!net_conf.nc_maxconns_fast &&
-	    conn_count() >= (int)net_conf.nc_maxconns) {
+	if (!net_conf.nc_live.nl_maxconns_fast &&
+	    conn_count() >= (int)net_conf.nc_live.nl_maxconns) {
 		conn_listeners_pause();
 		listeners_full = 1;
 	}
@@ -260,7 +256,7 @@ conn_listeners_check(void)
 {
 	/* A connection closed since: a slot is free again. */
 	if (listeners_full && !accept_backoff_set &&
-	    conn_count() < (int)net_conf.nc_maxconns) {
+	    conn_count() < (int)net_conf.nc_live.nl_maxconns) {
 		listeners_full = 0;
 		conn_listeners_resume();
 	}
