@@ -547,9 +547,16 @@ storage_on_cache(void *arg, struct imsg *imsg)
 		fatalx("IMSG_CFG_CACHE without a reply budget");
 	if ((storage_cache = cache_new(&storage_conf)) == NULL)
 		fatal("cannot build the cache");
+#ifdef __OpenBSD__
+	/* No pledge(2) promise allows mlockall(2): the call would kill us. */
+	if (storage_conf.cc_lock_memory)
+		log_warnx("-k: pledge allows no mlockall on OpenBSD; memory "
+		    "stays pageable");
+#else
 	if (storage_conf.cc_lock_memory &&
 	    mlockall(MCL_CURRENT | MCL_FUTURE) == -1)
 		log_warn("-k: mlockall failed; memory stays pageable");
+#endif
 	storage_configured = 1;
 	storage_msg_max = (size_t)storage_conf.cc_item_size_max +
 	    DATA_MSG_SLACK;
