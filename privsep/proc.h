@@ -57,7 +57,11 @@ int		 proc_self_open(const char *path);
 __attribute__((__noreturn__)) void
 		 proc_child_main(int argc, char **argv);
 
-/* Role entry points, called once the drop is done. */
+/*
+ * Role entry points, defined in net/ and cache/: what runs before the
+ * drop, then main, once the drop is done.
+ */
+void	net_early(void);
 __attribute__((__noreturn__)) void net_main(const struct proc_args *);
 __attribute__((__noreturn__)) void storage_main(const struct proc_args *);
 
