@@ -24,11 +24,11 @@
 #define MISBEHAVE_FLOOD		50000
 
 /*
- * Raw frames on the control channel: a well-framed message of a type
- * nobody knows with junk after its header, or a header announcing 2 GB.
+ * Raw frames on a channel: a well-framed message of a type nobody knows
+ * with junk after its header, or a header announcing 2 GB.
  */
 static int
-misbehave_raw(int oversized)
+misbehave_raw(int fd, int oversized)
 {
 	struct {
 		struct imsg_hdr	hdr;
@@ -45,7 +45,7 @@ misbehave_raw(int oversized)
 		msg.hdr.len = 0x7ffffff0;
 		len = sizeof(msg.hdr);
 	}
-	return (write(PROC_CTL_FD, &msg, len) == (ssize_t)len ? 0 : -1);
+	return (write(fd, &msg, len) == (ssize_t)len ? 0 : -1);
 }
 
 static int
@@ -138,9 +138,11 @@ net_misbehave(const char *what, size_t len)
 		return (imsgev_compose(&proc_ctl, IMSG_CTL_READY, 0,
 		    STDIN_FILENO, NULL, 0));
 	if (IS("garbage"))
-		return (misbehave_raw(0));
+		return (misbehave_raw(PROC_CTL_FD, 0));
 	if (IS("oversized"))
-		return (misbehave_raw(1));
+		return (misbehave_raw(PROC_CTL_FD, 1));
+	if (IS("storagehuge"))
+		return (misbehave_raw(net_storage.iev_ibuf.fd, 1));
 	if (IS("logbytes"))
 		return (misbehave_log(LOG_EMERG,
 		    "evil \x9b" "31m \xe2\x80\xae \x1b[2J end", 1));

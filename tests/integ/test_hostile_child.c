@@ -356,6 +356,12 @@ Test(hostile_child, garbage_to_storage)
 	attack(plain, "storage", "storage reports garbage from it");
 }
 
+Test(hostile_child, oversized_frame_to_storage)
+{
+	attack(plain, "storagehuge", "oversized message");
+	cr_assert(daemon_log_has(&d, "storage reports garbage from it", 0));
+}
+
 Test(hostile_child, log_flood)
 {
 	attack(plain, "logflood", "log flood; killing it");
