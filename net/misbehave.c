@@ -87,6 +87,34 @@ misbehave_stats_flood(void)
 	return (0);
 }
 
+/*
+ * Logins for the parent to check, without end and without waiting for
+ * the answers: the parent checks at most its rate and the answers it
+ * cannot deliver count against the child's queue.
+ */
+static int
+misbehave_auth_flood(void)
+{
+	struct {
+		struct auth_req	ar;
+		char		up[8];
+	}		q;
+	size_t		i;
+
+	memset(&q, 0, sizeof(q));
+	q.ar.ar_family = AF_INET;
+	q.ar.ar_ulen = 4;
+	q.ar.ar_plen = 4;
+	memcpy(q.up, "userpass", 8);
+	imsgev_pause_read(&proc_ctl, 1);
+	for (i = 0; i < MISBEHAVE_FLOOD; i++)
+		if (imsg_compose(&proc_ctl.iev_ibuf, IMSG_CTL_AUTH_CHECK, 0, 0,
+		    -1, &q, sizeof(q)) == -1)
+			return (-1);
+	imsgev_add(&proc_ctl);
+	return (0);
+}
+
 /* A flush_all straight to storage, past the parser that checks -F. */
 static int
 misbehave_flush(void)
@@ -156,6 +184,8 @@ net_misbehave(const char *what, size_t len)
 	}
 	if (IS("unlisten"))
 		return (misbehave_unlisten());
+	if (IS("authflood"))
+		return (misbehave_auth_flood());
 	if (IS("flush"))
 		return (misbehave_flush());
 	if (IS("exit"))

@@ -473,6 +473,16 @@ Test(hostile_child, deaf_to_control_channel)
 	tls_remove_certs(certdir);
 }
 
+/*
+ * Logins for the parent to check, 50 000 at once, answers never read:
+ * the parent checks at most 1000 a second, and the answers piling up for
+ * the child hit the bound of its queue.
+ */
+Test(hostile_child, login_flood)
+{
+	attack(plain, "authflood", "does not read its control channel");
+}
+
 /* A net child that exits on every request: respawned, never given up. */
 Test(hostile_child, exit_loop)
 {
