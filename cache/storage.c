@@ -17,9 +17,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "admin.h"
 #include "cache.h"
 #include "log.h"
 #include "msg.h"
+#include "prefix.h"
 #include "proc.h"
 #include "sandbox.h"
 #include "wire.h"
@@ -233,6 +235,7 @@ storage_batch_run(struct storage_chan *ch)
 			continue;
 		}
 		cache_exec(storage_cache, &req, key, value, &rep, &it);
+		prefix_record(&req, key, &rep);
 		cur->sb_conn_bytes += rep.rp_nvalue;
 		/*
 		 * A request that asked for the key gets the one it asked
@@ -393,6 +396,8 @@ storage_stats(struct storage_chan *ch, struct imsg *imsg)
 	}
 	if (kind == CACHE_STATS_GENERAL)
 		storage_peer_stats(ch, imsg_get_id(imsg));
+	if (kind == CACHE_STATS_RESET)
+		prefix_clear();
 	memset(&sc, 0, sizeof(sc));
 	if ((sc.sc_buf = imsg_create(&ch->ch_iev.iev_ibuf, IMSG_CACHE_STATS,
 	    imsg_get_id(imsg), 0, 8192)) == NULL)
@@ -407,6 +412,21 @@ storage_stats(struct storage_chan *ch, struct imsg *imsg)
 	if (ibuf_set(sc.sc_buf, off, &sc.sc_count, sizeof(sc.sc_count)) == -1)
 		fatal("stats header");
 	imsg_close(&ch->ch_iev.iev_ibuf, sc.sc_buf);
+}
+
+/* An admin command (cache/admin.c): checked, then answered. */
+static int
+storage_admin(struct storage_chan *ch, struct imsg *imsg)
+{
+	struct cache_admin_req	rq;
+
+	if (imsg_get_data(imsg, &rq, sizeof(rq)) == -1 ||
+	    cache_admin_check(&rq) == -1)
+		return (-1);
+	cache_set_time(storage_cache, time(NULL));
+	cache_admin(storage_cache, &ch->ch_iev.iev_ibuf, imsg_get_id(imsg),
+	    &rq);
+	return (0);
 }
 
 static void
@@ -480,6 +500,14 @@ storage_dispatch_net(int fd, short event, void *arg)
 			break;
 		case IMSG_CACHE_STATS_REQ:
 			storage_stats(ch, &imsg);
+			imsg_free(&imsg);
+			break;
+		case IMSG_CACHE_ADMIN_REQ:
+			if (storage_admin(ch, &imsg) == -1) {
+				imsg_free(&imsg);
+				storage_peer_bad(ch, "bad admin request");
+				return;
+			}
 			imsg_free(&imsg);
 			break;
 		default:

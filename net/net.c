@@ -87,6 +87,7 @@ net_storage_lost(const char *why)
 	net_storage_up = 0;
 	batch_fail_all();
 	stats_fail_all();
+	admin_fail_all();
 }
 
 static void
@@ -126,6 +127,10 @@ net_dispatch_storage(int fd, short event, void *arg)
 		case IMSG_CACHE_PEER_STATS:
 			if (stats_peers_reply(&imsg) == -1)
 				fatalx("bad peer stats from storage");
+			break;
+		case IMSG_CACHE_ADMIN:
+			if (admin_reply(&imsg) == -1)
+				fatalx("bad admin reply from storage");
 			break;
 		default:
 			fatalx("unexpected message %u from storage",

@@ -47,6 +47,7 @@ struct text_parser {
 	int64_t				 tp_now;
 	int				 tp_failed;	/* a sink said no */
 	int				 tp_authed;	/* may run commands */
+	int				 tp_lines;	/* handled in this read */
 };
 
 static const char	str_error[] = "ERROR\r\n";
@@ -745,9 +746,22 @@ text_line(struct text_parser *tp, const char *line, size_t len,
 	default:
 		break;
 	}
+	/* Admin commands take key prefixes and class lists: not tokenized. */
+	if (proto_admin_line(tp->tp_lim, tp->tp_sink, line, len,
+	    tp->tp_lines > 1, &tp->tp_failed))
+		return (PROTO_LINE_DONE);
 	/* The handlers below look at tok[ntok - 1]: it must be filled. */
 	if (ntok > TEXT_TOKENS_MAX) {
 		LOCAL(tp, str_error);
+		return (PROTO_LINE_DONE);
+	}
+	/* shutdown, verbosity and flush_all change the whole server. */
+	if (tp->tp_lim->pl_settings != NULL && !tp->tp_lim->pl_admin &&
+	    proto_admin_gated(tok[0].t_s, tok[0].t_len)) {
+		if (tp->tp_sink->ps_admin_refused != NULL)
+			tp->tp_sink->ps_admin_refused(tp->tp_sink->ps_arg);
+		LOCAL(tp, "CLIENT_ERROR admin commands not allowed from this "
+		    "address\r\n");
 		return (PROTO_LINE_DONE);
 	}
 	switch (cmd) {
@@ -862,6 +876,7 @@ proto_text_parse(struct proto_text_state *st, const struct proto_limits *lim,
 		if (sink->ps_trace != NULL)
 			sink->ps_trace(sink->ps_arg, line, linelen);
 		extra = 0;
+		tp.tp_lines++;
 		if (st->pt_getcont != 0)
 			res = text_get_rest(&tp, line, linelen);
 		else
