@@ -1,7 +1,8 @@
 /*
  * Item layout helpers of the cache engine (storage child; no I/O): key and
- * value access, chunked value copies.  Allocation and linking live in
- * ops.c, which knows the slabs, the hash table and the LRUs.
+ * value access, chunked value copies.  Allocation (alloc.c) and linking
+ * (cache.c) live in the engine, which knows the slabs, the hash table
+ * and the LRUs.
  */
 
 #include <stddef.h>

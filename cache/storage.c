@@ -19,6 +19,7 @@
 
 #include "admin.h"
 #include "cache.h"
+#include "dispatch.h"
 #include "log.h"
 #include "msg.h"
 #include "prefix.h"
@@ -78,6 +79,8 @@ struct storage_chan {
 
 static struct cache	*storage_cache;
 static struct cache_conf storage_conf;
+/* What the flags forbid; nothing is allowed before the parent says. */
+static struct cache_policy storage_policy;
 static int		 storage_configured;
 static struct storage_chan storage_chans[NET_CHILDREN_MAX];
 static size_t		 storage_msg_max;
@@ -284,6 +287,12 @@ storage_batch(struct storage_chan *ch, struct imsg *imsg)
 			storage_peer_bad(ch, "bad request record");
 			return (-1);
 		}
+		/* A correct net child never sends what the flags forbid. */
+		if (req.cr_op == CACHE_OP_FLUSH &&
+		    !storage_policy.cp_flush_enabled) {
+			storage_peer_bad(ch, "flush_all forbidden by -F");
+			return (-1);
+		}
 		if (i >= STORAGE_PREFETCH)
 			continue;
 		hv[i] = 0;
@@ -414,21 +423,6 @@ storage_stats(struct storage_chan *ch, struct imsg *imsg)
 	imsg_close(&ch->ch_iev.iev_ibuf, sc.sc_buf);
 }
 
-/* An admin command (cache/admin.c): checked, then answered. */
-static int
-storage_admin(struct storage_chan *ch, struct imsg *imsg)
-{
-	struct cache_admin_req	rq;
-
-	if (imsg_get_data(imsg, &rq, sizeof(rq)) == -1 ||
-	    cache_admin_check(&rq) == -1)
-		return (-1);
-	cache_set_time(storage_cache, time(NULL));
-	cache_admin(storage_cache, &ch->ch_iev.iev_ibuf, imsg_get_id(imsg),
-	    &rq);
-	return (0);
-}
-
 static void
 storage_channel_close(struct storage_chan *ch)
 {
@@ -438,13 +432,86 @@ storage_channel_close(struct storage_chan *ch)
 	memset(&ch->ch_net_stats, 0, sizeof(ch->ch_net_stats));
 }
 
+static int
+storage_on_req(void *arg, struct imsg *imsg)
+{
+	struct storage_chan	*ch = arg;
+
+	/* The batch owns the message from here on, unless it was bad. */
+	if (storage_batch(ch, imsg) == -1)
+		return (DISPATCH_STOP);
+	return (DISPATCH_KEEP);
+}
+
+static int
+storage_on_net_stats(void *arg, struct imsg *imsg)
+{
+	struct storage_chan	*ch = arg;
+
+	/* The rule fixed the length. */
+	if (imsg_get_data(imsg, &ch->ch_net_stats,
+	    sizeof(ch->ch_net_stats)) == -1)
+		fatal("IMSG_CACHE_NET_STATS");
+	return (DISPATCH_NEXT);
+}
+
+static int
+storage_on_stats_req(void *arg, struct imsg *imsg)
+{
+	struct storage_chan	*ch = arg;
+
+	storage_stats(ch, imsg);
+	return (ch->ch_iev.iev_active ? DISPATCH_NEXT : DISPATCH_STOP);
+}
+
+/* An admin command (cache/admin.c): checked, then answered. */
+static int
+storage_on_admin(void *arg, struct imsg *imsg)
+{
+	struct storage_chan	*ch = arg;
+	struct cache_admin_req	 rq;
+
+	/* The rule fixed the length. */
+	if (imsg_get_data(imsg, &rq, sizeof(rq)) == -1)
+		fatal("IMSG_CACHE_ADMIN_REQ");
+	if (cache_admin_check(&rq) == -1) {
+		storage_peer_bad(ch, "bad admin request");
+		return (DISPATCH_STOP);
+	}
+	cache_set_time(storage_cache, time(NULL));
+	cache_admin(storage_cache, &ch->ch_iev.iev_ibuf, imsg_get_id(imsg),
+	    &rq);
+	return (DISPATCH_NEXT);
+}
+
+static const dispatch_fn storage_net_handlers[] = {
+	[IMSG_CACHE_REQ] = storage_on_req,
+	[IMSG_CACHE_STATS_REQ] = storage_on_stats_req,
+	[IMSG_CACHE_NET_STATS] = storage_on_net_stats,
+	[IMSG_CACHE_ADMIN_REQ] = storage_on_admin,
+};
+static const struct dispatch storage_net_tab = {
+	DISPATCH_STORAGE_DATA, storage_net_handlers,
+	nitems(storage_net_handlers)
+};
+
+/*
+ * Whether replies of any kind fill the queue: then nothing more is read
+ * until net has taken some, so a net child that asks and never reads
+ * costs STORAGE_QUEUE_MAX replies, not memory without end.
+ */
+static int
+storage_queue_full(struct storage_chan *ch)
+{
+	return (imsgbuf_queuelen(&ch->ch_iev.iev_ibuf) >= STORAGE_QUEUE_MAX);
+}
+
 static void
 storage_dispatch_net(int fd, short event, void *arg)
 {
 	struct storage_chan	*ch = arg;
-	struct imsg		 imsg;
-	ssize_t			 n;
-	int			 rv;
+	const char		*why;
+	int			 rv, stop;
 
 	(void)fd;
 	if ((rv = imsgev_io(&ch->ch_iev, event)) <= 0) {
@@ -461,60 +528,24 @@ storage_dispatch_net(int fd, short event, void *arg)
 		 * waits only while its replies fill the queue after a write:
 		 * then EV_WRITE (the queue is not empty) brings us back.
 		 */
-		if (ch->ch_cur.sb_active && storage_batch_run(ch) == 0) {
+		if ((ch->ch_cur.sb_active && storage_batch_run(ch) == 0) ||
+		    storage_queue_full(ch)) {
 			if (imsgbuf_write(&ch->ch_iev.iev_ibuf) == -1) {
 				log_warn("data channel write");
 				storage_channel_close(ch);
 				return;
 			}
-			if (imsgbuf_queuelen(&ch->ch_iev.iev_ibuf) <
-			    STORAGE_QUEUE_MAX)
+			if (!storage_queue_full(ch))
 				continue;
 			break;
 		}
-		if ((n = imsg_get(&ch->ch_iev.iev_ibuf, &imsg)) == -1) {
-			storage_peer_bad(ch, "malformed message");
+		if ((rv = dispatch_one(&storage_net_tab, PROC_NET,
+		    &ch->ch_iev.iev_ibuf, ch, &stop, &why)) == -1) {
+			storage_peer_bad(ch, why);
 			return;
 		}
-		if (n == 0)
+		if (rv == 0 || stop)
 			break;
-		if (imsg_get_fd(&imsg) != -1) {
-			imsg_free(&imsg);
-			storage_peer_bad(ch, "unexpected descriptor");
-			return;
-		}
-		switch (imsg_get_type(&imsg)) {
-		case IMSG_CACHE_REQ:
-			/* The batch owns the message from here on. */
-			if (storage_batch(ch, &imsg) == -1)
-				imsg_free(&imsg);
-			break;
-		case IMSG_CACHE_NET_STATS:
-			if (imsg_get_data(&imsg, &ch->ch_net_stats,
-			    sizeof(ch->ch_net_stats)) == -1) {
-				imsg_free(&imsg);
-				storage_peer_bad(ch, "bad net stats");
-				return;
-			}
-			imsg_free(&imsg);
-			break;
-		case IMSG_CACHE_STATS_REQ:
-			storage_stats(ch, &imsg);
-			imsg_free(&imsg);
-			break;
-		case IMSG_CACHE_ADMIN_REQ:
-			if (storage_admin(ch, &imsg) == -1) {
-				imsg_free(&imsg);
-				storage_peer_bad(ch, "bad admin request");
-				return;
-			}
-			imsg_free(&imsg);
-			break;
-		default:
-			imsg_free(&imsg);
-			storage_peer_bad(ch, "unexpected message type");
-			break;
-		}
 	}
 	if (!ch->ch_iev.iev_active)
 		return;
@@ -525,18 +556,83 @@ storage_dispatch_net(int fd, short event, void *arg)
 		storage_channel_close(ch);
 		return;
 	}
-	/* While a batch waits, new requests stay in the socket. */
-	imsgev_pause_read(&ch->ch_iev, ch->ch_cur.sb_active);
+	/* While a batch waits or replies pile up, requests stay unread. */
+	imsgev_pause_read(&ch->ch_iev, ch->ch_cur.sb_active ||
+	    storage_queue_full(ch));
 }
+
+static int
+storage_on_cache(void *arg, struct imsg *imsg)
+{
+	(void)arg;
+	if (storage_configured)
+		fatalx("second cache configuration");
+	if (imsg_get_data(imsg, &storage_conf, sizeof(storage_conf)) == -1)
+		fatal("IMSG_CFG_CACHE");
+	if (storage_conf.cc_reply_budget == 0)
+		fatalx("IMSG_CFG_CACHE without a reply budget");
+	if ((storage_cache = cache_new(&storage_conf)) == NULL)
+		fatal("cannot build the cache");
+	if (storage_conf.cc_lock_memory &&
+	    mlockall(MCL_CURRENT | MCL_FUTURE) == -1)
+		log_warn("-k: mlockall failed; memory stays pageable");
+	storage_configured = 1;
+	storage_msg_max = (size_t)storage_conf.cc_item_size_max +
+	    DATA_MSG_SLACK;
+	evtimer_set(&storage_ev_maintain, storage_maintain, NULL);
+	storage_maintain(-1, 0, NULL);
+	return (DISPATCH_NEXT);
+}
+
+static int
+storage_on_peer(void *arg, struct imsg *imsg)
+{
+	struct storage_chan	*ch;
+	uint32_t		 slot;
+	int			 peer;
+
+	(void)arg;
+	if (!storage_configured ||
+	    imsg_get_data(imsg, &slot, sizeof(slot)) == -1 ||
+	    slot >= nitems(storage_chans))
+		fatalx("bad IMSG_CTL_PEER");
+	peer = imsg_get_fd(imsg);
+	/* A new net child: forget the old one's half batch. */
+	ch = &storage_chans[slot];
+	storage_channel_close(ch);
+	ch->ch_slot = slot;
+	if (imsgev_init(&ch->ch_iev, peer, storage_dispatch_net, ch) == -1 ||
+	    imsgbuf_set_maxsize(&ch->ch_iev.iev_ibuf, storage_msg_max) == -1)
+		fatal("data channel");
+	imsgev_start(&ch->ch_iev);
+	return (DISPATCH_NEXT);
+}
+
+static int
+storage_on_policy(void *arg, struct imsg *imsg)
+{
+	(void)arg;
+	if (imsg_get_data(imsg, &storage_policy, sizeof(storage_policy)) == -1)
+		fatal("IMSG_CFG_POLICY");
+	return (DISPATCH_NEXT);
+}
+
+static const dispatch_fn storage_parent_handlers[] = {
+	[IMSG_CTL_VERBOSE] = dispatch_verbose,
+	[IMSG_CTL_PEER] = storage_on_peer,
+	[IMSG_CFG_CACHE] = storage_on_cache,
+	[IMSG_CFG_POLICY] = storage_on_policy,
+};
+static const struct dispatch storage_parent_tab = {
+	DISPATCH_STORAGE_CTL, storage_parent_handlers,
+	nitems(storage_parent_handlers)
+};
 
 static void
 storage_dispatch_parent(int fd, short event, void *arg)
 {
-	struct storage_chan	*ch;
-	struct imsg		 imsg;
-	ssize_t			 n;
-	uint32_t		 slot;
-	int			 rv, peer, verbose;
+	const char	*why;
+	int		 rv;
 
 	(void)fd;
 	(void)arg;
@@ -544,68 +640,17 @@ storage_dispatch_parent(int fd, short event, void *arg)
 		fatal("control channel");
 	if (rv == 0)
 		fatalx("parent went away");
-	for (;;) {
-		if ((n = imsg_get(&proc_ctl.iev_ibuf, &imsg)) == -1)
-			fatal("control message");
-		if (n == 0)
-			break;
-		switch (imsg_get_type(&imsg)) {
-		case IMSG_CFG_CACHE:
-			if (storage_configured)
-				fatalx("second cache configuration");
-			if (imsg_get_data(&imsg, &storage_conf,
-			    sizeof(storage_conf)) == -1)
-				fatalx("bad IMSG_CFG_CACHE");
-			if ((storage_cache = cache_new(&storage_conf)) == NULL)
-				fatal("cannot build the cache");
-			if (storage_conf.cc_lock_memory &&
-			    mlockall(MCL_CURRENT | MCL_FUTURE) == -1)
-				log_warn("-k: mlockall failed; memory stays "
-				    "pageable");
-			storage_configured = 1;
-			storage_msg_max = (size_t)storage_conf.cc_item_size_max
-			    + DATA_MSG_SLACK;
-			if (storage_conf.cc_reply_budget == 0)
-				fatalx("IMSG_CFG_CACHE without a reply budget");
-			evtimer_set(&storage_ev_maintain, storage_maintain,
-			    NULL);
-			storage_maintain(-1, 0, NULL);
-			break;
-		case IMSG_CTL_PEER:
-			if (!storage_configured ||
-			    (peer = imsg_get_fd(&imsg)) == -1 ||
-			    imsg_get_data(&imsg, &slot, sizeof(slot)) == -1 ||
-			    slot >= nitems(storage_chans))
-				fatalx("bad IMSG_CTL_PEER");
-			/* A new net child: forget the old one's half batch. */
-			ch = &storage_chans[slot];
-			storage_channel_close(ch);
-			ch->ch_slot = slot;
-			if (imsgev_init(&ch->ch_iev, peer,
-			    storage_dispatch_net, ch) == -1 ||
-			    imsgbuf_set_maxsize(&ch->ch_iev.iev_ibuf,
-			    storage_msg_max) == -1)
-				fatal("data channel");
-			imsgev_start(&ch->ch_iev);
-			break;
-		case IMSG_CTL_VERBOSE:
-			if (imsg_get_data(&imsg, &verbose,
-			    sizeof(verbose)) == -1)
-				fatalx("bad IMSG_CTL_VERBOSE");
-			log_setverbose(verbose);
-			break;
-		default:
-			fatalx("unexpected message %u from parent",
-			    imsg_get_type(&imsg));
-		}
-		imsg_free(&imsg);
-	}
+	if (dispatch_run(&storage_parent_tab, PROC_PARENT, &proc_ctl.iev_ibuf,
+	    NULL, &why) == -1)
+		fatalx("control channel: %s", why);
 	imsgev_add(&proc_ctl);
 }
 
 void
 storage_main(const struct proc_args *pa)
 {
+	dispatch_verify(&storage_parent_tab);
+	dispatch_verify(&storage_net_tab);
 	event_init();
 	signal_set(&storage_ev_sigterm, SIGTERM, storage_signal, NULL);
 	signal_set(&storage_ev_sigint, SIGINT, storage_signal, NULL);

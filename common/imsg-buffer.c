@@ -952,9 +952,15 @@ msgbuf_recv(struct msgbuf *mb, int fd, int fdpass, void *arg)
 	iov.iov_len = mb->rsize - mb->wpos;
 	msg.msg_iov = &iov;
 	msg.msg_iovlen = 1;
-	/* Room for one descriptor: more in one read breaks the protocol. */
-	msg.msg_control = cmsgbuf.buf;
-	msg.msg_controllen = sizeof(cmsgbuf.buf);
+	/*
+	 * Room for one descriptor: more in one read breaks the protocol.  A
+	 * channel that takes none offers no room, so that the kernel drops
+	 * what a peer sends instead of installing it here.
+	 */
+	if (fdpass) {
+		msg.msg_control = cmsgbuf.buf;
+		msg.msg_controllen = sizeof(cmsgbuf.buf);
+	}
 #ifdef MSG_CMSG_CLOEXEC
 	/* Never let a received fd slip into a child we exec. */
 	flags |= MSG_CMSG_CLOEXEC;
@@ -995,7 +1001,8 @@ msgbuf_recv(struct msgbuf *mb, int fd, int fdpass, void *arg)
 #endif
 
 	if (msg.msg_flags & MSG_CTRUNC)
-		err = EMSGSIZE;		/* the kernel dropped descriptors */
+		/* The kernel dropped descriptors: none fit, or too many. */
+		err = fdpass ? EMSGSIZE : EBADMSG;
 	else if (nfd > 1 || (nfd == 1 && (!fdpass || n == 0)))
 		err = EBADMSG;
 	if (err != 0) {

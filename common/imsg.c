@@ -19,6 +19,8 @@
 #include "imsg.h"
 
 #define IMSG_ALLOW_FDPASS	0x01
+#define IMSG_SEND_FDPASS	0x02	/* send them, never receive */
+#define IMSG_FDPASS_OUT		(IMSG_ALLOW_FDPASS | IMSG_SEND_FDPASS)
 
 /* Top bit of hdr.len on the wire: a descriptor comes with this message. */
 #define IMSG_FD_MARK		0x80000000U
@@ -42,6 +44,12 @@ void
 imsgbuf_allow_fdpass(struct imsgbuf *imsgbuf)
 {
 	imsgbuf->flags |= IMSG_ALLOW_FDPASS;
+}
+
+void
+imsgbuf_allow_fdsend(struct imsgbuf *imsgbuf)
+{
+	imsgbuf->flags |= IMSG_SEND_FDPASS;
 }
 
 int
@@ -75,7 +83,7 @@ imsgbuf_write(struct imsgbuf *imsgbuf)
 		return (-1);
 	}
 	if (msgbuf_send(imsgbuf->w, imsgbuf->fd,
-	    imsgbuf->flags & IMSG_ALLOW_FDPASS) == -1)
+	    imsgbuf->flags & IMSG_FDPASS_OUT) == -1)
 		return (-1);
 	return (0);
 }
@@ -193,7 +201,7 @@ imsg_compose(struct imsgbuf *imsgbuf, uint32_t type, uint32_t id, pid_t pid,
 		errno = EINVAL;
 		return (-1);
 	}
-	if (fd != -1 && !(imsgbuf->flags & IMSG_ALLOW_FDPASS)) {
+	if (fd != -1 && !(imsgbuf->flags & IMSG_FDPASS_OUT)) {
 		errno = EPERM;
 		return (-1);
 	}
@@ -219,7 +227,7 @@ imsg_composev(struct imsgbuf *imsgbuf, uint32_t type, uint32_t id, pid_t pid,
 		errno = EINVAL;
 		return (-1);
 	}
-	if (fd != -1 && !(imsgbuf->flags & IMSG_ALLOW_FDPASS)) {
+	if (fd != -1 && !(imsgbuf->flags & IMSG_FDPASS_OUT)) {
 		errno = EPERM;
 		return (-1);
 	}

@@ -142,6 +142,12 @@ int		 imsgbuf_init(struct imsgbuf *, int fd);
 /* Allow descriptors to be sent and received on this channel. */
 void		 imsgbuf_allow_fdpass(struct imsgbuf *);
 /*
+ * Allow descriptors to be sent only: reads offer the kernel no room for
+ * one, so a descriptor the peer sends is never installed here and the
+ * stream fails (not in OpenBSD's API).
+ */
+void		 imsgbuf_allow_fdsend(struct imsgbuf *);
+/*
  * Set the largest message, header included: 0, or -1 (EINVAL if below
  * IMSG_HEADER_SIZE or 2^31 and above, which the wire cannot carry).
  */

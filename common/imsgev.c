@@ -31,6 +31,20 @@ imsgev_init(struct imsgev *iev, int fd, void (*handler)(int, short, void *),
 }
 
 void
+imsgev_allow_fdsend(struct imsgev *iev)
+{
+#if defined(__OpenBSD__) && !defined(IMSG_COMPAT)
+	/*
+	 * libutil's imsg cannot send without receiving: a descriptor that
+	 * comes is closed by dispatch_one before the child is killed.
+	 */
+	imsgbuf_allow_fdpass(&iev->iev_ibuf);
+#else
+	imsgbuf_allow_fdsend(&iev->iev_ibuf);
+#endif
+}
+
+void
 imsgev_start(struct imsgev *iev)
 {
 	iev->iev_started = 1;

@@ -27,6 +27,11 @@ struct imsgev {
  */
 int	imsgev_init(struct imsgev *, int fd, void (*)(int, short, void *),
 	    void *data);
+/*
+ * For the parent's end of a control channel: descriptors go out, none
+ * come in.
+ */
+void	imsgev_allow_fdsend(struct imsgev *);
 /* Arms the event; needs event_init() done. */
 void	imsgev_start(struct imsgev *);
 /* Re-arms the event: EV_WRITE too while messages are queued. */

@@ -37,6 +37,7 @@ enum imsg_type {
 	IMSG_CACHE_PEER_STATS,	/* storage -> net: struct net_stats, the sum
 				 * of the other nets', before a general
 				 * IMSG_CACHE_STATS */
+	IMSG_CFG_POLICY,	/* parent -> storage: struct cache_policy */
 	IMSG_CACHE_ADMIN_REQ,	/* net -> storage: struct cache_admin_req */
 	IMSG_CACHE_ADMIN,	/* storage -> net: struct cache_admin_hdr +
 				 * records, in order, the last without
@@ -156,6 +157,15 @@ struct cache_conf {
 	uint32_t	cc_pad2;
 };
 
+/*
+ * IMSG_CFG_POLICY: what storage refuses even from a net child, because the
+ * flags forbid it.  Sent at start and after every reload.
+ */
+struct cache_policy {
+	uint8_t		cp_flush_enabled;	/* 0 with -F */
+	uint8_t		cp_pad[7];
+};
+
 /* One allowlist entry: an address and how many leading bits count. */
 struct net_cidr {
 	uint8_t		nr_family;	/* AF_INET or AF_INET6 */
@@ -202,7 +212,8 @@ struct net_conf {
 	 * this net child's share of them. */
 	uint32_t	nc_maxconns_all;
 	uint32_t	nc_conn_per_ip_all;
-	uint32_t	nc_pad3;
+	uint8_t		nc_client_verbosity;	/* -o client_verbosity */
+	uint8_t		nc_pad3[3];
 };
 
 enum listener_proto {

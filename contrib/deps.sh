@@ -12,16 +12,30 @@ libtls-dev"
 debian_test="$debian_build clang libclang-rt-dev libcriterion-dev python3 python3-pymemcache \
 python3-memcache python3-pylibmc libmemcached-tools memcached nutcracker \
 procps util-linux mandoc openssl"
-openbsd_build="libevent"
-openbsd_test="$openbsd_build criterion python3 py3-pymemcache \
+# Only for ../shared/openbsd-check in .ci/run (the clang of OpenBSD 7.7 and
+# of 7.8): `make deps' installs them, `make check' never asks for them.
+debian_xcheck="clang-16 clang-19"
+# OpenBSD's base has all the daemon needs (libevent 1.4, libtls, imsg);
+# the libevent 2.1 package is for bench/loadgen only.
+openbsd_build=""
+openbsd_test="libevent criterion python3 py3-pymemcache \
 libmemcached memcached"
 
 have_build() {
 	case "$(uname -s)" in
 	Linux) pkg-config --exists libbsd-overlay libevent libseccomp libmd \
 	    libtls ;;
+	OpenBSD) [ -f /usr/include/event.h ] && [ -f /usr/include/tls.h ] ;;
 	*) pkg-config --exists libevent ;;
 	esac
+}
+
+# setpriv and libFuzzer serve tests the GNUmakefile runs on Linux only.
+have_linux_test() {
+	[ "$(uname -s)" != Linux ] && return 0
+	command -v setpriv >/dev/null 2>&1 &&
+	    command -v clang >/dev/null 2>&1 &&
+	    [ -f "$(clang -print-file-name=libclang_rt.fuzzer-$(uname -m).a)" ]
 }
 
 have_test() {
@@ -33,9 +47,7 @@ have_test() {
 	    command -v nutcracker >/dev/null 2>&1 &&
 	    command -v memccapable >/dev/null 2>&1 &&
 	    command -v memcached >/dev/null 2>&1 &&
-	    command -v setpriv >/dev/null 2>&1 &&
-	    command -v clang >/dev/null 2>&1 &&
-	    [ -f "$(clang -print-file-name=libclang_rt.fuzzer-$(uname -m).a)" ] &&
+	    have_linux_test &&
 	    command -v mandoc >/dev/null 2>&1 &&
 	    command -v openssl >/dev/null 2>&1
 }
@@ -51,7 +63,7 @@ install() {
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
 		    --no-install-recommends $1 || exit 1
 	elif command -v pkg_add >/dev/null 2>&1; then
-		pkg_add -I $2 || exit 1
+		[ -z "$2" ] || pkg_add -I $2 || exit 1
 	else
 		echo "deps: no apt-get or pkg_add here; install: $1" >&2
 		exit 1
@@ -72,6 +84,7 @@ ensure)
 	$check || { echo "deps: still missing after install" >&2; exit 1; }
 	;;
 install)
+	[ "$what" = test ] && deb="$deb $debian_xcheck"
 	install "$deb" "$obsd"
 	;;
 *)

@@ -11,7 +11,9 @@
 #include <netinet/tcp.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <netdb.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -110,11 +112,16 @@ int
 conn_listener_add(int fd, const struct listener_conf *lc)
 {
 	struct listener_ev	*nl;
+	int			 fl;
 
 	if ((nl = reallocarray(listeners, nlisteners + 1,
 	    sizeof(*listeners))) == NULL)
 		return (-1);
 	listeners = nl;
+	/* The flags are shared: a dead net child may have changed them. */
+	if ((fl = fcntl(fd, F_GETFL)) == -1 ||
+	    fcntl(fd, F_SETFL, fl | O_NONBLOCK) == -1)
+		return (-1);
 	/* Safe to move: no listener event is armed before CFG_DONE. */
 	memset(&nl[nlisteners], 0, sizeof(nl[nlisteners]));
 	nl[nlisteners].le_fd = fd;
@@ -294,9 +301,26 @@ conn_accept(int fd, short event, void *arg)
 					accept_backoff_set = 1;
 				}
 				return;
-			default:
-				/* EAGAIN and anything transient. */
+			case EAGAIN:
+#if EWOULDBLOCK != EAGAIN
+			case EWOULDBLOCK:
+#endif
+			case EPROTO:
+			case EPERM:
+			case ENETDOWN:
+			case ENETUNREACH:
+			case EHOSTUNREACH:
+			case ENOPROTOOPT:
+			case EOPNOTSUPP:
+				/* Nothing there, or that client's problem. */
 				return;
+			default:
+				/*
+				 * A dead listener (EINVAL after a shutdown):
+				 * retrying would spin.  Dying makes the
+				 * parent check and rebind it.
+				 */
+				fatal("accept on %s", le->le_conf.lc_name);
 			}
 		}
 		conn_new(le, s, &ss, sslen);
@@ -511,27 +535,11 @@ conn_sink_trace(void *arg, const char *line, size_t len)
 }
 
 #ifdef TEST_HOOKS
-/*
- * Test builds only: what a compromised net child might do, so that tests
- * can show the sandbox and the supervisor at work.
- */
 static int
 conn_sink_misbehave(void *arg, const char *what, size_t len)
 {
 	(void)arg;
-	log_warnx("misbehaving on request: %.*s", (int)len, what);
-	if (len == 7 && memcmp(what, "syscall", 7) == 0)
-		return (socket(AF_INET, SOCK_STREAM, 0) == -1 ? -1 : 0);
-	if (len == 6 && memcmp(what, "parent", 6) == 0)
-		return (imsgev_compose(&proc_ctl, IMSG_CFG_DONE, 0, -1, NULL,
-		    0));
-	if (len == 7 && memcmp(what, "storage", 7) == 0)
-		return (imsg_compose(&net_storage.iev_ibuf, IMSG_CACHE_REQ,
-		    0, 0, -1, "garbage", 7) == -1 ? -1 : 0);
-	if (len == 8 && memcmp(what, "netstats", 8) == 0)
-		return (imsg_compose(&net_storage.iev_ibuf,
-		    IMSG_CACHE_NET_STATS, 0, 0, -1, "short", 5) == -1 ? -1 : 0);
-	return (-1);
+	return (net_misbehave(what, len));
 }
 #endif
 
@@ -557,7 +565,9 @@ static int
 conn_sink_verbosity(void *arg, int level)
 {
 	(void)arg;
-	log_setverbose(level);
+	/* Any client could otherwise put every key in root's log. */
+	if (net_conf.nc_client_verbosity)
+		log_setverbose(level);
 	return (0);
 }
 

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "auth.h"
+#include "dispatch.h"
 #include "log.h"
 #include "msg.h"
 #include "net.h"
@@ -90,11 +91,56 @@ net_storage_lost(const char *why)
 	admin_fail_all();
 }
 
+static int
+net_on_rep(void *arg, struct imsg *imsg)
+{
+	(void)arg;
+	if (batch_reply(imsg) == -1)
+		fatalx("storage replied out of order");
+	return (DISPATCH_NEXT);
+}
+
+static int
+net_on_stats(void *arg, struct imsg *imsg)
+{
+	(void)arg;
+	if (stats_reply(imsg) == -1)
+		fatalx("bad stats reply from storage");
+	return (DISPATCH_NEXT);
+}
+
+static int
+net_on_peer_stats(void *arg, struct imsg *imsg)
+{
+	(void)arg;
+	if (stats_peers_reply(imsg) == -1)
+		fatalx("bad peer stats from storage");
+	return (DISPATCH_NEXT);
+}
+
+static int
+net_on_admin(void *arg, struct imsg *imsg)
+{
+	(void)arg;
+	if (admin_reply(imsg) == -1)
+		fatalx("bad admin reply from storage");
+	return (DISPATCH_NEXT);
+}
+
+static const dispatch_fn net_storage_handlers[] = {
+	[IMSG_CACHE_REP] = net_on_rep,
+	[IMSG_CACHE_STATS] = net_on_stats,
+	[IMSG_CACHE_PEER_STATS] = net_on_peer_stats,
+	[IMSG_CACHE_ADMIN] = net_on_admin,
+};
+static const struct dispatch net_storage_tab = {
+	DISPATCH_NET_DATA, net_storage_handlers, nitems(net_storage_handlers)
+};
+
 static void
 net_dispatch_storage(int fd, short event, void *arg)
 {
-	struct imsg	 imsg;
-	ssize_t		 n;
+	const char	*why;
 	int		 rv;
 
 	(void)fd;
@@ -103,43 +149,10 @@ net_dispatch_storage(int fd, short event, void *arg)
 		net_storage_lost(rv == 0 ? "closed" : strerror(errno));
 		return;
 	}
-	while (net_storage_up) {
-		if ((n = imsg_get(&net_storage.iev_ibuf, &imsg)) == -1) {
-			net_storage_lost("malformed message");
-			return;
-		}
-		if (n == 0)
-			break;
-		if (imsg_get_fd(&imsg) != -1) {
-			imsg_free(&imsg);
-			net_storage_lost("unexpected descriptor");
-			return;
-		}
-		switch (imsg_get_type(&imsg)) {
-		case IMSG_CACHE_REP:
-			if (batch_reply(&imsg) == -1)
-				fatalx("storage replied out of order");
-			break;
-		case IMSG_CACHE_STATS:
-			if (stats_reply(&imsg) == -1)
-				fatalx("bad stats reply from storage");
-			break;
-		case IMSG_CACHE_PEER_STATS:
-			if (stats_peers_reply(&imsg) == -1)
-				fatalx("bad peer stats from storage");
-			break;
-		case IMSG_CACHE_ADMIN:
-			if (admin_reply(&imsg) == -1)
-				fatalx("bad admin reply from storage");
-			break;
-		default:
-			fatalx("unexpected message %u from storage",
-			    imsg_get_type(&imsg));
-		}
-		imsg_free(&imsg);
-	}
-	if (net_storage_up)
-		imsgev_add(&net_storage);
+	if (dispatch_run(&net_storage_tab, PROC_STORAGE,
+	    &net_storage.iev_ibuf, NULL, &why) == -1)
+		fatalx("data channel: %s", why);
+	imsgev_add(&net_storage);
 }
 
 /* A reload: limits and switches change; sizes fixed at start do not. */
@@ -189,20 +202,149 @@ net_start(void)
 	conn_idle_start();
 }
 
+static int
+net_on_cfg_net(void *arg, struct imsg *imsg)
+{
+	struct net_conf	nc;
+
+	(void)arg;
+	if (imsg_get_data(imsg, &nc, sizeof(nc)) == -1)
+		fatal("IMSG_CFG_NET");
+	if (nc.nc_maxconns == 0 || nc.nc_batch_max < 1024 ||
+	    nc.nc_inflight_max == 0 || nc.nc_line_max < 1024 ||
+	    nc.nc_nallow > NET_ALLOW_MAX || nc.nc_net_children == 0 ||
+	    nc.nc_net_children > NET_CHILDREN_MAX)
+		fatalx("IMSG_CFG_NET out of range");
+	if (net_configured)
+		net_reload(&nc);
+	else
+		net_conf = nc;
+	net_configured = 1;
+	return (DISPATCH_NEXT);
+}
+
+static int
+net_on_peer(void *arg, struct imsg *imsg)
+{
+	uint32_t	slot;
+	int		peer;
+
+	(void)arg;
+	if (!net_configured || imsg_get_data(imsg, &slot, sizeof(slot)) == -1 ||
+	    slot >= NET_CHILDREN_MAX)
+		fatalx("bad IMSG_CTL_PEER");
+	peer = imsg_get_fd(imsg);
+	/* A new storage child: the old one owes nothing now. */
+	if (net_storage_up)
+		net_storage_lost("replaced");
+	log_debug("connected to storage");
+	if (imsgev_init(&net_storage, peer, net_dispatch_storage, NULL) == -1 ||
+	    imsgbuf_set_maxsize(&net_storage.iev_ibuf,
+	    (size_t)net_conf.nc_item_size_max + DATA_MSG_SLACK) == -1)
+		fatal("data channel");
+	imsgev_start(&net_storage);
+	net_storage_up = 1;
+	return (DISPATCH_NEXT);
+}
+
+static int
+net_on_listener(void *arg, struct imsg *imsg)
+{
+	struct listener_conf	lc;
+
+	(void)arg;
+	if (imsg_get_data(imsg, &lc, sizeof(lc)) == -1)
+		fatal("IMSG_CFG_LISTENER");
+	lc.lc_name[sizeof(lc.lc_name) - 1] = '\0';
+	if (conn_listener_add(imsg_get_fd(imsg), &lc) == -1)
+		fatal("listener");
+	return (DISPATCH_NEXT);
+}
+
+static int
+net_on_auth(void *arg, struct imsg *imsg)
+{
+	struct auth_cred	ac;
+
+	(void)arg;
+	if (imsg_get_data(imsg, &ac, sizeof(ac)) == -1)
+		fatal("IMSG_CFG_AUTH");
+	if (auth_add(&ac) == -1)
+		fatalx("too many users");
+	explicit_bzero(&ac, sizeof(ac));
+	return (DISPATCH_NEXT);
+}
+
+static int
+net_on_auth_end(void *arg, struct imsg *imsg)
+{
+	(void)arg;
+	(void)imsg;
+	auth_commit();
+	return (DISPATCH_NEXT);
+}
+
+static int
+net_on_tls_pem(void *arg, struct imsg *imsg)
+{
+	uint8_t	pem[sizeof(struct tls_pem_chunk) + TLS_PEM_CHUNK];
+	size_t	pemlen;
+
+	(void)arg;
+	/* The rule bounded it; imsg_get_data consumes: take it first. */
+	pemlen = imsg_get_len(imsg);
+	if (imsg_get_data(imsg, pem, pemlen) == -1 ||
+	    tlsconn_pem_add(pem, pemlen) == -1)
+		fatalx("bad IMSG_CFG_TLS_PEM");
+	explicit_bzero(pem, sizeof(pem));
+	return (DISPATCH_NEXT);
+}
+
+static int
+net_on_tls_end(void *arg, struct imsg *imsg)
+{
+	struct tls_params	tp;
+
+	(void)arg;
+	if (imsg_get_data(imsg, &tp, sizeof(tp)) == -1)
+		fatal("IMSG_CFG_TLS_END");
+	/* The parent checked these files: the first must do. */
+	if (tlsconn_commit(&tp) == -1 && tlsconn_params() == NULL)
+		fatalx("no usable TLS certificate");
+	return (DISPATCH_NEXT);
+}
+
+static int
+net_on_done(void *arg, struct imsg *imsg)
+{
+	(void)arg;
+	(void)imsg;
+	if (!net_configured)
+		fatalx("IMSG_CFG_DONE before IMSG_CFG_NET");
+	net_start();
+	return (DISPATCH_NEXT);
+}
+
+static const dispatch_fn net_parent_handlers[] = {
+	[IMSG_CTL_VERBOSE] = dispatch_verbose,
+	[IMSG_CTL_PEER] = net_on_peer,
+	[IMSG_CFG_NET] = net_on_cfg_net,
+	[IMSG_CFG_LISTENER] = net_on_listener,
+	[IMSG_CFG_DONE] = net_on_done,
+	[IMSG_CFG_AUTH] = net_on_auth,
+	[IMSG_CFG_AUTH_END] = net_on_auth_end,
+	[IMSG_CFG_TLS_PEM] = net_on_tls_pem,
+	[IMSG_CFG_TLS_END] = net_on_tls_end,
+};
+static const struct dispatch net_parent_tab = {
+	DISPATCH_NET_CTL, net_parent_handlers, nitems(net_parent_handlers)
+};
+
 static void
 net_dispatch_parent(int fd, short event, void *arg)
 {
-	struct imsg		 imsg;
-	struct listener_conf	 lc;
-	struct net_conf		 nc;
-	struct auth_cred	 ac;
-	struct tls_params	 tp;
-	uint8_t			 pem[sizeof(struct tls_pem_chunk) +
-				    TLS_PEM_CHUNK];
-	size_t			 pemlen;
-	uint32_t		 slot;
-	ssize_t			 n;
-	int			 rv, peer, verbose;
+	const char	*why;
+	int		 rv;
 
 	(void)fd;
 	(void)arg;
@@ -210,100 +352,9 @@ net_dispatch_parent(int fd, short event, void *arg)
 		fatal("control channel");
 	if (rv == 0)
 		fatalx("parent went away");
-	for (;;) {
-		if ((n = imsg_get(&proc_ctl.iev_ibuf, &imsg)) == -1)
-			fatal("control message");
-		if (n == 0)
-			break;
-		switch (imsg_get_type(&imsg)) {
-		case IMSG_CFG_NET:
-			if (imsg_get_data(&imsg, &nc, sizeof(nc)) == -1)
-				fatalx("bad IMSG_CFG_NET");
-			if (nc.nc_maxconns == 0 || nc.nc_batch_max < 1024 ||
-			    nc.nc_inflight_max == 0 || nc.nc_line_max < 1024 ||
-			    nc.nc_nallow > NET_ALLOW_MAX ||
-			    nc.nc_net_children == 0 ||
-			    nc.nc_net_children > NET_CHILDREN_MAX)
-				fatalx("IMSG_CFG_NET out of range");
-			if (net_configured)
-				net_reload(&nc);
-			else
-				net_conf = nc;
-			net_configured = 1;
-			break;
-		case IMSG_CTL_PEER:
-			if (!net_configured ||
-			    (peer = imsg_get_fd(&imsg)) == -1 ||
-			    imsg_get_data(&imsg, &slot, sizeof(slot)) == -1 ||
-			    slot >= NET_CHILDREN_MAX)
-				fatalx("bad IMSG_CTL_PEER");
-			/* A new storage child: the old one owes nothing now. */
-			if (net_storage_up)
-				net_storage_lost("replaced");
-			log_debug("connected to storage");
-			if (imsgev_init(&net_storage, peer,
-			    net_dispatch_storage, NULL) == -1 ||
-			    imsgbuf_set_maxsize(&net_storage.iev_ibuf,
-			    (size_t)net_conf.nc_item_size_max +
-			    DATA_MSG_SLACK) == -1)
-				fatal("data channel");
-			imsgev_start(&net_storage);
-			net_storage_up = 1;
-			break;
-		case IMSG_CFG_LISTENER:
-			if (imsg_get_data(&imsg, &lc, sizeof(lc)) == -1 ||
-			    (peer = imsg_get_fd(&imsg)) == -1)
-				fatalx("bad IMSG_CFG_LISTENER");
-			lc.lc_name[sizeof(lc.lc_name) - 1] = '\0';
-			if (conn_listener_add(peer, &lc) == -1)
-				fatal("listener");
-			break;
-		case IMSG_CFG_AUTH:
-			if (imsg_get_data(&imsg, &ac, sizeof(ac)) == -1)
-				fatalx("bad IMSG_CFG_AUTH");
-			if (auth_add(&ac) == -1)
-				fatalx("too many users");
-			explicit_bzero(&ac, sizeof(ac));
-			break;
-		case IMSG_CFG_AUTH_END:
-			if (imsg_get_len(&imsg) != 0)
-				fatalx("bad IMSG_CFG_AUTH_END");
-			auth_commit();
-			break;
-		case IMSG_CFG_TLS_PEM:
-			/* imsg_get_data consumes: take the length first. */
-			pemlen = imsg_get_len(&imsg);
-			if (pemlen > sizeof(pem) ||
-			    imsg_get_data(&imsg, pem, pemlen) == -1 ||
-			    tlsconn_pem_add(pem, pemlen) == -1)
-				fatalx("bad IMSG_CFG_TLS_PEM");
-			explicit_bzero(pem, sizeof(pem));
-			break;
-		case IMSG_CFG_TLS_END:
-			if (imsg_get_data(&imsg, &tp, sizeof(tp)) == -1)
-				fatalx("bad IMSG_CFG_TLS_END");
-			/* The parent checked these files: the first must do. */
-			if (tlsconn_commit(&tp) == -1 &&
-			    tlsconn_params() == NULL)
-				fatalx("no usable TLS certificate");
-			break;
-		case IMSG_CFG_DONE:
-			if (imsg_get_len(&imsg) != 0 || !net_configured)
-				fatalx("bad IMSG_CFG_DONE");
-			net_start();
-			break;
-		case IMSG_CTL_VERBOSE:
-			if (imsg_get_data(&imsg, &verbose,
-			    sizeof(verbose)) == -1)
-				fatalx("bad IMSG_CTL_VERBOSE");
-			log_setverbose(verbose);
-			break;
-		default:
-			fatalx("unexpected message %u from parent",
-			    imsg_get_type(&imsg));
-		}
-		imsg_free(&imsg);
-	}
+	if (dispatch_run(&net_parent_tab, PROC_PARENT, &proc_ctl.iev_ibuf,
+	    NULL, &why) == -1)
+		fatalx("control channel: %s", why);
 	imsgev_add(&proc_ctl);
 }
 
@@ -342,6 +393,8 @@ net_pass_end(void)
 void
 net_main(const struct proc_args *pa)
 {
+	dispatch_verify(&net_parent_tab);
+	dispatch_verify(&net_storage_tab);
 	event_init();
 	signal_set(&net_ev_sigterm, SIGTERM, net_signal, NULL);
 	signal_set(&net_ev_sigint, SIGINT, net_signal, NULL);

@@ -167,4 +167,9 @@ int	admin_reply(struct imsg *);
 /* Storage went away: waiting admin requests get an error. */
 void	admin_fail_all(void);
 
+#ifdef TEST_HOOKS
+/* Test builds only: "misbehave <what>" (net/misbehave.c). */
+int	net_misbehave(const char *what, size_t len);
+#endif
+
 #endif /* PRIVCACHED_NET_H */

@@ -11,6 +11,7 @@
 #include <netinet/tcp.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -67,6 +68,9 @@ listen_one(const struct addrinfo *ai, int backlog, struct listener *l,
 	if (listen(fd, backlog) == -1)
 		goto fail;
 	l->l_fd = fd;
+	memcpy(&l->l_addr, ai->ai_addr, ai->ai_addrlen);
+	l->l_addrlen = ai->ai_addrlen;
+	l->l_backlog = backlog;
 	return (0);
  fail:
 	(void)errbuf_set(err, errlen, "listen on %s: %s", l->l_conf.lc_name,
@@ -165,6 +169,10 @@ listen_unix(const struct config *conf, struct listener **ls, size_t *nls,
 	}
 	(void)umask(old);
 	l->l_fd = fd;
+	memcpy(&l->l_addr, &sun, sizeof(sun));
+	l->l_addrlen = sizeof(sun);
+	l->l_backlog = conf->c_backlog;
+	l->l_mask = conf->c_unix_mask;
 	*ls = l;
 	*nls = 1;
 	return (0);
@@ -237,4 +245,71 @@ listen_close_all(struct listener *ls, size_t n)
 	for (i = 0; i < n; i++)
 		close(ls[i].l_fd);
 	free(ls);
+}
+
+/* A new socket like l's, bound and listening: its fd, or -1. */
+static int
+listen_rebind(const struct listener *l)
+{
+	const struct sockaddr_un	*sun;
+	mode_t				 old = 0;
+	int				 fd, on = 1, family;
+
+	family = l->l_addr.ss_family;
+	if ((fd = socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	    0)) == -1)
+		return (-1);
+	if (family == AF_UNIX) {
+		/* Ours was there: the path may be taken over again. */
+		sun = (const struct sockaddr_un *)&l->l_addr;
+		(void)unlink(sun->sun_path);
+		old = umask(~l->l_mask & 0777);
+	} else if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on,
+	    sizeof(on)) == -1 || (family == AF_INET6 && setsockopt(fd,
+	    IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on)) == -1))
+		goto fail;
+	if (bind(fd, (const struct sockaddr *)&l->l_addr, l->l_addrlen) == -1 ||
+	    listen(fd, l->l_backlog) == -1)
+		goto fail;
+	if (family == AF_UNIX)
+		(void)umask(old);
+	return (fd);
+ fail:
+	if (family == AF_UNIX)
+		(void)umask(old);
+	close(fd);
+	return (-1);
+}
+
+int
+listen_revive(struct listener *l)
+{
+	socklen_t	len = sizeof(int);
+	int		on = 0, fd, fl;
+
+	/*
+	 * The open file's flags are shared with every child that had it:
+	 * a blocking listener would hang the next one in accept.
+	 */
+	if (l->l_fd != -1) {
+		if ((fl = fcntl(l->l_fd, F_GETFL)) != -1 &&
+		    !(fl & O_NONBLOCK))
+			(void)fcntl(l->l_fd, F_SETFL, fl | O_NONBLOCK);
+		if (getsockopt(l->l_fd, SOL_SOCKET, SO_ACCEPTCONN, &on,
+		    &len) == 0 && on)
+			return (1);
+		/* The old socket holds the address until it is closed. */
+		close(l->l_fd);
+		l->l_fd = -1;
+	}
+	if ((fd = listen_rebind(l)) == -1) {
+		/* Tried again with the next net child. */
+		log_warn("listener %s is dead and cannot be bound again",
+		    l->l_conf.lc_name);
+		return (-1);
+	}
+	l->l_fd = fd;
+	log_warnx("listener %s was shut down; bound it again",
+	    l->l_conf.lc_name);
+	return (0);
 }

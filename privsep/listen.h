@@ -7,6 +7,9 @@
 #ifndef PRIVCACHED_LISTEN_H
 #define PRIVCACHED_LISTEN_H
 
+#include <sys/types.h>
+#include <sys/socket.h>
+
 #include <stddef.h>
 
 #include "config.h"
@@ -15,6 +18,11 @@
 struct listener {
 	int			 l_fd;
 	struct listener_conf	 l_conf;
+	/* What it was bound to, to bind it again should it die. */
+	struct sockaddr_storage	 l_addr;
+	socklen_t		 l_addrlen;
+	int			 l_backlog;
+	mode_t			 l_mask;	/* -a, unix sockets */
 };
 
 /*
@@ -24,6 +32,12 @@ struct listener {
 int	listen_bind_all(const struct config *, struct listener **out,
 	    size_t *nout, char *err, size_t errlen);
 void	listen_close_all(struct listener *, size_t);
+/*
+ * Whether l still accepts (a child may have shut it down for everyone):
+ * 1 if it does, 0 if it was dead and is bound anew, -1 if binding again
+ * failed (logged; l_fd is -1 until a later call binds it).
+ */
+int	listen_revive(struct listener *l);
 /* Removes what binding left in the filesystem (the -s socket). */
 void	listen_cleanup(const struct config *);
 

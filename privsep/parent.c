@@ -32,6 +32,7 @@
 #include "listen.h"
 #include "log.h"
 #include "msg.h"
+#include "pidfile.h"
 #include "proc.h"
 #include "sandbox.h"
 #include "supervise.h"
@@ -46,6 +47,7 @@ static time_t		 parent_start_time;
 static struct listener	*parent_listeners;
 static size_t		 parent_nlisteners;
 static char		*parent_self;
+static int		 parent_selffd = -1;
 /* The flags as started: the title shows them, a reload re-reads them. */
 static char		**parent_argv;
 static char		*parent_pidfile;
@@ -286,14 +288,7 @@ parent_config_absolute(void)
 static void
 parent_write_pidfile(void)
 {
-	FILE	*fp;
-
-	if (parent_pidfile == NULL)
-		return;
-	if ((fp = fopen(parent_pidfile, "w")) == NULL)
-		fatal("pidfile %s", parent_pidfile);
-	fprintf(fp, "%ld\n", (long)getpid());
-	if (fclose(fp) == EOF)
+	if (parent_pidfile != NULL && pidfile_write_safe(parent_pidfile) == -1)
 		fatal("pidfile %s", parent_pidfile);
 }
 
@@ -330,6 +325,8 @@ main(int argc, char **argv, char **envp)
 		proc_child_main(argc, argv);
 	}
 	(void)envp;
+	/* Nothing we create (pid file, unix socket) is anyone's to write. */
+	(void)umask(022);
 
 	/* getopt permutes argv; ps should show it as typed. */
 	if ((parent_argv = calloc(argc + 1, sizeof(*parent_argv))) == NULL)
@@ -445,6 +442,8 @@ main(int argc, char **argv, char **envp)
 	}
 	if ((parent_self = proc_self_path(parent_argv[0])) == NULL)
 		fatal("cannot find our own binary from %s", parent_argv[0]);
+	if ((parent_selffd = proc_self_open(parent_self)) == -1)
+		fatal("cannot open our own binary %s", parent_self);
 	if (listen_bind_all(&parent_conf, &parent_listeners,
 	    &parent_nlisteners, errbuf, sizeof(errbuf)) == -1)
 		fatalx("%s", errbuf);
@@ -492,6 +491,7 @@ main(int argc, char **argv, char **envp)
 	sc.sc_listeners = parent_listeners;
 	sc.sc_nlisteners = parent_nlisteners;
 	sc.sc_self = parent_self;
+	sc.sc_selffd = parent_selffd;
 	sc.sc_user = parent_user;
 	sc.sc_pidfile = parent_pidfile;
 	sc.sc_net_nofile = nofile;

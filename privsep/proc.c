@@ -81,8 +81,31 @@ proc_self_path(const char *argv0)
 	return (NULL);
 }
 
+int
+proc_self_open(const char *path)
+{
+	struct stat	st;
+	int		fd, nfd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return (-1);
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		errno = EACCES;
+		return (-1);
+	}
+	/* Clear of the descriptors a spawn moves into place. */
+	if (fd <= PROC_CTL_FD + 1) {
+		nfd = fcntl(fd, F_DUPFD_CLOEXEC, PROC_CTL_FD + 2);
+		close(fd);
+		fd = nfd;
+	}
+	return (fd);
+}
+
 pid_t
-proc_spawn(const char *self, const struct proc_args *pa, int *ctlfd)
+proc_spawn(const char *self, int selffd, const struct proc_args *pa,
+    int *ctlfd)
 {
 	char	 role[64], user[300], root[PATH_MAX + 32], nofile[64];
 	char	 verbose[64], sandbox[64];
@@ -167,8 +190,23 @@ proc_spawn(const char *self, const struct proc_args *pa, int *ctlfd)
 				_exit(126);
 		} else if (dup2(sp[1], PROC_CTL_FD) == -1)
 			_exit(126);
+#ifdef __linux__
+		/*
+		 * The binary we started from, not whatever sits at its path
+		 * now: a child that can force respawns must not choose what
+		 * root runs next.  Kept close-on-exec past closefrom.
+		 */
+		if (dup2(selffd, PROC_CTL_FD + 1) == -1 ||
+		    fcntl(PROC_CTL_FD + 1, F_SETFD, FD_CLOEXEC) == -1)
+			_exit(126);
+		closefrom(PROC_CTL_FD + 2);
+		fexecve(PROC_CTL_FD + 1, argv, envp);
+#else
+		/* No fexecve: the path, which only root can change. */
+		(void)selffd;
 		closefrom(PROC_CTL_FD + 1);
 		execve(self, argv, envp);
+#endif
 		_exit(127);
 	}
 	close(sp[1]);

@@ -40,12 +40,17 @@ const char	*proc_role_name(enum proc_role);
 /* Absolute path of our own binary from argv[0] and PATH; NULL on error. */
 char		*proc_self_path(const char *argv0);
 /*
- * Forks and re-executes self as a child with pa; the child gets the other
+ * Forks and re-executes self (selffd on Linux) as a child with pa; the child gets the other
  * end of a new socketpair as PROC_CTL_FD and /dev/null as stdio.  Returns
  * the child's pid and our end in *ctlfd, or -1 with errno.
  */
-pid_t		 proc_spawn(const char *self, const struct proc_args *,
-		    int *ctlfd);
+pid_t		 proc_spawn(const char *self, int selffd,
+		    const struct proc_args *, int *ctlfd);
+/*
+ * Our binary, opened once at start: respawns execute this file (fexecve
+ * on Linux), not whatever is at its path by then.  The fd, or -1.
+ */
+int		 proc_self_open(const char *path);
 /* main() of a re-executed child; never returns. */
 __attribute__((__noreturn__)) void
 		 proc_child_main(int argc, char **argv);

@@ -79,6 +79,16 @@ static const struct sandbox_rule sandbox_common[] = {
 
 /*
  * The net child adds accepting clients and reading its own counters.
+ *
+ * Not shutdown(2): the listening sockets are shared with the parent and
+ * every later net child, and shutdown(listener, SHUT_RD) kills one for
+ * all of them (accept fails with EINVAL from then on), where close(2)
+ * only drops the child's own copy.  Net never needs it: a client is
+ * closed, not shut down.  The other calls on shared objects are harmless
+ * by construction: setsockopt is limited to per-client options below,
+ * fcntl to descriptor flags (a new net child sets O_NONBLOCK on each
+ * listener it receives again, and the parent checks every listener with
+ * SO_ACCEPTCONN before handing it over, rebinding a dead one).
  * TLS (-Z) adds nothing: libtls works on the client sockets with read and
  * write, takes randomness from getrandom and memory from malloc, all
  * allowed above; OpenSSL's configuration file is read before the chroot
@@ -87,7 +97,6 @@ static const struct sandbox_rule sandbox_common[] = {
 static const struct sandbox_rule sandbox_net[] = {
 	{ SCMP_SYS(accept), "clients, on listeners the parent bound" },
 	{ SCMP_SYS(accept4), "clients, on listeners the parent bound" },
-	{ SCMP_SYS(shutdown), "closing client connections" },
 	{ SCMP_SYS(getsockname), "connection addresses for stats and logs" },
 	{ SCMP_SYS(getpeername), "connection addresses for stats and logs" },
 	{ SCMP_SYS(getppid), "stats pid is the parent's" },

@@ -24,6 +24,8 @@
 
 #include "log.h"
 #include "msg.h"
+#include "childlog.h"
+#include "dispatch.h"
 #include "proc.h"
 #include "supervise.h"
 #include "wire.h"
@@ -37,11 +39,11 @@ struct child {
 	pid_t		 ch_pid;
 	int		 ch_ready;
 	struct imsgev	 ch_iev;
-	time_t		 ch_deaths[SUPERVISE_DEATHS_MAX + 1];
-	size_t		 ch_ndeaths;
 	int		 ch_backoff;		/* seconds, 0: at once */
 	time_t		 ch_last_death;
+	time_t		 ch_loop_logged;	/* "keeps dying", last said */
 	struct event	 ch_respawn_ev;
+	struct childlog_rate ch_lograte;
 	int		 ch_respawn_pending;
 	int		 ch_has_listeners;	/* net: this incarnation */
 	int		 ch_has_channel;	/* net: to this storage */
@@ -61,15 +63,7 @@ static int			 sv_listening_logged;
 static int			 sv_stopping;
 
 static void	supervise_dispatch(int, short, void *);
-
-static void
-supervise_sanitize(char *s)
-{
-	/* A child's text must not reach a terminal as control sequences. */
-	for (; *s != '\0'; s++)
-		if ((unsigned char)*s < 0x20 || (unsigned char)*s == 0x7f)
-			*s = '?';
-}
+static void	supervise_kill(struct child *, const char *);
 
 static void
 supervise_spawn(struct child *ch)
@@ -86,7 +80,7 @@ supervise_spawn(struct child *ch)
 	    sv.sc_storage_nofile;
 	pa.pa_verbose = sv.sc_conf->c_verbose;
 	pa.pa_sandbox = sv.sc_conf->c_sandbox;
-	if ((ch->ch_pid = proc_spawn(sv.sc_self, &pa, &fd)) == -1) {
+	if ((ch->ch_pid = proc_spawn(sv.sc_self, sv.sc_selffd, &pa, &fd)) == -1) {
 		/* Out of processes or memory: try again after a back-off. */
 		log_warn("cannot start %s child", proc_role_name(role));
 		ch->ch_pid = 0;
@@ -98,16 +92,39 @@ supervise_spawn(struct child *ch)
 	if (imsgev_init(&ch->ch_iev, fd, supervise_dispatch, ch) == -1)
 		fatal("control channel of %s", proc_role_name(role));
 	/* The parent hands children descriptors, never the reverse. */
-	imsgbuf_allow_fdpass(&ch->ch_iev.iev_ibuf);
+	imsgev_allow_fdsend(&ch->ch_iev);
 	imsgev_start(&ch->ch_iev);
 	log_debug("started %s child, pid %d", proc_role_name(role),
 	    (int)ch->ch_pid);
 }
 
+/*
+ * Whether ch can take one more message.  A child that reads nothing must
+ * not make us hold its messages without end: past what two full
+ * configurations take, it is killed.
+ */
+static int
+supervise_room(struct child *ch)
+{
+	if (!ch->ch_iev.iev_active)
+		return (0);
+	if (imsgbuf_queuelen(&ch->ch_iev.iev_ibuf) >= SUPERVISE_QUEUE_MAX) {
+		supervise_kill(ch, "does not read its control channel");
+		return (0);
+	}
+	return (1);
+}
+
+/* A message to ch; dropped (fd closed) when ch is gone or killed. */
 static void
 supervise_compose(struct child *ch, uint32_t type, int fd, const void *data,
     size_t len)
 {
+	if (!supervise_room(ch)) {
+		if (fd != -1)
+			close(fd);
+		return;
+	}
 	if (imsgev_compose(&ch->ch_iev, type, 0, fd, data, len) == -1)
 		fatal("compose to %s", proc_role_name(ch->ch_role));
 }
@@ -141,6 +158,8 @@ supervise_send_tls(struct child *ch)
 		return;
 	for (kind = 0; kind < TLS_PEM_MAX; kind++) {
 		for (off = 0; off < sv_tls.tf_len[kind]; off += tc.tc_len) {
+			if (!supervise_room(ch))
+				return;
 			tc.tc_kind = kind;
 			tc.tc_len = sv_tls.tf_len[kind] - off;
 			if (tc.tc_len > TLS_PEM_CHUNK)
@@ -188,6 +207,17 @@ supervise_share(uint32_t limit)
 	return (limit / n + (limit % n != 0));
 }
 
+/* What storage must refuse even from a net child: the flags' word. */
+static void
+supervise_policy(struct child *ch)
+{
+	struct cache_policy	cp;
+
+	memset(&cp, 0, sizeof(cp));
+	cp.cp_flush_enabled = sv.sc_conf->c_net.nc_flush_enabled;
+	supervise_compose(ch, IMSG_CFG_POLICY, -1, &cp, sizeof(cp));
+}
+
 static void
 supervise_configure(struct child *ch)
 {
@@ -205,6 +235,7 @@ supervise_configure(struct child *ch)
 		conf->c_cache.cc_reply_budget = conf->c_net.nc_outbuf_max * 4;
 		supervise_compose(ch, IMSG_CFG_CACHE, -1, &conf->c_cache,
 		    sizeof(conf->c_cache));
+		supervise_policy(ch);
 		return;
 	}
 	conf->c_net.nc_cache = conf->c_cache;
@@ -265,6 +296,9 @@ supervise_connect(struct child *net)
 	}
 	net->ch_has_listeners = 1;
 	for (n = 0; n < sv.sc_nlisteners; n++) {
+		/* A child may have shut one down for everyone. */
+		if (listen_revive(&sv.sc_listeners[n]) == -1)
+			continue;
 		/* The net child gets a copy; ours outlives every child. */
 		if ((fd = dup(sv.sc_listeners[n].l_fd)) == -1)
 			fatal("dup listener");
@@ -306,123 +340,149 @@ supervise_ready(struct child *ch)
 			supervise_connect(&children[i]);
 }
 
+/*
+ * A child that broke the rules: its channel goes first, so that nothing
+ * more it sent is read, then the child.
+ */
 static void
 supervise_kill(struct child *ch, const char *why)
 {
 	log_warnx("%s child (pid %d): %s; killing it",
 	    proc_role_name(ch->ch_role), (int)ch->ch_pid, why);
-	if (ch->ch_pid > 0)
-		(void)kill(ch->ch_pid, SIGKILL);
 	ch->ch_ready = 0;
 	imsgev_close(&ch->ch_iev);
+	if (ch->ch_pid > 0)
+		(void)kill(ch->ch_pid, SIGKILL);
 }
 
-static void
-supervise_log(struct child *ch, struct imsg *imsg)
+static int
+supervise_on_log(void *arg, struct imsg *imsg)
 {
+	struct child	*ch = arg;
 	struct ibuf	 buf;
 	int32_t		 prio;
 	const void	*text;
-	char		 line[CTL_LOG_MAX + 1], who[16];
+	char		 line[CHILDLOG_ESCAPED_MAX(CTL_LOG_MAX)], who[16];
 	size_t		 len;
+	unsigned int	 dropped;
+	int		 p, trace;
 
+	/* The rule bounded the length. */
 	if (imsg_get_ibuf(imsg, &buf) == -1 ||
 	    wire_get_i32(&buf, &prio) == -1 ||
-	    (len = ibuf_size(&buf)) > CTL_LOG_MAX ||
-	    wire_get_bytes(&buf, len, &text) == -1 ||
-	    prio < LOG_EMERG || prio > LOG_DEBUG) {
+	    wire_get_bytes(&buf, len = ibuf_size(&buf), &text) == -1 ||
+	    (p = childlog_prio(prio)) == -1) {
 		supervise_kill(ch, "malformed log message");
-		return;
+		return (DISPATCH_STOP);
 	}
-	memcpy(line, text, len);
-	line[len] = '\0';
-	supervise_sanitize(line);
 	/* Several net children: say which one speaks. */
-	if (ch->ch_role == PROC_NET && nchildren > 2) {
+	if (ch->ch_role == PROC_NET && nchildren > 2)
 		(void)snprintf(who, sizeof(who), "net%u", ch->ch_slot);
-		log_line(who, prio, line);
-	} else
-		log_line(proc_role_name(ch->ch_role), prio, line);
+	else
+		(void)strlcpy(who, proc_role_name(ch->ch_role), sizeof(who));
+	trace = sv.sc_conf->c_verbose >= 2;
+	switch (childlog_rate(&ch->ch_lograte, time(NULL),
+	    trace ? CHILDLOG_RATE_TRACE : CHILDLOG_RATE,
+	    trace ? CHILDLOG_KILL_TRACE : CHILDLOG_KILL, &dropped)) {
+	case CHILDLOG_FLOOD:
+		supervise_kill(ch, "log flood");
+		return (DISPATCH_STOP);
+	case CHILDLOG_DROP:
+		return (DISPATCH_NEXT);
+	case CHILDLOG_PASS:
+		break;
+	}
+	if (dropped > 0)
+		log_warnx("%s: %u log lines dropped (too many a second)",
+		    who, dropped);
+	childlog_escape(text, len, line, sizeof(line));
+	log_line(who, p, line);
+	return (DISPATCH_NEXT);
 }
 
-/* One message from a child, checked for type, length and descriptor. */
 static int
-supervise_message(struct child *ch, struct imsg *imsg)
+supervise_on_ready(void *arg, struct imsg *imsg)
 {
-	uint32_t	slot;
+	struct child	*ch = arg;
 
-	if (imsg_get_fd(imsg) != -1) {
-		supervise_kill(ch, "unexpected descriptor");
-		return (-1);
+	(void)imsg;
+	if (ch->ch_ready) {
+		supervise_kill(ch, "second READY");
+		return (DISPATCH_STOP);
 	}
-	switch (imsg_get_type(imsg)) {
-	case IMSG_CTL_READY:
-		if (imsg_get_len(imsg) != 0 || ch->ch_ready) {
-			supervise_kill(ch, "bad READY");
-			return (-1);
-		}
-		supervise_ready(ch);
-		return (0);
-	case IMSG_CTL_LOG:
-		supervise_log(ch, imsg);
-		return (ch->ch_iev.iev_active ? 0 : -1);
-	case IMSG_CTL_SHUTDOWN:
-		if (ch->ch_role != PROC_NET || imsg_get_len(imsg) != 0 ||
-		    !sv.sc_conf->c_net.nc_shutdown_enabled) {
-			supervise_kill(ch, "bad SHUTDOWN");
-			return (-1);
-		}
-		log_info("shutdown command received, stopping");
-		supervise_stop(0);
-	case IMSG_CTL_PEER_BAD:
-		if (ch->ch_role != PROC_STORAGE ||
-		    imsg_get_data(imsg, &slot, sizeof(slot)) == -1 ||
-		    slot >= nchildren - 1) {
-			supervise_kill(ch, "bad PEER_BAD");
-			return (-1);
-		}
-		/* Net sent storage garbage: it may be compromised. */
-		if (children[1 + slot].ch_pid > 0)
-			supervise_kill(&children[1 + slot],
-			    "storage reports garbage from it");
-		return (0);
-	default:
-		supervise_kill(ch, "unexpected message");
-		return (-1);
-	}
+	supervise_ready(ch);
+	return (DISPATCH_NEXT);
 }
+
+static int
+supervise_on_shutdown(void *arg, struct imsg *imsg)
+{
+	struct child	*ch = arg;
+
+	(void)imsg;
+	if (!sv.sc_conf->c_net.nc_shutdown_enabled) {
+		supervise_kill(ch, "shutdown asked without -A");
+		return (DISPATCH_STOP);
+	}
+	log_info("shutdown command received, stopping");
+	supervise_stop(0);
+}
+
+static int
+supervise_on_peer_bad(void *arg, struct imsg *imsg)
+{
+	struct child	*ch = arg;
+	uint32_t	 slot;
+
+	if (imsg_get_data(imsg, &slot, sizeof(slot)) == -1 ||
+	    slot >= nchildren - 1) {
+		supervise_kill(ch, "bad PEER_BAD");
+		return (DISPATCH_STOP);
+	}
+	/* Net sent storage garbage: it may be compromised. */
+	if (children[1 + slot].ch_pid > 0)
+		supervise_kill(&children[1 + slot],
+		    "storage reports garbage from it");
+	return (DISPATCH_NEXT);
+}
+
+static const dispatch_fn supervise_handlers[] = {
+	[IMSG_CTL_READY] = supervise_on_ready,
+	[IMSG_CTL_LOG] = supervise_on_log,
+	[IMSG_CTL_PEER_BAD] = supervise_on_peer_bad,
+	[IMSG_CTL_SHUTDOWN] = supervise_on_shutdown,
+};
+static const struct dispatch supervise_dispatch_tab = {
+	DISPATCH_PARENT, supervise_handlers, nitems(supervise_handlers)
+};
 
 static void
 supervise_dispatch(int fd, short event, void *arg)
 {
 	struct child	*ch = arg;
-	struct imsg	 imsg;
-	ssize_t		 n;
+	const char	*why;
 	int		 rv;
 
 	(void)fd;
 	if ((rv = imsgev_io(&ch->ch_iev, event)) <= 0) {
 		/* SIGCHLD will tell how it died. */
-		if (rv == -1)
-			log_warn("control channel of %s",
-			    proc_role_name(ch->ch_role));
-		ch->ch_ready = 0;
-		imsgev_close(&ch->ch_iev);
+		if (rv == -1 && errno == EBADMSG)
+			supervise_kill(ch, "descriptor or broken frame sent");
+		else if (rv == -1)
+			supervise_kill(ch, strerror(errno));
+		else {
+			ch->ch_ready = 0;
+			imsgev_close(&ch->ch_iev);
+		}
 		return;
 	}
-	for (;;) {
-		if ((n = imsg_get(&ch->ch_iev.iev_ibuf, &imsg)) == -1) {
-			supervise_kill(ch, "malformed message");
-			return;
-		}
-		if (n == 0)
-			break;
-		rv = supervise_message(ch, &imsg);
-		imsg_free(&imsg);
-		if (rv == -1)
-			return;
+	if (dispatch_run(&supervise_dispatch_tab, ch->ch_role,
+	    &ch->ch_iev.iev_ibuf, ch, &why) == -1) {
+		supervise_kill(ch, why);
+		return;
 	}
-	imsgev_add(&ch->ch_iev);
+	if (ch->ch_iev.iev_active)
+		imsgev_add(&ch->ch_iev);
 }
 
 static void
@@ -442,30 +502,18 @@ supervise_respawn(int fd, short event, void *arg)
 }
 
 /*
- * A death: count it, stop everything on a crash loop, else respawn after
- * the back-off: at once after a quiet minute, then 1 s doubling to 30 s.
+ * A death: respawn after the back-off, at once after a quiet minute, then
+ * 1 s doubling to SUPERVISE_BACKOFF_MAX.  Never give up: a child that
+ * keeps dying costs one spawn per back-off, while stopping would lose the
+ * cache to whoever can crash a child.  At the cap the log says so once a
+ * minute, not at every death.
  */
 static void
 supervise_lost(struct child *ch, time_t now)
 {
 	struct timeval	tv;
-	size_t		i, recent = 0;
+	int		quiet;
 
-	if (ch->ch_ndeaths == nitems(ch->ch_deaths)) {
-		memmove(ch->ch_deaths, ch->ch_deaths + 1,
-		    sizeof(ch->ch_deaths[0]) * (ch->ch_ndeaths - 1));
-		ch->ch_ndeaths--;
-	}
-	ch->ch_deaths[ch->ch_ndeaths++] = now;
-	for (i = 0; i < ch->ch_ndeaths; i++)
-		if (now - ch->ch_deaths[i] < SUPERVISE_WINDOW)
-			recent++;
-	if (recent > SUPERVISE_DEATHS_MAX) {
-		log_warnx("crash loop: %s child died %zu times in %d s; "
-		    "stopping", proc_role_name(ch->ch_role), recent,
-		    SUPERVISE_WINDOW);
-		supervise_stop(1);
-	}
 	if (ch->ch_last_death == 0 ||
 	    now - ch->ch_last_death >= SUPERVISE_WINDOW)
 		ch->ch_backoff = 0;
@@ -476,8 +524,15 @@ supervise_lost(struct child *ch, time_t now)
 	ch->ch_last_death = now;
 	if (ch->ch_respawn_pending)
 		return;
-	log_info("restarting %s child in %d s", proc_role_name(ch->ch_role),
-	    ch->ch_backoff);
+	quiet = ch->ch_backoff == SUPERVISE_BACKOFF_MAX &&
+	    now - ch->ch_loop_logged < SUPERVISE_WINDOW;
+	if (ch->ch_backoff == SUPERVISE_BACKOFF_MAX && !quiet) {
+		log_warnx("%s child keeps dying: restarting it every %d s",
+		    proc_role_name(ch->ch_role), SUPERVISE_BACKOFF_MAX);
+		ch->ch_loop_logged = now;
+	} else if (!quiet)
+		log_info("restarting %s child in %d s",
+		    proc_role_name(ch->ch_role), ch->ch_backoff);
 	tv.tv_sec = ch->ch_backoff;
 	tv.tv_usec = 0;
 	evtimer_set(&ch->ch_respawn_ev, supervise_respawn, ch);
@@ -532,6 +587,7 @@ supervise_start(const struct supervise_conf *conf)
 {
 	size_t	i;
 
+	dispatch_verify(&supervise_dispatch_tab);
 	sv = *conf;
 	if (sv.sc_conf->c_threads < 1 ||
 	    sv.sc_conf->c_threads > NET_CHILDREN_MAX)
@@ -562,6 +618,8 @@ supervise_reconfigure(void)
 		    &verbose, sizeof(verbose));
 		if (children[i].ch_role == PROC_NET)
 			supervise_configure(&children[i]);
+		else
+			supervise_policy(&children[i]);
 	}
 }
 

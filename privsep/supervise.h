@@ -16,10 +16,16 @@
 #include "msg.h"
 #include "tlsfiles.h"
 
-/* More deaths of one role than this within SUPERVISE_WINDOW: give up. */
-#define SUPERVISE_DEATHS_MAX	5
+/* A child that lived this long restarts at once when it dies. */
 #define SUPERVISE_WINDOW	60	/* seconds */
-#define SUPERVISE_BACKOFF_MAX	30	/* seconds */
+#define SUPERVISE_BACKOFF_MAX	4	/* seconds */
+/*
+ * Messages the parent holds for a child that does not read: two full
+ * configurations (every -Y user, every TLS chunk) and some slack.
+ */
+#define SUPERVISE_QUEUE_MAX	(2 * (AUTH_USERS_MAX + TLS_PEM_MAX * \
+				    (TLS_PEM_FILE_MAX / TLS_PEM_CHUNK + 1) + \
+				    64))
 /* How long net gets to finish in-flight requests on a graceful stop. */
 #define SUPERVISE_DRAIN_MS	5000
 
@@ -28,6 +34,7 @@ struct supervise_conf {
 	struct listener		*sc_listeners;
 	size_t			 sc_nlisteners;
 	const char		*sc_self;	/* our binary, absolute */
+	int			 sc_selffd;	/* and opened */
 	const char		*sc_user;	/* NULL: not root */
 	const char		*sc_pidfile;	/* removed on exit */
 	rlim_t			 sc_net_nofile;

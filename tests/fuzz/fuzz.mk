@@ -18,8 +18,10 @@ FUZZ_SECONDS?=	30
 FUZZ_TARGETS?=	text meta bin wire
 FUZZ_NICE?=	nice -n 10
 FUZZ_SAN=	-fsanitize=address,undefined -fno-sanitize-recover=undefined
+# The harnesses always link our own imsg (FUZZ_LIB_SRCS), so they use its
+# header even where the system has one (OpenBSD's libutil).
 FUZZ_CFLAGS=	-std=c11 -Wall -Wextra -Werror -g -O1 \
-		-fno-omit-frame-pointer $(FUZZ_SAN)
+		-fno-omit-frame-pointer $(FUZZ_SAN) -DIMSG_COMPAT
 
 FUZZ_LIB_SRCS=	common/wire.c common/imsg.c common/imsg-buffer.c \
 		common/log.c net/proto.c net/proto_text.c net/proto_meta.c \

@@ -920,3 +920,46 @@ Test(hostile, binary_lying_lengths)
 	close(fd);
 	check_intact("binary lying lengths");
 }
+
+/*
+ * "verbosity 2" from any client is answered OK as memcached does, but
+ * puts nothing in root's log unless the operator allowed it with -o
+ * client_verbosity: then the request lines (keys included) show.
+ */
+static void
+verbosity_case(const char *const args[], int allowed)
+{
+	int	fd;
+
+	start(args);
+	fd = connect_ok();
+	cr_assert(client_expect(fd, "verbosity 2\r\n", "\r\n", "OK\r\n"));
+	cr_assert(client_expect(fd, "get secret_key_in_log\r\n", "END\r\n",
+	    "END\r\n"));
+	close(fd);
+	/* A marker request after it: once logged, the trace would be too. */
+	fd = connect_ok();
+	cr_assert(client_expect(fd, "verbosity 0\r\n", "\r\n", "OK\r\n"));
+	close(fd);
+	if (allowed)
+		cr_assert(daemon_log_has(&d, "get secret_key_in_log", 3000));
+	else {
+		cr_assert_not(daemon_log_has(&d, "secret_key_in_log", 500),
+		    "a client's verbosity reached root's log");
+	}
+	check_intact("verbosity");
+}
+
+Test(hostile, client_verbosity_has_no_effect)
+{
+	const char	*args[] = { NULL };
+
+	verbosity_case(args, 0);
+}
+
+Test(hostile, client_verbosity_with_the_switch)
+{
+	const char	*args[] = { "-o", "client_verbosity", NULL };
+
+	verbosity_case(args, 1);
+}

@@ -189,6 +189,6 @@ Test(sandbox_integ, bad_counters_to_storage)
 {
 	const char	*args[] = { "-t", "2", NULL };
 
-	misbehave("netstats", args, "bad net stats");
+	misbehave("netstats", args, "message of a wrong length");
 	cr_assert(daemon_log_has(&d, "storage reports garbage", 3000));
 }

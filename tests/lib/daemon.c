@@ -473,6 +473,24 @@ daemon_log_has(struct daemon *d, const char *s, int ms)
 	return (0);
 }
 
+size_t
+daemon_log_count(struct daemon *d, const char *s)
+{
+	char	*buf = NULL, *p;
+	size_t	 len = 0, n = 0;
+	FILE	*fp;
+
+	/* The whole log, however long a flood made it. */
+	if ((fp = fopen(d->d_log, "r")) == NULL)
+		return (0);
+	if (getdelim(&buf, &len, '\0', fp) > 0)
+		for (p = buf; (p = strstr(p, s)) != NULL; p += strlen(s))
+			n++;
+	free(buf);
+	fclose(fp);
+	return (n);
+}
+
 /*
  * TLS material, made with the openssl command: EC keys (fast), valid for
  * a week.  The directory and certificates are world-readable, the keys

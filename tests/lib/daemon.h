@@ -63,6 +63,8 @@ int		 proc_status_field(pid_t, const char *field, char *buf,
 		    size_t len);
 /* Whether the log contains s; waits up to ms milliseconds for it. */
 int		 daemon_log_has(struct daemon *, const char *s, int ms);
+/* How many times s occurs in the whole log, now. */
+size_t		 daemon_log_count(struct daemon *, const char *s);
 /* Waits for pid to exit, up to ms: its status, or -1 on timeout. */
 int		 daemon_wait_exit(pid_t, int ms);
 

@@ -5,6 +5,7 @@
 
 #include <criterion/criterion.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -394,4 +395,124 @@ Test(config, access_options)
 	cr_assert_eq(conf.c_net.nc_request_timeout, 5);
 	cr_assert_eq(conf.c_net.nc_buffer_budget, 64);
 	cr_assert_eq(PARSE("-o", "buffer_budget=1"), CONFIG_ERROR);
+}
+
+/* The table's rows must be usable: a field for what stores, defaults. */
+Test(config, table_rows)
+{
+	const struct config_flag	*tab[2], *f;
+	size_t				 n[2], i, t;
+
+	tab[0] = config_flags(&n[0]);
+	tab[1] = config_suboptions(&n[1]);
+	cr_assert_leq(n[0], CONFIG_FLAGS_MAX, "the parser's bound");
+	for (t = 0; t < 2; t++)
+		for (i = 0; i < n[t]; i++) {
+			f = &tab[t][i];
+			cr_assert(f->cf_letter != 0 || f->cf_name != NULL);
+			if (f->cf_type == CT_SWITCH || f->cf_type == CT_COUNT ||
+			    f->cf_type == CT_FLOAT || f->cf_type == CT_CHOICE ||
+			    f->cf_type == CT_STRING || f->cf_type == CT_PATH ||
+			    f->cf_type == CT_TEXT || f->cf_type == CT_OCTAL ||
+			    f->cf_type == CT_SIZE)
+				cr_assert(f->cf_size > 0, "%s stores nowhere",
+				    f->cf_name);
+			if (f->cf_type == CT_REFUSED)
+				cr_assert_not_null(f->cf_why);
+			cr_assert(f->cf_off + f->cf_size <=
+			    sizeof(struct config));
+		}
+	/* config_init parses every default or aborts. */
+	config_init(&conf);
+	cr_assert_eq(conf.c_tls.tp_min_version, TLS_MIN_1_2);
+	cr_assert_eq(conf.c_sandbox, 1, "the sandbox is on by default");
+	cr_assert_eq(conf.c_unix_mask, 0700);
+	cr_assert_float_eq(conf.c_cache.cc_factor, 1.25, 1e-9);
+	cr_assert_eq(conf.c_net.nc_idle_timeout, 3600);
+}
+
+/* Is word one of the words of line (split at blanks and commas)? */
+static int
+has_word(const char *line, const char *word)
+{
+	size_t	len = strlen(word);
+	const char *p;
+
+	for (p = line; (p = strstr(p, word)) != NULL; p++)
+		if ((p == line || strchr(" ,", p[-1]) != NULL) &&
+		    strchr(" ,\n", p[len]) != NULL)
+			return (1);
+	return (0);
+}
+
+/* privcached.8 documents every flag and suboption the table has. */
+Test(config, man_page_lists_the_table)
+{
+	const struct config_flag	*f;
+	const char			*src;
+	char				 path[512], line[512], word[64];
+	char				*man = NULL;
+	size_t				 n, i, len = 0;
+	FILE				*fp;
+
+	src = getenv("PRIVCACHED_SRC");
+	(void)snprintf(path, sizeof(path), "%s/man/privcached.8",
+	    src != NULL ? src : ".");
+	cr_assert_not_null(fp = fopen(path, "r"), "%s", path);
+	while (fgets(line, sizeof(line), fp) != NULL) {
+		/* Only the lines that name flags and suboptions. */
+		if (strncmp(line, ".It ", 4) != 0 &&
+		    strncmp(line, ".Fl ", 4) != 0)
+			continue;
+		cr_assert_not_null(man = realloc(man, len + strlen(line) + 1));
+		memcpy(man + len, line, strlen(line) + 1);
+		len += strlen(line);
+	}
+	fclose(fp);
+	cr_assert_not_null(man);
+	f = config_flags(&n);
+	for (i = 0; i < n; i++) {
+		if (f[i].cf_letter != 0) {
+			(void)snprintf(word, sizeof(word), "%c",
+			    f[i].cf_letter);
+			cr_assert(has_word(man, word), "-%c is not in %s",
+			    f[i].cf_letter, path);
+		}
+		if (f[i].cf_name != NULL && f[i].cf_help != NULL) {
+			(void)snprintf(word, sizeof(word), "-%s",
+			    f[i].cf_name);
+			cr_assert(strstr(man, word) != NULL,
+			    "--%s is not in %s", f[i].cf_name, path);
+		}
+	}
+	f = config_suboptions(&n);
+	for (i = 0; i < n; i++) {
+		if (f[i].cf_help == NULL)
+			continue;
+		cr_assert(has_word(man, f[i].cf_name), "-o %s is not in %s",
+		    f[i].cf_name, path);
+	}
+	free(man);
+}
+
+/* A reload names what it cannot apply, from the table's groups. */
+Test(config, restart_names_the_flags)
+{
+	struct config	 a, b;
+	char		 why[256];
+	char		*va[] = { "privcached", "-o", "hashpower=16", "-t", "2",
+			    NULL };
+	char		*vb[] = { "privcached", "-o", "hashpower=17,"
+			    "idle_timeout=5", "-t", "2", "-v", NULL };
+
+	config_init(&a);
+	config_init(&b);
+	cr_assert_eq(config_parse_args(&a, 5, va, err, sizeof(err)),
+	    CONFIG_OK);
+	cr_assert_eq(config_parse_args(&b, 6, vb, err, sizeof(err)),
+	    CONFIG_OK);
+	cr_assert_eq(config_needs_restart(&a, &b, why, sizeof(why)), 1);
+	cr_assert_str_eq(why, "memory settings (-o hashpower)");
+	config_clear(&a);
+	config_clear(&b);
 }

@@ -1,0 +1,453 @@
+/*
+ * A compromised net child, played by the test-hooks build ("misbehave
+ * <what>"): it shuts the shared listeners down, sends the parent a
+ * descriptor, garbage or an oversized frame, floods root's log, floods
+ * storage with stats requests it never reads, stops reading its control
+ * channel, exits again and again, makes a forbidden call.  After each, the
+ * parent lives with exactly the descriptors it had, the parent's and
+ * storage's memory stay within RSS_SLACK_KB, no process burns more than
+ * half a CPU, every listener serves again and every key is intact.
+ */
+
+#include <sys/types.h>
+
+#include <criterion/criterion.h>
+#include <dirent.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "client.h"
+#include "daemon.h"
+
+#define NKEYS		200
+/* What an attack may make the parent or storage grow by, in KiB. */
+#define RSS_SLACK_KB	(8 * 1024)
+/* The share of one CPU any process may use once the attack is over. */
+#define CPU_MAX_PCT	50
+
+static struct daemon	d;
+static int		port2;		/* the second listener */
+static const char	*auth_user;	/* log in first, when set */
+static char		users[128];
+
+static void
+fini(void)
+{
+	daemon_stop(&d);
+	if (users[0] != '\0')
+		(void)unlink(users);
+}
+
+TestSuite(hostile_child, .fini = fini, .timeout = 90);
+
+static size_t
+fd_count(pid_t pid)
+{
+	char		 path[64];
+	DIR		*dir;
+	size_t		 n = 0;
+
+	(void)snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
+	cr_assert_not_null(dir = opendir(path));
+	while (readdir(dir) != NULL)
+		n++;
+	closedir(dir);
+	return (n);
+}
+
+static long
+rss_kb(pid_t pid)
+{
+	char	buf[64];
+
+	cr_assert_eq(proc_status_field(pid, "VmRSS", buf, sizeof(buf)), 0);
+	return (strtol(buf, NULL, 10));
+}
+
+/* utime + stime of pid in clock ticks, or -1 once it is gone. */
+static long
+cpu_ticks(pid_t pid)
+{
+	char		 path[64], buf[1024], *p;
+	unsigned long	 ut, st;
+	FILE		*fp;
+
+	(void)snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if ((fp = fopen(path, "r")) == NULL)
+		return (-1);
+	p = fgets(buf, sizeof(buf), fp);
+	fclose(fp);
+	/* The command may hold spaces: fields count from its ')'. */
+	if (p == NULL || (p = strrchr(buf, ')')) == NULL ||
+	    sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu",
+	    &ut, &st) != 2)
+		return (-1);
+	return ((long)(ut + st));
+}
+
+/* No process of the daemon over CPU_MAX_PCT, measured over one second. */
+static void
+assert_no_spin(void)
+{
+	pid_t	 pids[40];
+	long	 before[40], after, hz = sysconf(_SC_CLK_TCK);
+	size_t	 n, i;
+
+	pids[0] = d.d_pid;
+	n = 1 + daemon_children(d.d_pid, pids + 1, 39);
+	if (n > 40)
+		n = 40;
+	for (i = 0; i < n; i++)
+		before[i] = cpu_ticks(pids[i]);
+	/* A measurement window, not a wait for something to happen. */
+	client_sleep_ms(1000);
+	for (i = 0; i < n; i++) {
+		if (before[i] == -1 || (after = cpu_ticks(pids[i])) == -1)
+			continue;
+		cr_assert_leq((after - before[i]) * 100 / hz, CPU_MAX_PCT,
+		    "pid %d used %ld%% of a CPU", (int)pids[i],
+		    (after - before[i]) * 100 / hz);
+	}
+}
+
+static int
+login(int fd)
+{
+	char	req[256];
+
+	if (auth_user == NULL)
+		return (1);
+	(void)snprintf(req, sizeof(req), "set auth 0 0 %zu\r\n%s pw\r\n",
+	    strlen(auth_user) + 3, auth_user);
+	return (client_expect(fd, req, "\r\n", "STORED\r\n"));
+}
+
+/* A logged-in connection to port within ms, or -1. */
+static int
+serve_within(int port, int ms)
+{
+	char	buf[256];
+	long	end = client_now_ms() + ms;
+	int	fd;
+
+	do {
+		if ((fd = client_connect(port)) != -1) {
+			if (login(fd) && client_sends(fd, "version\r\n") == 0 &&
+			    client_recv_until(fd, buf, sizeof(buf), "\r\n") > 0 &&
+			    strncmp(buf, "VERSION ", 8) == 0)
+				return (fd);
+			close(fd);
+		}
+		client_sleep_ms(20);
+	} while (client_now_ms() < end);
+	return (-1);
+}
+
+static void
+store_keys(void)
+{
+	char	req[128];
+	int	fd, i;
+
+	cr_assert_geq(fd = serve_within(d.d_port, 5000), 0);
+	for (i = 0; i < NKEYS; i++) {
+		(void)snprintf(req, sizeof(req), "set key%d 0 0 6\r\nval%03d"
+		    "\r\n", i, i);
+		cr_assert(client_expect(fd, req, "\r\n", "STORED\r\n"));
+	}
+	close(fd);
+}
+
+static void
+keys_intact(int port)
+{
+	char	req[64], want[128];
+	int	fd, i;
+
+	cr_assert_geq(fd = serve_within(port, 3000), 0,
+	    "port %d serves again", port);
+	for (i = 0; i < NKEYS; i++) {
+		(void)snprintf(req, sizeof(req), "get key%d\r\n", i);
+		(void)snprintf(want, sizeof(want),
+		    "VALUE key%d 0 6\r\nval%03d\r\nEND\r\n", i, i);
+		cr_assert(client_expect(fd, req, "END\r\n", want),
+		    "key%d intact", i);
+	}
+	close(fd);
+}
+
+struct before {
+	size_t	b_fds;
+	long	b_parent_kb;
+	long	b_storage_kb;
+	pid_t	b_storage;
+	pid_t	b_net;
+};
+
+static void
+start(const char *const extra[], struct before *b)
+{
+	const char	*args[DAEMON_ARGS_MAX];
+	const char	*hooks = getenv("PRIVCACHED_HOOKS_BIN");
+	char		 l2[64];
+	size_t		 n = 0;
+
+	if (hooks == NULL || access(hooks, X_OK) != 0)
+		cr_skip_test("no test-hooks build (make hooks-bin)");
+	cr_assert_eq(setenv("PRIVCACHED_BIN", hooks, 1), 0);
+	port2 = daemon_free_port();
+	(void)snprintf(l2, sizeof(l2), "127.0.0.1:%d", port2);
+	for (; extra[n] != NULL; n++)
+		args[n] = extra[n];
+	args[n++] = "-l";
+	args[n++] = l2;
+	args[n] = NULL;
+	cr_assert_eq(daemon_start(&d, NULL, args), 0);
+	cr_assert_gt(b->b_net = daemon_wait_new_child(&d, "net", -1, 5000),
+	    0);
+	cr_assert_gt(b->b_storage = daemon_child(&d, "storage"), 0);
+	store_keys();
+	keys_intact(port2);
+	b->b_fds = fd_count(d.d_pid);
+	b->b_parent_kb = rss_kb(d.d_pid);
+	b->b_storage_kb = rss_kb(b->b_storage);
+}
+
+/* Waits up to ms for s to be in the log n times. */
+static int
+wait_count(const char *s, size_t n, int ms)
+{
+	long	end = client_now_ms() + ms;
+
+	while (daemon_log_count(&d, s) < n) {
+		if (client_now_ms() > end)
+			return (0);
+		client_sleep_ms(20);
+	}
+	return (1);
+}
+
+/* A client of the net child asks it to misbehave; the connection. */
+static int
+misbehave(const char *what)
+{
+	char	req[64];
+	int	fd;
+
+	cr_assert_geq(fd = serve_within(d.d_port, 3000), 0);
+	(void)snprintf(req, sizeof(req), "misbehave %s\r\n", what);
+	cr_assert_eq(client_sends(fd, req), 0);
+	return (fd);
+}
+
+/* Everything that must hold once the misbehaving child is gone. */
+static void
+aftermath(const struct before *b)
+{
+	long	end = client_now_ms() + 3000;
+	size_t	fds;
+
+	keys_intact(d.d_port);
+	keys_intact(port2);
+	cr_assert_eq(kill(d.d_pid, 0), 0, "the parent lives");
+	cr_assert_eq(daemon_child(&d, "storage"), b->b_storage,
+	    "storage was not replaced");
+	/* The last respawn's channel may still be in flight: wait for it. */
+	while ((fds = fd_count(d.d_pid)) != b->b_fds &&
+	    client_now_ms() < end)
+		client_sleep_ms(20);
+	cr_assert_eq(fds, b->b_fds, "parent descriptors: %zu, were %zu", fds,
+	    b->b_fds);
+	cr_assert_leq(rss_kb(d.d_pid), b->b_parent_kb + RSS_SLACK_KB,
+	    "parent RSS %ld KiB, was %ld", rss_kb(d.d_pid), b->b_parent_kb);
+	cr_assert_leq(rss_kb(b->b_storage), b->b_storage_kb + RSS_SLACK_KB,
+	    "storage RSS %ld KiB, was %ld", rss_kb(b->b_storage),
+	    b->b_storage_kb);
+	assert_no_spin();
+}
+
+/* Misbehave, see logline, see the net child replaced, check it all. */
+static void
+attack(const char *const extra[], const char *what, const char *logline)
+{
+	struct before	b;
+	int		fd;
+
+	start(extra, &b);
+	fd = misbehave(what);
+	cr_assert(daemon_log_has(&d, logline, 5000), "log: %s", logline);
+	cr_assert_gt(daemon_wait_new_child(&d, "net", b.b_net, 10000), 0,
+	    "a new net child");
+	close(fd);
+	aftermath(&b);
+}
+
+static const char *const plain[] = { NULL };
+
+/*
+ * Without the sandbox the shutdown goes through and kills the shared
+ * listeners: the parent sees them dead and binds them again.
+ */
+Test(hostile_child, unlisten_rebinds)
+{
+	const char *const	args[] = { "-o", "no_sandbox", NULL };
+
+	attack(args, "unlisten", "was shut down; bound it again");
+	cr_assert_eq(daemon_log_count(&d, "bound it again"), 2,
+	    "both listeners");
+}
+
+/* With it, shutdown(2) itself is what kills the child. */
+Test(hostile_child, unlisten_forbidden)
+{
+	if (getenv("PRIVCACHED_TEST_NO_SANDBOX") != NULL &&
+	    strcmp(getenv("PRIVCACHED_TEST_NO_SANDBOX"), "1") == 0)
+		cr_skip_test("sandbox off in this run");
+	attack(plain, "unlisten", "lost child: net");
+	cr_assert(daemon_log_has(&d, "signal 31", 0), "killed by SIGSYS");
+	cr_assert_eq(daemon_log_count(&d, "bound it again"), 0);
+}
+
+Test(hostile_child, descriptor_to_parent)
+{
+	attack(plain, "fd", "descriptor or broken frame sent; killing it");
+}
+
+Test(hostile_child, garbage_frame)
+{
+	attack(plain, "garbage", "unexpected message; killing it");
+}
+
+Test(hostile_child, oversized_frame)
+{
+	attack(plain, "oversized", "; killing it");
+}
+
+Test(hostile_child, wrong_sender)
+{
+	attack(plain, "parent", "unexpected message; killing it");
+}
+
+Test(hostile_child, garbage_to_storage)
+{
+	attack(plain, "storage", "storage reports garbage from it");
+}
+
+Test(hostile_child, log_flood)
+{
+	attack(plain, "logflood", "log flood; killing it");
+	/* What got through stayed under the rate, give or take a second. */
+	cr_assert_leq(daemon_log_count(&d, ": flood"), 2 * 200);
+}
+
+/*
+ * A child's line at LOG_EMERG with a C1 CSI, a right-to-left override
+ * and an ESC: logged, escaped, and the child is left alone (it did
+ * nothing forbidden).
+ */
+Test(hostile_child, log_bytes_escaped)
+{
+	struct before	b;
+	int		fd;
+
+	start(plain, &b);
+	fd = misbehave("logbytes");
+	cr_assert(daemon_log_has(&d,
+	    "evil \\x9b31m \\xe2\\x80\\xae \\x1b[2J end", 5000));
+	close(fd);
+	cr_assert_eq(daemon_child(&d, "net"), b.b_net);
+	aftermath(&b);
+}
+
+/*
+ * Stats requests storage answers but net never reads: storage stops
+ * reading once its reply queue is full.  The net child stays wedged
+ * (that is its own loss) until it is killed.
+ */
+Test(hostile_child, stats_flood)
+{
+	struct before	b;
+	long		end, kb, worst = 0;
+	int		fd;
+
+	start(plain, &b);
+	fd = misbehave("statsflood");
+	cr_assert(daemon_log_has(&d, "misbehaving on request: statsflood",
+	    5000));
+	/* Watch storage while the flood is offered. */
+	for (end = client_now_ms() + 3000; client_now_ms() < end;
+	    client_sleep_ms(100))
+		if ((kb = rss_kb(b.b_storage)) > worst)
+			worst = kb;
+	cr_assert_leq(worst, b.b_storage_kb + RSS_SLACK_KB,
+	    "storage grew to %ld KiB from %ld", worst, b.b_storage_kb);
+	close(fd);
+	cr_assert_eq(kill(b.b_net, SIGKILL), 0);
+	cr_assert_gt(daemon_wait_new_child(&d, "net", b.b_net, 10000), 0);
+	aftermath(&b);
+}
+
+/*
+ * A child that stops reading its control channel while reloads send it
+ * every -Y user again: the parent's queue for it hits its bound and the
+ * child is killed.
+ */
+Test(hostile_child, deaf_to_control_channel)
+{
+	const char	*args[] = { "-Y", users, NULL };
+	struct before	 b;
+	FILE		*fp;
+	int		 i, fd;
+
+	(void)snprintf(users, sizeof(users), "/tmp/pc-hc-users-%d",
+	    (int)getpid());
+	cr_assert_not_null(fp = fopen(users, "w"));
+	for (i = 0; i < 4000; i++)
+		fprintf(fp, "user%04d:pw\n", i);
+	cr_assert_eq(fclose(fp), 0);
+	auth_user = "user0001";
+	start(args, &b);
+	fd = misbehave("ctldeaf");
+	cr_assert(daemon_log_has(&d, "misbehaving on request: ctldeaf",
+	    5000));
+	for (i = 0; i < 20 && !daemon_log_has(&d,
+	    "does not read its control channel", 0); i++) {
+		cr_assert_eq(kill(d.d_pid, SIGHUP), 0);
+		/* One reload at a time: each is logged when done. */
+		cr_assert(wait_count("users from", i + 2, 3000));
+	}
+	cr_assert(daemon_log_has(&d, "does not read its control channel",
+	    5000));
+	cr_assert_gt(daemon_wait_new_child(&d, "net", b.b_net, 10000), 0);
+	close(fd);
+	aftermath(&b);
+}
+
+/* A net child that exits on every request: respawned, never given up. */
+Test(hostile_child, exit_loop)
+{
+	struct before	b;
+	pid_t		net;
+	int		i, fd;
+
+	start(plain, &b);
+	net = b.b_net;
+	for (i = 0; i < 4; i++) {
+		fd = misbehave("exit");
+		cr_assert_gt(net = daemon_wait_new_child(&d, "net", net,
+		    10000), 0, "respawn %d", i);
+		close(fd);
+	}
+	aftermath(&b);
+}
+
+Test(hostile_child, forbidden_call)
+{
+	if (getenv("PRIVCACHED_TEST_NO_SANDBOX") != NULL &&
+	    strcmp(getenv("PRIVCACHED_TEST_NO_SANDBOX"), "1") == 0)
+		cr_skip_test("sandbox off in this run");
+	attack(plain, "syscall", "lost child: net");
+}
