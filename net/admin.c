@@ -19,11 +19,22 @@
 #include "net.h"
 #include "wire.h"
 
+/* Admin commands in flight at once, all connections together. */
+#define NET_ADMIN_INFLIGHT	64
+
 /* Admin requests waiting for storage, oldest first. */
 static struct pendingq	admin_flight = TAILQ_HEAD_INITIALIZER(admin_flight);
 static uint32_t		admin_seq;
 /* The answer of the oldest one, as it comes. */
 static struct buf	admin_acc;
+/* What the oldest one asked (requests are answered in order). */
+static struct cache_admin_req admin_asked[NET_ADMIN_INFLIGHT];
+static unsigned int	admin_head, admin_count;
+
+struct admin_done {
+	const char	*ad_text;	/* NULL: storage is gone */
+	uint32_t	 ad_op;
+};
 
 struct proto_settings	admin_settings = {
 	.ps_lru_crawler = 1,
@@ -71,10 +82,14 @@ admin_request(struct conn *c, const struct cache_admin_req *rq,
 	if (!net_storage_up)
 		return (conn_reply_local(c, "SERVER_ERROR storage unavailable"
 		    "\r\n", 34));
+	if (admin_count == NET_ADMIN_INFLIGHT)
+		return (conn_reply_local(c, "SERVER_ERROR too many admin "
+		    "commands at once\r\n", 46));
 	if ((p = pending_get()) == NULL) {
 		log_warn("pending");
 		return (-1);
 	}
+	admin_asked[(admin_head + admin_count++) % NET_ADMIN_INFLIGHT] = *rq;
 	p->p_conn = c;
 	p->p_connid = c->c_id;
 	p->p_waiting = 1;
@@ -92,15 +107,15 @@ admin_request(struct conn *c, const struct cache_admin_req *rq,
 static int
 admin_fmt(struct conn *c, const struct proto_ctx *ctx, void *arg)
 {
-	const char	*text = arg;
+	struct admin_done	*ad = arg;
+	const char		*text = ad->ad_text;
 
-	(void)ctx;
 	if (text == NULL)
 		return (buf_printf(&c->c_out, net_conf.nc_outbuf_max,
 		    "SERVER_ERROR storage unavailable\r\n"));
 	if (ctx->px_kind == PROTO_BIN) {
 		/* Binary stats detail: the dump is one "detailed" stat. */
-		if (ctx->px_priv[0] == CACHE_ADMIN_DETAIL_DUMP &&
+		if (ad->ad_op == CACHE_ADMIN_DETAIL_DUMP &&
 		    proto_bin_stat(ctx, "detailed", text, &c->c_out,
 		    net_conf.nc_outbuf_max) == -1)
 			return (-1);
@@ -160,6 +175,8 @@ int
 admin_reply(struct imsg *imsg)
 {
 	struct cache_admin_hdr	 h;
+	struct cache_admin_req	*rq;
+	struct admin_done	 ad;
 	struct ibuf		 buf;
 	struct pending		*p;
 	struct proto_ctx	 text;
@@ -177,8 +194,8 @@ admin_reply(struct imsg *imsg)
 	len = ibuf_size(&buf);
 	if ((recs = ibuf_data(&buf)) == NULL)
 		len = 0;
-	if (h.ah_op != p->p_ctx.px_priv[0] || admin_check(&h, recs, len) ==
-	    -1) {
+	rq = &admin_asked[admin_head];
+	if (h.ah_op != rq->ca_op || admin_check(&h, recs, len) == -1) {
 		log_warnx("bad admin reply");
 		return (-1);
 	}
@@ -196,11 +213,15 @@ admin_reply(struct imsg *imsg)
 		return (0);
 	TAILQ_REMOVE(&admin_flight, p, p_flight_entry);
 	if (h.ah_op == CACHE_ADMIN_MEMLIMIT && h.ah_status == CACHE_ADMIN_OK)
-		admin_settings.ps_maxbytes = p->p_ctx.px_priv[1] * 1024 * 1024;
+		admin_settings.ps_maxbytes = (uint64_t)rq->ca_arg * 1024 * 1024;
+	ad.ad_op = rq->ca_op;
+	admin_head = (admin_head + 1) % NET_ADMIN_INFLIGHT;
+	admin_count--;
 	if (p->p_conn != NULL) {
 		if (buf_add(&admin_acc, "", 1, SIZE_MAX) == -1)
 			fatal("admin reply");
-		conn_complete(p, admin_fmt, buf_head(&admin_acc));
+		ad.ad_text = buf_head(&admin_acc);
+		conn_complete(p, admin_fmt, &ad);
 	} else
 		pending_put(p);
 	buf_free(&admin_acc);
@@ -211,15 +232,20 @@ admin_reply(struct imsg *imsg)
 void
 admin_fail_all(void)
 {
-	struct pending	*p;
+	struct admin_done	 ad;
+	struct pending		*p;
 
 	buf_free(&admin_acc);
 	memset(&admin_acc, 0, sizeof(admin_acc));
 	while ((p = TAILQ_FIRST(&admin_flight)) != NULL) {
 		TAILQ_REMOVE(&admin_flight, p, p_flight_entry);
+		ad.ad_text = NULL;
+		ad.ad_op = admin_asked[admin_head].ca_op;
+		admin_head = (admin_head + 1) % NET_ADMIN_INFLIGHT;
+		admin_count--;
 		if (p->p_conn == NULL)
 			pending_put(p);
 		else
-			conn_complete(p, admin_fmt, NULL);
+			conn_complete(p, admin_fmt, &ad);
 	}
 }

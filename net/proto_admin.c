@@ -73,9 +73,7 @@ ask(struct admin_parser *ap, struct cache_admin_req *rq)
 	memset(&ctx, 0, sizeof(ctx));
 	ctx.px_kind = PROTO_TEXT;
 	ctx.px_noreply = ap->ap_noreply;
-	/* What the answer needs to know of the question. */
-	ctx.px_priv[0] = rq->ca_op;
-	ctx.px_priv[1] = rq->ca_arg;
+
 	if (ap->ap_sink->ps_admin == NULL) {
 		say(ap, "ERROR\r\n");
 		return;
