@@ -14,6 +14,7 @@
 #include "log.h"
 
 static int	 log_foreground = 1;
+static int	 log_journal;
 static int	 log_verbose;
 static const char *log_procname;
 static void	(*log_sink)(int, const char *);
@@ -27,8 +28,14 @@ void
 log_init(int foreground, int facility)
 {
 	log_foreground = foreground;
+	/*
+	 * systemd's journal reads stderr: it stamps the time itself and
+	 * takes the priority from a "<N>" prefix (sd-daemon(3)).
+	 */
+	log_journal = foreground && getenv("JOURNAL_STREAM") != NULL;
+	/* Not getprogname(): setproctitle may have rewritten argv[0]. */
 	if (!foreground)
-		openlog(getprogname(), LOG_PID | LOG_NDELAY, facility);
+		openlog("privcached", LOG_PID | LOG_NDELAY, facility);
 	tzset();
 }
 
@@ -69,6 +76,16 @@ log_line(const char *who, int prio, const char *line)
 			syslog(prio, "%s: %s", who, line);
 		else
 			syslog(prio, "%s", line);
+		errno = saved_errno;
+		return;
+	}
+	if (log_journal) {
+		if (who != NULL)
+			fprintf(stderr, "<%d>%s: %s\n", LOG_PRI(prio), who,
+			    line);
+		else
+			fprintf(stderr, "<%d>%s\n", LOG_PRI(prio), line);
+		fflush(stderr);
 		errno = saved_errno;
 		return;
 	}

@@ -1,7 +1,8 @@
 #!/bin/sh
 # Makes sure the packages privcached needs are installed.
-#   deps.sh ensure build|test   install only if something is missing
-#   deps.sh install build|test  install (or confirm) everything
+#   deps.sh ensure build|test|deb   install only if something is missing
+#   deps.sh install build|test|deb  install (or confirm) everything
+# (deb: what make deb needs to build the Debian package, Debian only.)
 # Debian/Ubuntu use apt-get, OpenBSD pkg_add; elsewhere it says what to get.
 set -u
 
@@ -12,6 +13,7 @@ libtls-dev"
 debian_test="$debian_build clang libclang-rt-dev libcriterion-dev python3 python3-pymemcache \
 python3-memcache python3-pylibmc libmemcached-tools memcached nutcracker \
 procps util-linux mandoc openssl"
+debian_deb="$debian_build debhelper dpkg-dev fakeroot lintian git python3"
 # Only for ../shared/openbsd-check in .ci/run (the clang of OpenBSD 7.7 and
 # of 7.8): `make deps' installs them, `make check' never asks for them.
 debian_xcheck="clang-16 clang-19"
@@ -52,6 +54,15 @@ have_test() {
 	    command -v openssl >/dev/null 2>&1
 }
 
+have_deb() {
+	have_build && command -v dh >/dev/null 2>&1 &&
+	    command -v dpkg-buildpackage >/dev/null 2>&1 &&
+	    command -v fakeroot >/dev/null 2>&1 &&
+	    command -v lintian >/dev/null 2>&1 &&
+	    command -v git >/dev/null 2>&1 &&
+	    command -v python3 >/dev/null 2>&1
+}
+
 install() {
 	if [ "$(id -u)" != 0 ]; then
 		echo "deps: missing packages; run 'make deps' as root" \
@@ -73,7 +84,8 @@ install() {
 case "$what" in
 build) deb=$debian_build; obsd=$openbsd_build; check=have_build ;;
 test) deb=$debian_test; obsd=$openbsd_test; check=have_test ;;
-*) echo "usage: deps.sh ensure|install build|test" >&2; exit 2 ;;
+deb) deb=$debian_deb; obsd=""; check=have_deb ;;
+*) echo "usage: deps.sh ensure|install build|test|deb" >&2; exit 2 ;;
 esac
 
 case "${1:-}" in
@@ -88,7 +100,7 @@ install)
 	install "$deb" "$obsd"
 	;;
 *)
-	echo "usage: deps.sh ensure|install build|test" >&2
+	echo "usage: deps.sh ensure|install build|test|deb" >&2
 	exit 2
 	;;
 esac

@@ -17,9 +17,6 @@
 #include "net.h"
 #include "wire.h"
 
-/* Pending entries kept for reuse instead of freed. */
-#define PENDING_FREE_MAX	4096
-
 static struct ibuf		*batch_buf;
 static size_t			 batch_hdr_off;
 static struct cache_batch	 batch_hdr;
@@ -27,41 +24,21 @@ static uint32_t			 batch_sent_seq;	/* last batch sent */
 static uint32_t			 batch_done_seq;	/* last fully answered */
 static struct pendingq		 batch_flight =
 				    TAILQ_HEAD_INITIALIZER(batch_flight);
-static struct pendingq		 pending_free =
-				    TAILQ_HEAD_INITIALIZER(pending_free);
-static size_t			 pending_nfree;
-
-struct pending *
-pending_get(void)
-{
-	struct pending	*p;
-
-	if ((p = TAILQ_FIRST(&pending_free)) != NULL) {
-		TAILQ_REMOVE(&pending_free, p, p_conn_entry);
-		pending_nfree--;
-	} else if ((p = malloc(sizeof(*p))) == NULL)
-		return (NULL);
-	memset(p, 0, sizeof(*p));
-	return (p);
-}
-
-void
-pending_put(struct pending *p)
-{
-	free(p->p_text);
-	p->p_text = NULL;
-	if (pending_nfree >= PENDING_FREE_MAX) {
-		free(p);
-		return;
-	}
-	TAILQ_INSERT_HEAD(&pending_free, p, p_conn_entry);
-	pending_nfree++;
-}
 
 int
 batch_throttled(void)
 {
 	return (batch_sent_seq - batch_done_seq >= net_conf.nc_inflight_max);
+}
+
+/* Connections paused for storage read again once it has caught up. */
+static void
+batch_resume_blocked(void)
+{
+	struct conn	*c;
+
+	while (!batch_throttled() && (c = conn_blocked_pop()) != NULL)
+		conn_read_on(c);
 }
 
 static int
@@ -206,7 +183,7 @@ batch_reply(struct imsg *imsg)
 	}
 	if ((hdr.cb_flags & CACHE_BATCH_MORE) == 0) {
 		batch_done_seq++;
-		conn_resume_blocked();
+		batch_resume_blocked();
 	}
 	return (0);
 }
@@ -231,5 +208,5 @@ batch_fail_all(void)
 			pending_put(p);
 	}
 	batch_done_seq = batch_sent_seq;
-	conn_resume_blocked();
+	batch_resume_blocked();
 }

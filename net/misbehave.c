@@ -18,6 +18,7 @@
 #include "msg.h"
 #include "net.h"
 #include "proc.h"
+#include "wire.h"
 
 /* Log lines and stats requests a flood sends. */
 #define MISBEHAVE_FLOOD		50000
@@ -80,6 +81,25 @@ misbehave_stats_flood(void)
 	return (0);
 }
 
+/* A flush_all straight to storage, past the parser that checks -F. */
+static int
+misbehave_flush(void)
+{
+	struct cache_batch	 cb = { 1, 0 };
+	struct cache_req	 req;
+	struct ibuf		*buf;
+
+	memset(&req, 0, sizeof(req));
+	req.cr_op = CACHE_OP_FLUSH;
+	if ((buf = imsg_create(&net_storage.iev_ibuf, IMSG_CACHE_REQ, 0, 0,
+	    sizeof(cb) + sizeof(req))) == NULL ||
+	    wire_put_batch(buf, &cb) == -1 || wire_put_req(buf, &req) == -1)
+		return (-1);
+	imsg_close(&net_storage.iev_ibuf, buf);
+	imsgev_add(&net_storage);
+	return (0);
+}
+
 /* Shuts every socket down for reading (the listeners too), then exits. */
 static int
 misbehave_unlisten(void)
@@ -128,6 +148,8 @@ net_misbehave(const char *what, size_t len)
 	}
 	if (IS("unlisten"))
 		return (misbehave_unlisten());
+	if (IS("flush"))
+		return (misbehave_flush());
 	if (IS("exit"))
 		_exit(1);
 	return (-1);

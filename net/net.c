@@ -200,6 +200,7 @@ net_start(void)
 	buf_set_budget((size_t)net_conf.nc_buffer_budget << 20);
 	conn_listeners_resume();
 	conn_idle_start();
+	stats_push_start();
 }
 
 static int
@@ -386,6 +387,7 @@ net_pass_end(void)
 	if (sent && net_storage_up)
 		net_dispatch_storage(net_storage.iev_ibuf.fd, EV_READ, NULL);
 	conn_flush_dirty();
+	conn_listeners_check();
 	if (net_draining && conn_all_answered())
 		exit(0);
 }

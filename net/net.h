@@ -92,40 +92,63 @@ extern struct imsgev	 net_storage;
 extern int		 net_storage_up;
 extern time_t		 net_now;
 
-/* conn.c */
+/*
+ * The files below call each other one way only, each calling those
+ * listed after it: accept.c, conn_read.c, conn_timeout.c, conn_sink.c,
+ * stats.c, batch.c, conn_reply.c, conn_io.c, conn.c, pending.c.
+ */
+
+/* accept.c */
 /* Takes a listening socket from the parent; 0, or -1 with errno. */
 int	conn_listener_add(int, const struct listener_conf *);
 /* Starts (or after a pause, resumes) accepting on every listener. */
 void	conn_listeners_resume(void);
 void	conn_listeners_pause(void);
+/* At the end of a pass: accepting again if -c paused it and a slot freed. */
+void	conn_listeners_check(void);
+/* Stops accepting and reading: a graceful stop. */
+void	conn_drain(void);
+
+/* conn_read.c */
+/* The read and write events of a connection. */
+void	conn_read(int, short, void *);
+void	conn_write(int, short, void *);
+/*
+ * Reads once and parses.  1 if the socket may hold more, 0 if not (or the
+ * connection stopped reading), -1 if the connection is gone.
+ */
+int	conn_read_once(struct conn *);
+
+/* conn_timeout.c */
 /*
  * The one-second tick: closes connections past -o idle_timeout or
  * request_timeout and frees the empty buffers of quiet ones.
  */
 void	conn_idle_start(void);
-/* Stops accepting and reading: a graceful stop. */
-void	conn_drain(void);
-/* 1 when no connection is owed a reply or has output left. */
-int	conn_all_answered(void);
-void	conn_flush_dirty(void);
-void	conn_resume_blocked(void);
-/* Queues a reply the net child made; 0, or -1 (connection closing). */
-int	conn_reply_local(struct conn *, const void *, size_t);
+
+/* conn_sink.c */
 /*
- * p, the head of its connection's queue, is answered: fmt appends its
- * reply (0, or -1 past the output cap), then the replies that waited
- * behind it follow.  p is released.
+ * Parses len bytes c has read: the bytes used (whole requests), or -1 if
+ * that closed c.
  */
-void	conn_complete(struct pending *, int (*fmt)(struct conn *,
-	    const struct proto_ctx *, void *), void *);
-/* Storage answered p. */
-void	conn_reply_storage(struct pending *, const struct cache_rep *,
-	    const void *key, const void *value);
-/* Every open connection, for stats conns. */
-struct conn	*conn_first(void);
-struct conn	*conn_next(struct conn *);
-void	conn_close(struct conn *);
-int	conn_count(void);
+ssize_t	conn_parse(struct conn *, const char *, size_t);
+
+/* stats.c */
+/* A stats request from c; 0, or -1. */
+int	stats_request(struct conn *, int kind, const struct proto_ctx *);
+/* Handles one IMSG_CACHE_STATS; -1 if nothing asked for it. */
+int	stats_reply(struct imsg *);
+/* IMSG_CACHE_PEER_STATS: the other net children's counters; 0, or -1. */
+int	stats_peers_reply(struct imsg *);
+/* Starts sending this net child's counters to storage each second. */
+void	stats_push_start(void);
+/* Storage went away: waiting stats requests get an error. */
+void	stats_fail_all(void);
+
+#ifdef TEST_HOOKS
+/* Test builds only: "misbehave <what>" (net/misbehave.c). */
+int	net_misbehave(const char *what, size_t len);
+#endif
 
 /* batch.c */
 /* Appends one record to the open batch; 0, or -1 on failure. */
@@ -139,20 +162,56 @@ int	batch_reply(struct imsg *);
 int	batch_throttled(void);
 /* Storage went away: every waiting request gets SERVER_ERROR. */
 void	batch_fail_all(void);
+
+/* conn_reply.c */
+/* Queues a reply the net child made; 0, or -1 (connection closing). */
+int	conn_reply_local(struct conn *, const void *, size_t);
+/*
+ * p, the head of its connection's queue, is answered: fmt appends its
+ * reply (0, or -1 past the output cap), then the replies that waited
+ * behind it follow.  p is released.
+ */
+void	conn_complete(struct pending *, int (*fmt)(struct conn *,
+	    const struct proto_ctx *, void *), void *);
+/* Storage answered p. */
+void	conn_reply_storage(struct pending *, const struct cache_rep *,
+	    const void *key, const void *value);
+
+/* conn_io.c */
+/* The TLS handshake: 1 when done, 0 to wait, -1 if c is gone. */
+int	conn_tls_handshake(struct conn *);
+/* One read, as read(2); errno EAGAIN when there is nothing yet. */
+ssize_t	conn_sock_read(struct conn *, void *, size_t);
+/* Writes what c has; -1 if that closed it. */
+int	conn_flush(struct conn *);
+/* Writes the output of every connection marked dirty. */
+void	conn_flush_dirty(void);
+
+/* conn.c */
+/* Every open connection, for stats conns. */
+struct conn	*conn_first(void);
+struct conn	*conn_next(struct conn *);
+int	conn_count(void);
+/* A new connection joins the table. */
+void	conn_add(struct conn *);
+void	conn_close(struct conn *);
+/* c has output for the end of the pass. */
+void	conn_mark_dirty(struct conn *);
+struct conn	*conn_dirty_pop(void);
+void	conn_read_off(struct conn *);
+void	conn_read_on(struct conn *);
+/* c waits, not reading, until storage catches up. */
+void	conn_block(struct conn *);
+struct conn	*conn_blocked_pop(void);
+/* From now on no connection starts reading again. */
+void	conn_drain_begin(void);
+int	conn_is_draining(void);
+/* 1 when no connection is owed a reply or has output left. */
+int	conn_all_answered(void);
+
+/* pending.c */
 struct pending	*pending_get(void);
 void	 pending_put(struct pending *);
-
-/* stats.c */
-/* A stats request from c; 0, or -1. */
-int	stats_request(struct conn *, int kind, const struct proto_ctx *);
-/* Handles one IMSG_CACHE_STATS; -1 if nothing asked for it. */
-int	stats_reply(struct imsg *);
-/* IMSG_CACHE_PEER_STATS: the other net children's counters; 0, or -1. */
-int	stats_peers_reply(struct imsg *);
-/* Sends this net child's counters to storage (several net children). */
-void	stats_push(void);
-/* Storage went away: waiting stats requests get an error. */
-void	stats_fail_all(void);
 
 /* admin.c */
 /* The admin commands' settings, as stats settings shows them. */
@@ -166,10 +225,5 @@ int	admin_request(struct conn *, const struct cache_admin_req *,
 int	admin_reply(struct imsg *);
 /* Storage went away: waiting admin requests get an error. */
 void	admin_fail_all(void);
-
-#ifdef TEST_HOOKS
-/* Test builds only: "misbehave <what>" (net/misbehave.c). */
-int	net_misbehave(const char *what, size_t len);
-#endif
 
 #endif /* PRIVCACHED_NET_H */

@@ -873,8 +873,6 @@ proto_text_parse(struct proto_text_state *st, const struct proto_limits *lim,
 		linelen = nl - line;
 		if (linelen > 0 && line[linelen - 1] == '\r')
 			linelen--;
-		if (sink->ps_trace != NULL)
-			sink->ps_trace(sink->ps_arg, line, linelen);
 		extra = 0;
 		tp.tp_lines++;
 		if (st->pt_getcont != 0)
@@ -884,6 +882,9 @@ proto_text_parse(struct proto_text_state *st, const struct proto_limits *lim,
 			    len - pos - (nl + 1 - line), &extra);
 		if (res == PROTO_LINE_NEED_MORE)
 			break;
+		/* Once: a line whose data is still coming is parsed again. */
+		if (sink->ps_trace != NULL)
+			sink->ps_trace(sink->ps_arg, line, linelen);
 		pos += (nl + 1 - line) + extra;
 		if (res == PROTO_LINE_CLOSE) {
 			*used = pos;

@@ -61,6 +61,10 @@ yesno(int b)
 /* The net child's part of "stats", before the cache's. */
 /* The other net children's counters, as storage last summed them. */
 static struct net_stats	stats_peers;
+/* How often the counters go to storage for the other net children. */
+#define STATS_PUSH_SEC		1
+static struct event	stats_push_ev;
+static int		stats_push_armed;
 
 /* This net child's counters plus the others': the whole daemon's. */
 static void
@@ -75,14 +79,32 @@ stats_total(struct net_stats *all)
 		to[f] += peer[f];
 }
 
-void
-stats_push(void)
+/* Each second, with several net children: this one's counters to storage. */
+static void
+stats_push(int fd, short event, void *arg)
 {
-	if (net_conf.nc_net_children <= 1 || !net_storage_up)
-		return;
-	if (imsg_compose(&net_storage.iev_ibuf, IMSG_CACHE_NET_STATS, 0, 0,
+	struct timeval	tv = { STATS_PUSH_SEC, 0 };
+
+	(void)fd;
+	(void)event;
+	(void)arg;
+	if (net_conf.nc_net_children > 1 && net_storage_up &&
+	    imsg_compose(&net_storage.iev_ibuf, IMSG_CACHE_NET_STATS, 0, 0,
 	    -1, &net_stats, sizeof(net_stats)) == -1)
 		log_warn("net stats to storage");
+	evtimer_add(&stats_push_ev, &tv);
+}
+
+void
+stats_push_start(void)
+{
+	struct timeval	tv = { STATS_PUSH_SEC, 0 };
+
+	if (stats_push_armed)
+		return;
+	stats_push_armed = 1;
+	evtimer_set(&stats_push_ev, stats_push, NULL);
+	evtimer_add(&stats_push_ev, &tv);
 }
 
 int

@@ -84,6 +84,10 @@ struct config {
 	size_t			 c_nnotes;
 	struct cache_conf	 c_cache;
 	struct net_conf		 c_net;
+	int			 c_foreground;	/* --foreground: over -d */
+	int			 c_syslog_facility; /* -o syslog_facility,
+						 * an index: see
+						 * config_syslog_facility() */
 };
 
 enum config_result {
@@ -177,6 +181,8 @@ void	config_clear(struct config *);
  */
 int	config_needs_restart(const struct config *, const struct config *,
 	    char *buf, size_t len);
+/* The syslog(3) facility -o syslog_facility names (LOG_DAEMON ...). */
+int	config_syslog_facility(const struct config *);
 /* Usage text for -h. */
 void	config_usage(FILE *);
 

@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
+#include <syslog.h>
 
 #include "errbuf.h"
 #include "compat.h"
@@ -29,6 +30,13 @@ static int	hook_conn_per_ip(struct config *, char *, size_t);
 static int	hook_slab_chunk_max(struct config *, char *, size_t);
 
 static const char *const protocols[] = { "auto", "ascii", "binary", NULL };
+/* -o syslog_facility: the names, and in the same order their values. */
+static const char *const facility_names[] = { "daemon", "user", "local0",
+	"local1", "local2", "local3", "local4", "local5", "local6", "local7",
+	NULL };
+static const int facility_values[] = { LOG_DAEMON, LOG_USER, LOG_LOCAL0,
+	LOG_LOCAL1, LOG_LOCAL2, LOG_LOCAL3, LOG_LOCAL4, LOG_LOCAL5, LOG_LOCAL6,
+	LOG_LOCAL7 };
 
 /*
  * Every flag, in the order -h lists them.  The letters and long names are
@@ -160,6 +168,9 @@ static const struct config_flag flags[] = {
 	{ .cf_letter = 'd', .cf_name = "daemon", .cf_type = CT_SWITCH,
 	  .cf_on = 1, .cf_apply = CA_PROCESS, FIELD(c_daemonize),
 	  .cf_help = "run as a daemon" },
+	{ .cf_name = "foreground", .cf_type = CT_SWITCH, .cf_on = 1,
+	  .cf_apply = CA_PROCESS, FIELD(c_foreground),
+	  .cf_help = "stay in the foreground even with -d (systemd)" },
 	{ .cf_letter = 'P', .cf_name = "pidfile", .cf_type = CT_STRING,
 	  .cf_apply = CA_PROCESS, FIELD(c_pidfile),
 	  .cf_arg = "<file>", .cf_help = "write the parent's pid to <file>" },
@@ -230,14 +241,20 @@ static const struct config_flag suboptions[] = {
 	  .cf_apply = CA_MEMORY, FIELD(c_cache.cc_slab_chunk_max),
 	  .cf_hook = hook_slab_chunk_max, .cf_arg = "<kb>",
 	  .cf_help = "largest chunk before items are chained" },
+	{ .cf_name = "syslog_facility", .cf_type = CT_CHOICE,
+	  .cf_choices = facility_names, .cf_default = "daemon",
+	  .cf_apply = CA_PROCESS, FIELD(c_syslog_facility),
+	  .cf_arg = "<name>", .cf_help = "where -d logs: daemon, user or "
+	  "local0..7" },
 	{ .cf_name = "sandbox_debug", .cf_type = CT_SWITCH,
 	  .cf_on = SANDBOX_DEBUG, .cf_apply = CA_PRIVILEGE, FIELD(c_sandbox),
 	  .cf_help = "a forbidden system call is logged by name" },
 	{ .cf_name = "no_sandbox", .cf_type = CT_SWITCH, .cf_on = SANDBOX_OFF,
 	  .cf_default = "1", .cf_apply = CA_PRIVILEGE, FIELD(c_sandbox),
 	  .cf_help = "no seccomp/pledge: strace, sanitizers" },
+	/* Else any client could put every key in root's log (-vv). */
 	{ .cf_name = "client_verbosity", .cf_type = CT_SWITCH, .cf_on = 1,
-	  .cf_apply = CA_PROCESS, FIELD(c_net.nc_client_verbosity),
+	  .cf_apply = CA_PRIVILEGE, FIELD(c_net.nc_client_verbosity),
 	  .cf_help = "the verbosity command changes the log level\n"
 	  "(default: answered OK, no effect)" },
 	{ .cf_name = "ssl_chain_cert", .cf_type = CT_PATH,
@@ -326,6 +343,15 @@ config_flags(size_t *n)
 {
 	*n = nitems(flags);
 	return (flags);
+}
+
+int
+config_syslog_facility(const struct config *conf)
+{
+	if (conf->c_syslog_facility < 0 ||
+	    (size_t)conf->c_syslog_facility >= nitems(facility_values))
+		return (LOG_DAEMON);
+	return (facility_values[conf->c_syslog_facility]);
 }
 
 const struct config_flag *

@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "authfile.h"
+#include "checkconf.h"
 #include "tlsfiles.h"
 #include "config.h"
 #include "listen.h"
@@ -35,6 +36,7 @@
 #include "pidfile.h"
 #include "proc.h"
 #include "sandbox.h"
+#include "sdnotify.h"
 #include "supervise.h"
 #include "wire.h"
 
@@ -54,55 +56,6 @@ static char		*parent_pidfile;
 static const char	*parent_user;
 static struct event	 ev_sigchld, ev_sigterm, ev_sigint, ev_sighup;
 static struct event	 ev_sigusr1;
-
-static const char *
-parent_pick_user(void)
-{
-	static const char *const candidates[] = {
-		"_privcached", "privcached", "nobody"
-	};
-	struct passwd	*pw;
-	size_t		 i;
-
-	for (i = 0; i < nitems(candidates); i++) {
-		if ((pw = getpwnam(candidates[i])) != NULL && pw->pw_uid != 0)
-			return (candidates[i]);
-	}
-	return (NULL);
-}
-
-/* The chroot must be root's, not writable by others, and empty. */
-static void
-parent_check_chroot(const char *dir)
-{
-	struct stat	 st;
-	struct dirent	*de;
-	DIR		*d;
-
-	if (stat(dir, &st) == -1) {
-		if (errno != ENOENT)
-			fatal("chroot directory %s", dir);
-		if (mkdir(dir, 0755) == -1)
-			fatal("cannot create chroot directory %s", dir);
-		log_info("created chroot directory %s", dir);
-		if (stat(dir, &st) == -1)
-			fatal("chroot directory %s", dir);
-	}
-	if (!S_ISDIR(st.st_mode))
-		fatalx("chroot %s: not a directory", dir);
-	if (st.st_uid != 0)
-		fatalx("chroot %s: not owned by root", dir);
-	if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0)
-		fatalx("chroot %s: writable by group or others", dir);
-	if ((d = opendir(dir)) == NULL)
-		fatal("chroot %s", dir);
-	while ((de = readdir(d)) != NULL) {
-		if (strcmp(de->d_name, ".") != 0 &&
-		    strcmp(de->d_name, "..") != 0)
-			fatalx("chroot %s: not empty (%s)", dir, de->d_name);
-	}
-	closedir(d);
-}
 
 /*
  * Children inherit our descriptor limit and can only lower it after the
@@ -233,7 +186,9 @@ parent_signal(int sig, short event, void *arg)
 		log_info("%s received, stopping", strsignal(sig));
 		supervise_stop(0);
 	case SIGHUP:
+		sdnotify_reloading();
 		parent_reload();
+		sdnotify_reloaded();
 		break;
 	}
 }
@@ -314,7 +269,7 @@ main(int argc, char **argv, char **envp)
 	struct sandbox_parent_paths sp;
 	char		 errbuf[512];
 	rlim_t		 nofile;
-	int		 i;
+	int		 i, rv;
 
 	/* Children re-exec us with a hidden role option first. */
 	if (argc >= 2 && strncmp(argv[1], PROC_CHILD_OPT,
@@ -352,65 +307,26 @@ main(int argc, char **argv, char **envp)
 	case CONFIG_OK:
 		break;
 	}
-	if (parent_conf.c_check_only) {
-		struct passwd	*pw;
-
-		if (parent_conf.c_user != NULL &&
-		    ((pw = getpwnam(parent_conf.c_user)) == NULL ||
-		    pw->pw_uid == 0)) {
-			fprintf(stderr, "privcached: -u %s: no such "
-			    "unprivileged user\n", parent_conf.c_user);
-			exit(1);
-		}
-		if (parent_conf.c_net.nc_tls) {
-			struct tls_files	tf;
-
-			memset(&tf, 0, sizeof(tf));
-			if (tlsfiles_load(&parent_conf, &tf, errbuf,
-			    sizeof(errbuf)) == -1) {
-				fprintf(stderr, "privcached: %s\n", errbuf);
-				exit(1);
-			}
-			tlsfiles_clear(&tf);
-		}
-		for (i = 0; i < (int)parent_conf.c_nnotes; i++)
-			fprintf(stderr, "privcached: %s\n",
-			    parent_conf.c_notes[i]);
-		printf("privcached: configuration OK\n");
-		exit(0);
-	}
+	if (parent_conf.c_check_only)
+		checkconf_run(&parent_conf);
 	log_init(1, LOG_DAEMON);
+	log_procinit("parent");
 	log_setverbose(parent_conf.c_verbose);
 	for (i = 0; i < (int)parent_conf.c_nnotes; i++)
 		log_info("%s", parent_conf.c_notes[i]);
 
 	if (geteuid() == 0) {
-		struct passwd	*pw;
-
-		if (parent_conf.c_user != NULL) {
-			if ((pw = getpwnam(parent_conf.c_user)) == NULL) {
-				fprintf(stderr, "privcached: -u %s: no such "
-				    "user\n", parent_conf.c_user);
-				exit(1);
-			}
-			if (pw->pw_uid == 0) {
-				fprintf(stderr, "privcached: -u %s: refusing "
-				    "to run as a uid 0 account; name an "
-				    "unprivileged user\n", parent_conf.c_user);
-				exit(1);
-			}
-			parent_user = parent_conf.c_user;
-		} else {
-			if ((parent_user = parent_pick_user()) == NULL) {
-				fprintf(stderr, "privcached: no -u given and "
-				    "none of _privcached, privcached, nobody "
-				    "exists\n");
-				exit(1);
-			}
+		if ((rv = checkconf_user(&parent_conf, &parent_user, errbuf,
+		    sizeof(errbuf))) != CHECKCONF_OK) {
+			fprintf(stderr, "privcached: %s\n", errbuf);
+			exit(rv);
+		}
+		if (parent_conf.c_user == NULL)
 			fprintf(stderr, "privcached: no -u given: children "
 			    "run as %s\n", parent_user);
-		}
-		parent_check_chroot(parent_conf.c_chroot);
+		if (checkconf_chroot(parent_conf.c_chroot, 1, errbuf,
+		    sizeof(errbuf)) != CHECKCONF_OK)
+			fatalx("%s", errbuf);
 	} else {
 		parent_user = NULL;
 		log_warnx("not started as root: children keep uid %u and run "
@@ -459,10 +375,11 @@ main(int argc, char **argv, char **envp)
 		parent_pidfile = parent_absolute(parent_conf.c_pidfile);
 	parent_config_absolute();
 
-	if (parent_conf.c_daemonize) {
+	/* --foreground wins: a unit passes it over a memcached.conf's -d. */
+	if (parent_conf.c_daemonize && !parent_conf.c_foreground) {
 		if (daemon(0, 0) == -1)
 			fatal("daemon");
-		log_init(0, LOG_DAEMON);
+		log_init(0, config_syslog_facility(&parent_conf));
 	}
 	parent_write_pidfile();
 	if (signal(SIGPIPE, SIG_IGN) == SIG_ERR)
@@ -486,6 +403,7 @@ main(int argc, char **argv, char **envp)
 	/* The argv copy must end with NULL for a reload's parse. */
 	signal_add(&ev_sigusr1, NULL);
 
+	sdnotify_init();
 	memset(&sc, 0, sizeof(sc));
 	sc.sc_conf = &parent_conf;
 	sc.sc_listeners = parent_listeners;

@@ -10,6 +10,9 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
 
 #include <errno.h>
 #include <fcntl.h>
@@ -108,8 +111,8 @@ proc_spawn(const char *self, int selffd, const struct proc_args *pa,
     int *ctlfd)
 {
 	char	 role[64], user[300], root[PATH_MAX + 32], nofile[64];
-	char	 verbose[64], sandbox[64];
-	char	*argv[9], *envp[8], **ep;
+	char	 verbose[64], sandbox[64], data[64];
+	char	*argv[10], *envp[8], **ep;
 	int	 sp[2], in[2], out[2], argc = 0;
 	size_t	 i, len, envc = 0;
 	pid_t	 pid;
@@ -120,11 +123,17 @@ proc_spawn(const char *self, int selffd, const struct proc_args *pa,
 	    pa->pa_chroot != NULL ? pa->pa_chroot : "");
 	(void)snprintf(nofile, sizeof(nofile), "--privsep-nofile=%llu",
 	    (unsigned long long)pa->pa_nofile);
+	(void)snprintf(data, sizeof(data), "--privsep-data=%llu",
+	    (unsigned long long)pa->pa_data);
 	(void)snprintf(verbose, sizeof(verbose), "--privsep-verbose=%d",
 	    pa->pa_verbose);
 	(void)snprintf(sandbox, sizeof(sandbox), "--privsep-sandbox=%d",
 	    pa->pa_sandbox);
-	argv[argc++] = (char *)self;
+	/*
+	 * A short argv[0]: libbsd's setproctitle marks a title shorter than
+	 * the original argv[0] with a trailing '.' in ps.
+	 */
+	argv[argc++] = "privcached";
 	argv[argc++] = role;
 	if (pa->pa_user != NULL) {
 		if ((size_t)snprintf(user, sizeof(user), "--privsep-user=%s",
@@ -136,6 +145,7 @@ proc_spawn(const char *self, int selffd, const struct proc_args *pa,
 	}
 	argv[argc++] = root;
 	argv[argc++] = nofile;
+	argv[argc++] = data;
 	argv[argc++] = verbose;
 	argv[argc++] = sandbox;
 	argv[argc] = NULL;
@@ -200,6 +210,7 @@ proc_spawn(const char *self, int selffd, const struct proc_args *pa,
 		    fcntl(PROC_CTL_FD + 1, F_SETFD, FD_CLOEXEC) == -1)
 			_exit(126);
 		closefrom(PROC_CTL_FD + 2);
+		(void)self;
 		fexecve(PROC_CTL_FD + 1, argv, envp);
 #else
 		/* No fexecve: the path, which only root can change. */
@@ -307,6 +318,8 @@ proc_drop(const struct proc_args *pa)
 	proc_set_rlimit(RLIMIT_FSIZE, 0, "FSIZE");
 	proc_set_rlimit(RLIMIT_CORE, 0, "CORE");
 	proc_set_rlimit(RLIMIT_NOFILE, pa->pa_nofile, "NOFILE");
+	if (pa->pa_data != 0)
+		proc_set_rlimit(RLIMIT_DATA, pa->pa_data, "DATA");
 }
 
 static const char *
@@ -336,6 +349,7 @@ proc_child_main(int argc, char **argv)
 {
 	struct proc_args	 pa;
 	const char		*v;
+	char			 comm[32];
 	int			 i;
 
 	/* Step 1: nothing but the control channel stays open. */
@@ -364,6 +378,8 @@ proc_child_main(int argc, char **argv)
 			pa.pa_chroot = *v != '\0' ? v : NULL;
 		else if ((v = proc_arg(argv[i], "--privsep-nofile")) != NULL)
 			pa.pa_nofile = proc_num(v, 8, 16 * 1024 * 1024);
+		else if ((v = proc_arg(argv[i], "--privsep-data")) != NULL)
+			pa.pa_data = proc_num(v, 0, LLONG_MAX);
 		else if ((v = proc_arg(argv[i], "--privsep-verbose")) != NULL)
 			pa.pa_verbose = proc_num(v, 0, 10);
 		else if ((v = proc_arg(argv[i], "--privsep-sandbox")) != NULL)
@@ -376,6 +392,13 @@ proc_child_main(int argc, char **argv)
 	log_setverbose(pa.pa_verbose);
 	log_procinit(proc_role_name(pa.pa_role));
 	setproctitle("%s", proc_role_name(pa.pa_role));
+#ifdef __linux__
+	/* top shows the kernel's name, not the title: privcached-net. */
+	(void)snprintf(comm, sizeof(comm), "privcached-%s",
+	    proc_role_name(pa.pa_role));
+	if (prctl(PR_SET_NAME, comm) == -1)
+		log_warn("prctl PR_SET_NAME");
+#endif
 
 	/*
 	 * OpenSSL reads its configuration file once, at its first use:

@@ -29,6 +29,7 @@ struct proc_args {
 	const char	*pa_user;	/* NULL: not started as root */
 	const char	*pa_chroot;
 	rlim_t		 pa_nofile;
+	rlim_t		 pa_data;	/* RLIMIT_DATA, 0: unlimited */
 	int		 pa_verbose;
 	int		 pa_sandbox;
 };

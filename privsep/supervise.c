@@ -24,9 +24,11 @@
 
 #include "log.h"
 #include "msg.h"
+#include "budget.h"
 #include "childlog.h"
 #include "dispatch.h"
 #include "proc.h"
+#include "sdnotify.h"
 #include "supervise.h"
 #include "wire.h"
 
@@ -78,6 +80,7 @@ supervise_spawn(struct child *ch)
 	pa.pa_chroot = sv.sc_conf->c_chroot;
 	pa.pa_nofile = role == PROC_NET ? sv.sc_net_nofile :
 	    sv.sc_storage_nofile;
+	pa.pa_data = budget_data(sv.sc_conf, role);
 	pa.pa_verbose = sv.sc_conf->c_verbose;
 	pa.pa_sandbox = sv.sc_conf->c_sandbox;
 	if ((ch->ch_pid = proc_spawn(sv.sc_self, sv.sc_selffd, &pa, &fd)) == -1) {
@@ -338,6 +341,10 @@ supervise_ready(struct child *ch)
 	for (i = 1; i < nchildren; i++)
 		if (children[i].ch_ready && !children[i].ch_has_channel)
 			supervise_connect(&children[i]);
+	for (i = 1; i < nchildren; i++)
+		if (!children[i].ch_ready || !children[i].ch_has_channel)
+			return;
+	sdnotify_ready();
 }
 
 /*
@@ -671,6 +678,7 @@ supervise_stop(int code)
 	size_t	i;
 
 	sv_stopping = 1;
+	sdnotify_stopping();
 	/* Net first: they stop accepting and finish what is in flight. */
 	if (nchildren > 1)
 		supervise_stop_range(1, nchildren - 1,

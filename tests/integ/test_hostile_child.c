@@ -451,3 +451,32 @@ Test(hostile_child, forbidden_call)
 		cr_skip_test("sandbox off in this run");
 	attack(plain, "syscall", "lost child: net");
 }
+
+/* Storage refuses what the flags forbid, whoever asks: flush_all with -F. */
+Test(hostile_child, flush_despite_F)
+{
+	const char *const	args[] = { "-F", NULL };
+
+	attack(args, "flush", "flush_all forbidden by -F");
+	cr_assert(daemon_log_has(&d, "storage reports garbage from it", 0));
+}
+
+/*
+ * Without -F the same request is a flush, as memcached's flush_all (the
+ * reply, which no batch of net's awaits, then ends that net child).
+ */
+Test(hostile_child, flush_allowed_without_F)
+{
+	struct before	b;
+	int		fd;
+
+	start(plain, &b);
+	fd = misbehave("flush");
+	cr_assert(daemon_log_has(&d, "misbehaving on request: flush", 5000));
+	cr_assert_gt(daemon_wait_new_child(&d, "net", b.b_net, 10000), 0);
+	close(fd);
+	cr_assert_geq(fd = serve_within(d.d_port, 3000), 0);
+	cr_assert(client_expect(fd, "get key1\r\n", "END\r\n", "END\r\n"),
+	    "flushed");
+	close(fd);
+}

@@ -401,3 +401,45 @@ Test(supervise, pidfile_no_symlink_and_0644)
 	cr_assert_eq(sb.st_mode & 07777, 0644, "mode %o",
 	    (unsigned)(sb.st_mode & 07777));
 }
+
+/* "Max data size" of /proc/<pid>/limits in bytes; -1 when unlimited. */
+static long long
+data_limit(pid_t pid)
+{
+	char		 path[64], line[256];
+	long long	 soft = -2;
+	FILE		*fp;
+
+	(void)snprintf(path, sizeof(path), "/proc/%d/limits", (int)pid);
+	cr_assert_not_null(fp = fopen(path, "r"));
+	while (fgets(line, sizeof(line), fp) != NULL) {
+		if (strncmp(line, "Max data size", 13) != 0)
+			continue;
+		soft = strncmp(line + 26, "unlimited", 9) == 0 ? -1 :
+		    strtoll(line + 26, NULL, 10);
+	}
+	fclose(fp);
+	cr_assert_neq(soft, -2, "no data size line");
+	return (soft);
+}
+
+/*
+ * Each child's data segment is bounded from -m and the other budgets: a
+ * child that allocates without end fails its own allocations.
+ */
+Test(supervise, children_have_a_data_limit)
+{
+	const char	*args[] = { "-m", "64", NULL };
+	long long	 storage, net;
+
+	if (getenv("PRIVCACHED_TEST_NO_SANDBOX") != NULL &&
+	    strcmp(getenv("PRIVCACHED_TEST_NO_SANDBOX"), "1") == 0)
+		cr_skip_test("sanitizer build: no data limit");
+	cr_assert_eq(daemon_start(&d, NULL, args), 0);
+	storage = data_limit(daemon_child(&d, "storage"));
+	net = data_limit(daemon_child(&d, "net"));
+	cr_assert_geq(storage, 96LL << 20, "storage: %lld", storage);
+	cr_assert_leq(storage, 1LL << 30, "storage: %lld", storage);
+	cr_assert_gt(net, 0, "net: %lld", net);
+	cr_assert_leq(net, 4LL << 30, "net: %lld", net);
+}

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -515,4 +516,19 @@ Test(config, restart_names_the_flags)
 	cr_assert_str_eq(why, "memory settings (-o hashpower)");
 	config_clear(&a);
 	config_clear(&b);
+}
+
+/* The systemd unit's --foreground; where -d sends the log. */
+Test(config, foreground_and_syslog_facility)
+{
+	cr_assert_eq(PARSE("-d"), CONFIG_OK);
+	cr_assert_eq(conf.c_foreground, 0);
+	cr_assert_eq(config_syslog_facility(&conf), LOG_DAEMON);
+	cr_assert_eq(PARSE("-d", "--foreground", "-o",
+	    "syslog_facility=local3"), CONFIG_OK);
+	cr_assert_eq(conf.c_daemonize, 1);
+	cr_assert_eq(conf.c_foreground, 1);
+	cr_assert_eq(config_syslog_facility(&conf), LOG_LOCAL3);
+	cr_assert_eq(PARSE("-o", "syslog_facility=kern"), CONFIG_ERROR);
+	cr_assert(strstr(err, "syslog_facility") != NULL, "%s", err);
 }

@@ -616,3 +616,34 @@ Test(text, value_line_numbers)
 	    "VALUE k 7 0 18446744073709551615\r\n\r\nEND\r\n",
 	    "zero, and the largest cas, written out in full");
 }
+
+static int	ntraced;
+
+static void
+count_trace(void *arg, const char *line, size_t len)
+{
+	(void)arg;
+	(void)line;
+	(void)len;
+	ntraced++;
+}
+
+/* -vv: a set whose data comes in a later read is traced once. */
+Test(text, trace_once_when_data_comes_later)
+{
+	struct proto_sink	tsink = sink;
+	const char		*head = "set k 0 0 2\r\n";
+	const char		*all = "set k 0 0 2\r\nab\r\n";
+	size_t			 used;
+
+	tsink.ps_trace = count_trace;
+	cr_assert_eq(proto_text_parse(&st, &lim, &tsink, head, strlen(head),
+	    &used, NOW), PROTO_OK);
+	cr_assert_eq(used, 0, "the line waits for its data");
+	cr_assert_eq(ntraced, 0);
+	cr_assert_eq(proto_text_parse(&st, &lim, &tsink, all, strlen(all),
+	    &used, NOW), PROTO_OK);
+	cr_assert_eq(used, strlen(all));
+	cr_assert_eq(ntraced, 1);
+	cr_assert_eq(nrecs, 1);
+}

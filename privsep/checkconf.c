@@ -1,0 +1,279 @@
+/*
+ * The checks a start makes before it binds, and --check-config, which
+ * makes them all and stops short of binding and serving.
+ */
+
+#include <sys/types.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <libgen.h>
+#include <limits.h>
+#include <netdb.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "authfile.h"
+#include "checkconf.h"
+#include "errbuf.h"
+#include "log.h"
+#include "tlsfiles.h"
+
+int
+checkconf_user(const struct config *conf, const char **user, char *err,
+    size_t errlen)
+{
+	static const char *const candidates[] = {
+		"_privcached", "privcached", "nobody"
+	};
+	struct passwd	*pw;
+	size_t		 i;
+
+	if (conf->c_user != NULL) {
+		if ((pw = getpwnam(conf->c_user)) == NULL) {
+			(void)errbuf_set(err, errlen, "-u %s: no such user",
+			    conf->c_user);
+			return (CHECKCONF_CANNOT);
+		}
+		if (pw->pw_uid == 0) {
+			(void)errbuf_set(err, errlen, "-u %s: refusing to "
+			    "run as a uid 0 account; name an unprivileged "
+			    "user", conf->c_user);
+			return (CHECKCONF_BAD);
+		}
+		*user = conf->c_user;
+		return (CHECKCONF_OK);
+	}
+	for (i = 0; i < sizeof(candidates) / sizeof(candidates[0]); i++) {
+		if ((pw = getpwnam(candidates[i])) != NULL &&
+		    pw->pw_uid != 0) {
+			*user = candidates[i];
+			return (CHECKCONF_OK);
+		}
+	}
+	(void)errbuf_set(err, errlen, "no -u given and none of _privcached, "
+	    "privcached, nobody exists");
+	return (CHECKCONF_CANNOT);
+}
+
+/* A missing chroot: can the parent make it (as a start would)? */
+static int
+checkconf_chroot_missing(const char *dir, int create, char *err,
+    size_t errlen)
+{
+	char	copy[PATH_MAX];
+
+	if (create) {
+		if (mkdir(dir, 0755) == -1) {
+			(void)errbuf_set(err, errlen, "cannot create chroot "
+			    "directory %s: %s", dir, strerror(errno));
+			return (CHECKCONF_CANNOT);
+		}
+		log_info("created chroot directory %s", dir);
+		return (CHECKCONF_OK);
+	}
+	if (strlcpy(copy, dir, sizeof(copy)) >= sizeof(copy)) {
+		(void)errbuf_set(err, errlen, "chroot %s: name too long", dir);
+		return (CHECKCONF_CANNOT);
+	}
+	if (access(dirname(copy), W_OK) == -1) {
+		(void)errbuf_set(err, errlen, "chroot %s does not exist and "
+		    "cannot be created: %s", dir, strerror(errno));
+		return (CHECKCONF_CANNOT);
+	}
+	return (CHECKCONF_OK);
+}
+
+int
+checkconf_chroot(const char *dir, int create, char *err, size_t errlen)
+{
+	struct stat	 st;
+	struct dirent	*de;
+	DIR		*d;
+	int		 rv = CHECKCONF_OK;
+
+	if (stat(dir, &st) == -1) {
+		if (errno != ENOENT) {
+			(void)errbuf_set(err, errlen, "chroot directory %s: "
+			    "%s", dir, strerror(errno));
+			return (CHECKCONF_CANNOT);
+		}
+		if ((rv = checkconf_chroot_missing(dir, create, err,
+		    errlen)) != CHECKCONF_OK || !create)
+			return (rv);
+		if (stat(dir, &st) == -1) {
+			(void)errbuf_set(err, errlen, "chroot directory %s: "
+			    "%s", dir, strerror(errno));
+			return (CHECKCONF_CANNOT);
+		}
+	}
+	if (!S_ISDIR(st.st_mode))
+		(void)errbuf_set(err, errlen, "chroot %s: not a directory",
+		    dir), rv = CHECKCONF_CANNOT;
+	else if (st.st_uid != 0)
+		(void)errbuf_set(err, errlen, "chroot %s: not owned by root",
+		    dir), rv = CHECKCONF_CANNOT;
+	else if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0)
+		(void)errbuf_set(err, errlen, "chroot %s: writable by group "
+		    "or others", dir), rv = CHECKCONF_CANNOT;
+	if (rv != CHECKCONF_OK)
+		return (rv);
+	if ((d = opendir(dir)) == NULL) {
+		(void)errbuf_set(err, errlen, "chroot %s: %s", dir,
+		    strerror(errno));
+		return (CHECKCONF_CANNOT);
+	}
+	while ((de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") != 0 &&
+		    strcmp(de->d_name, "..") != 0) {
+			(void)errbuf_set(err, errlen, "chroot %s: not empty "
+			    "(%s)", dir, de->d_name);
+			rv = CHECKCONF_CANNOT;
+			break;
+		}
+	}
+	closedir(d);
+	return (rv);
+}
+
+/* Ask the host to resolve -l host and take an ephemeral port on it. */
+static int
+checkconf_address(const char *host, in_port_t port, char *err,
+    size_t errlen)
+{
+	struct addrinfo	 hints, *res, *ai;
+	char		 portstr[8];
+	int		 rv, fd, found = 0;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+	(void)snprintf(portstr, sizeof(portstr), "%u", (unsigned)port);
+	if ((rv = getaddrinfo(host, portstr, &hints, &res)) != 0) {
+		(void)errbuf_set(err, errlen, "-l %s: %s", host,
+		    gai_strerror(rv));
+		return (CHECKCONF_CANNOT);
+	}
+	for (ai = res; ai != NULL; ai = ai->ai_next) {
+		if (ai->ai_family != AF_INET && ai->ai_family != AF_INET6)
+			continue;
+		found = 1;
+		/*
+		 * Port 0 leaves the real port alone: this asks only whether
+		 * the address is one of the host's.
+		 */
+		if (ai->ai_family == AF_INET)
+			((struct sockaddr_in *)ai->ai_addr)->sin_port = 0;
+		else
+			((struct sockaddr_in6 *)ai->ai_addr)->sin6_port = 0;
+		if ((fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC,
+		    0)) == -1 || bind(fd, ai->ai_addr, ai->ai_addrlen) == -1) {
+			(void)errbuf_set(err, errlen, "-l %s: %s", host,
+			    strerror(errno));
+			if (fd != -1)
+				close(fd);
+			freeaddrinfo(res);
+			return (CHECKCONF_CANNOT);
+		}
+		close(fd);
+	}
+	freeaddrinfo(res);
+	if (!found) {
+		(void)errbuf_set(err, errlen, "-l %s: no IPv4 or IPv6 "
+		    "address", host);
+		return (CHECKCONF_CANNOT);
+	}
+	return (CHECKCONF_OK);
+}
+
+/* A file the parent creates (-P, -s): its directory must take it. */
+static int
+checkconf_creatable(const char *flag, const char *path, char *err,
+    size_t errlen)
+{
+	char	copy[PATH_MAX];
+
+	if (strlcpy(copy, path, sizeof(copy)) >= sizeof(copy)) {
+		(void)errbuf_set(err, errlen, "%s %s: name too long", flag,
+		    path);
+		return (CHECKCONF_CANNOT);
+	}
+	if (access(dirname(copy), W_OK) == -1) {
+		(void)errbuf_set(err, errlen, "%s %s: cannot create it: %s",
+		    flag, path, strerror(errno));
+		return (CHECKCONF_CANNOT);
+	}
+	return (CHECKCONF_OK);
+}
+
+static void
+checkconf_report(int rv, const char *err, int *worst)
+{
+	if (rv == CHECKCONF_OK)
+		return;
+	fprintf(stderr, "privcached: %s\n", err);
+	if (rv > *worst)
+		*worst = rv;
+}
+
+void
+checkconf_run(const struct config *conf)
+{
+	struct auth_cred	*creds;
+	struct tls_files	 tf;
+	const char		*user;
+	char			 err[512];
+	size_t			 i, ncreds;
+	int			 worst = CHECKCONF_OK;
+
+	for (i = 0; i < conf->c_nnotes; i++)
+		fprintf(stderr, "privcached: %s\n", conf->c_notes[i]);
+	if (geteuid() == 0) {
+		checkconf_report(checkconf_user(conf, &user, err,
+		    sizeof(err)), err, &worst);
+		checkconf_report(checkconf_chroot(conf->c_chroot, 0, err,
+		    sizeof(err)), err, &worst);
+	} else
+		fprintf(stderr, "privcached: not run as root: the children "
+		    "would keep uid %u and run without chroot%s\n",
+		    (unsigned)geteuid(), conf->c_user != NULL ?
+		    "; -u ignored" : "");
+	if (conf->c_unix_path != NULL)
+		checkconf_report(checkconf_creatable("-s", conf->c_unix_path,
+		    err, sizeof(err)), err, &worst);
+	else
+		for (i = 0; i < conf->c_nlisten; i++)
+			checkconf_report(checkconf_address(
+			    conf->c_listen[i].ls_host,
+			    conf->c_listen[i].ls_port != 0 ?
+			    conf->c_listen[i].ls_port : conf->c_port, err,
+			    sizeof(err)), err, &worst);
+	if (conf->c_pidfile != NULL)
+		checkconf_report(checkconf_creatable("-P", conf->c_pidfile,
+		    err, sizeof(err)), err, &worst);
+	if (conf->c_auth_file != NULL) {
+		if (authfile_load(conf->c_auth_file, &creds, &ncreds, err,
+		    sizeof(err)) == -1)
+			checkconf_report(CHECKCONF_CANNOT, err, &worst);
+		else {
+			explicit_bzero(creds, ncreds * sizeof(*creds));
+			free(creds);
+		}
+	}
+	if (conf->c_net.nc_tls) {
+		memset(&tf, 0, sizeof(tf));
+		if (tlsfiles_load(conf, &tf, err, sizeof(err)) == -1)
+			checkconf_report(CHECKCONF_CANNOT, err, &worst);
+		tlsfiles_clear(&tf);
+	}
+	if (worst == CHECKCONF_OK)
+		printf("privcached: configuration OK\n");
+	exit(worst);
+}
