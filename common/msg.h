@@ -213,7 +213,13 @@ struct net_conf {
 	uint32_t	nc_maxconns_all;
 	uint32_t	nc_conn_per_ip_all;
 	uint8_t		nc_client_verbosity;	/* -o client_verbosity */
-	uint8_t		nc_pad3[3];
+	uint8_t		nc_lru_crawler_off;	/* -o no_lru_crawler */
+	uint8_t		nc_pad3[2];
+	/* -o admin_allow: who may run admin commands (none set: loopback;
+	 * the unix socket always). */
+	struct net_cidr	nc_admin_allow[NET_ALLOW_MAX];
+	uint32_t	nc_nadmin_allow;
+	uint32_t	nc_pad4;
 };
 
 enum listener_proto {

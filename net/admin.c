@@ -19,6 +19,8 @@
 #include "net.h"
 #include "wire.h"
 
+static int	admin_loopback(const struct sockaddr *);
+
 /* Admin commands in flight at once, all connections together. */
 #define NET_ADMIN_INFLIGHT	64
 
@@ -49,8 +51,53 @@ struct proto_settings	admin_settings = {
 	.ps_temporary_ttl = 61,
 };
 
+/* 1 if sa is within one of the n networks of arr. */
+static int
+admin_in(const struct sockaddr *sa, const struct net_cidr *arr, uint32_t n)
+{
+	const uint8_t	*a;
+	uint32_t	 i, bits, full;
+	size_t		 len;
+	int		 fam;
+
+	if (sa->sa_family == AF_INET) {
+		a = (const uint8_t *)
+		    &((const struct sockaddr_in *)sa)->sin_addr;
+		fam = AF_INET;
+		len = 4;
+	} else {
+		a = ((const struct sockaddr_in6 *)sa)->sin6_addr.s6_addr;
+		fam = AF_INET6;
+		len = 16;
+	}
+	for (i = 0; i < n; i++) {
+		if (arr[i].nr_family != fam)
+			continue;
+		bits = arr[i].nr_prefix;
+		full = bits / 8;
+		if (full > len || memcmp(a, arr[i].nr_addr, full) != 0)
+			continue;
+		if (bits % 8 != 0 && ((a[full] ^ arr[i].nr_addr[full]) &
+		    (0xff << (8 - bits % 8))) != 0)
+			continue;
+		return (1);
+	}
+	return (0);
+}
+
 int
 admin_allowed(const struct sockaddr *sa)
+{
+	if ((sa->sa_family == AF_INET || sa->sa_family == AF_INET6) &&
+	    net_conf.nc_nadmin_allow > 0)
+		return (admin_in(sa, net_conf.nc_admin_allow,
+		    net_conf.nc_nadmin_allow));
+	return (admin_loopback(sa));
+}
+
+/* The default: loopback, and the unix socket (its mode says who). */
+static int
+admin_loopback(const struct sockaddr *sa)
 {
 	const struct sockaddr_in	*sin;
 	const struct sockaddr_in6	*sin6;

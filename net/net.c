@@ -169,6 +169,9 @@ net_reload(const struct net_conf *nc)
 	net_conf.nc_protocol = nc->nc_protocol;
 	memcpy(net_conf.nc_allow, nc->nc_allow, sizeof(nc->nc_allow));
 	net_conf.nc_nallow = nc->nc_nallow;
+	memcpy(net_conf.nc_admin_allow, nc->nc_admin_allow,
+	    sizeof(nc->nc_admin_allow));
+	net_conf.nc_nadmin_allow = nc->nc_nadmin_allow;
 	net_conf.nc_conn_per_ip = nc->nc_conn_per_ip;
 	net_conf.nc_maxconns_all = nc->nc_maxconns_all;
 	net_conf.nc_conn_per_ip_all = nc->nc_conn_per_ip_all;
@@ -214,12 +217,15 @@ net_on_cfg_net(void *arg, struct imsg *imsg)
 	if (nc.nc_maxconns == 0 || nc.nc_batch_max < 1024 ||
 	    nc.nc_inflight_max == 0 || nc.nc_line_max < 1024 ||
 	    nc.nc_nallow > NET_ALLOW_MAX || nc.nc_net_children == 0 ||
+	    nc.nc_nadmin_allow > NET_ALLOW_MAX ||
 	    nc.nc_net_children > NET_CHILDREN_MAX)
 		fatalx("IMSG_CFG_NET out of range");
 	if (net_configured)
 		net_reload(&nc);
-	else
+	else {
 		net_conf = nc;
+		admin_settings.ps_lru_crawler = !nc.nc_lru_crawler_off;
+	}
 	net_configured = 1;
 	return (DISPATCH_NEXT);
 }

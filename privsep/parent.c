@@ -161,6 +161,9 @@ parent_reload(void)
 	memcpy(parent_conf.c_net.nc_allow, next.c_net.nc_allow,
 	    sizeof(next.c_net.nc_allow));
 	parent_conf.c_net.nc_nallow = next.c_net.nc_nallow;
+	memcpy(parent_conf.c_net.nc_admin_allow, next.c_net.nc_admin_allow,
+	    sizeof(next.c_net.nc_admin_allow));
+	parent_conf.c_net.nc_nadmin_allow = next.c_net.nc_nadmin_allow;
 	parent_conf.c_net.nc_conn_per_ip = next.c_net.nc_conn_per_ip;
 	parent_conf.c_net.nc_request_timeout = next.c_net.nc_request_timeout;
 	parent_conf.c_net.nc_buffer_budget = next.c_net.nc_buffer_budget;
