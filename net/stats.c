@@ -190,6 +190,8 @@ stats_general_tail(struct buf *out, const struct proto_ctx *ctx)
 	    (unsigned long long)all.ns_rejected_per_ip);
 	PUTF("privcached_request_timeouts", "%llu",
 	    (unsigned long long)all.ns_request_timeouts);
+	PUTF("privcached_admin_refused", "%llu",
+	    (unsigned long long)all.ns_admin_refused);
 	PUTF("privcached_buffer_bytes", "%zu", buf_total_bytes());
 	PUTF("privcached_ipc_batches", "%llu",
 	    (unsigned long long)all.ns_batches);
