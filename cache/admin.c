@@ -148,7 +148,8 @@ cache_admin(struct cache *c, struct imsgbuf *ibuf, uint32_t id,
 		if (status != CACHE_ADMIN_OK)
 			break;
 		for (cls = 1; cls <= n; cls++)
-			if (rq->ca_classes[cls / 8] & (1 << (cls % 8)))
+			if (rq->ca_arg ||
+			    (rq->ca_classes[cls / 8] & (1 << (cls % 8))))
 				cache_walk(c, cls, admin_item, &ao);
 		break;
 	case CACHE_ADMIN_DETAIL:
