@@ -216,6 +216,20 @@ int	proto_bin_stats_end(const struct proto_ctx *, struct buf *out,
 
 /* Shared by the protocols (net/proto.c). */
 
+/* One space-separated word of a request line. */
+struct proto_token {
+	const char	*t_s;
+	size_t		 t_len;
+};
+/*
+ * Splits line on spaces into at most max tokens: how many, or max + 1
+ * when there are more.
+ */
+size_t	proto_tokenize(const char *, size_t, struct proto_token *,
+	    size_t max);
+/* 1 if the token is exactly s. */
+int	proto_tok_is(const struct proto_token *, const char *);
+
 /* enum proto_stats for a stats group name ("" is general), or -1. */
 int	proto_stats_kind(const char *, size_t);
 /* Absolute expiry from a protocol exptime at now (see msg.h). */

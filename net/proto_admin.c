@@ -18,10 +18,6 @@
 /* memcached's MAX_NUMBER_OF_SLAB_CLASSES. */
 #define ADMIN_CLASSES		64
 
-struct atok {
-	const char	*a_s;
-	size_t		 a_len;
-};
 
 struct admin_parser {
 	const struct proto_limits	*ap_lim;
@@ -29,32 +25,6 @@ struct admin_parser {
 	int				*ap_failed;
 	int				 ap_noreply;
 };
-
-static size_t
-admin_tokenize(const char *line, size_t len, struct atok *tok, size_t max)
-{
-	size_t	n = 0, i = 0, start;
-
-	while (i < len && n < max) {
-		while (i < len && line[i] == ' ')
-			i++;
-		if (i == len)
-			break;
-		start = i;
-		while (i < len && line[i] != ' ')
-			i++;
-		tok[n].a_s = line + start;
-		tok[n].a_len = i - start;
-		n++;
-	}
-	return (n);
-}
-
-static int
-is(const struct atok *t, const char *s)
-{
-	return (t->a_len == strlen(s) && memcmp(t->a_s, s, t->a_len) == 0);
-}
 
 static void
 say(struct admin_parser *ap, const char *s)
@@ -83,49 +53,49 @@ ask(struct admin_parser *ap, struct cache_admin_req *rq)
 }
 
 static int
-u32(const struct atok *t, uint32_t *v)
+u32(const struct proto_token *t, uint32_t *v)
 {
 	uint64_t	n;
 
-	if (proto_parse_u64(t->a_s, t->a_len, UINT32_MAX, &n) == -1)
+	if (proto_parse_u64(t->t_s, t->t_len, UINT32_MAX, &n) == -1)
 		return (-1);
 	*v = (uint32_t)n;
 	return (0);
 }
 
 static int
-i32(const struct atok *t, int32_t *v)
+i32(const struct proto_token *t, int32_t *v)
 {
 	int64_t	n;
 
-	if (proto_parse_i64(t->a_s, t->a_len, INT32_MIN, INT32_MAX, &n) == -1)
+	if (proto_parse_i64(t->t_s, t->t_len, INT32_MIN, INT32_MAX, &n) == -1)
 		return (-1);
 	*v = (int32_t)n;
 	return (0);
 }
 
 static int
-dbl(const struct atok *t, double *v)
+dbl(const struct proto_token *t, double *v)
 {
 	char	buf[32], *end;
 
-	if (t->a_len == 0 || t->a_len >= sizeof(buf))
+	if (t->t_len == 0 || t->t_len >= sizeof(buf))
 		return (-1);
-	memcpy(buf, t->a_s, t->a_len);
-	buf[t->a_len] = '\0';
+	memcpy(buf, t->t_s, t->t_len);
+	buf[t->t_len] = '\0';
 	*v = strtod(buf, &end);
 	return (*end == '\0' ? 0 : -1);
 }
 
 /* "all", "hash" or a comma list of class ids into a bitmap; 0 or -1. */
 static int
-admin_classes(const struct atok *t, uint8_t *map)
+admin_classes(const struct proto_token *t, uint8_t *map)
 {
-	const char	*p = t->a_s, *end = t->a_s + t->a_len, *c;
+	const char	*p = t->t_s, *end = t->t_s + t->t_len, *c;
 	uint64_t	 id;
 
 	memset(map, 0, CACHE_CLASSES_MAX / 8);
-	if (is(t, "all") || is(t, "hash")) {
+	if (proto_tok_is(t, "all") || proto_tok_is(t, "hash")) {
 		for (id = 1; id < ADMIN_CLASSES; id++)
 			map[id / 8] |= 1 << (id % 8);
 		return (0);
@@ -143,17 +113,17 @@ admin_classes(const struct atok *t, uint8_t *map)
 }
 
 static void
-admin_stats(struct admin_parser *ap, struct atok *tok, size_t n)
+admin_stats(struct admin_parser *ap, struct proto_token *tok, size_t n)
 {
 	struct cache_admin_req	rq;
 
 	memset(&rq, 0, sizeof(rq));
-	if (is(&tok[1], "detail")) {
-		if (n >= 3 && (is(&tok[2], "on") || is(&tok[2], "off"))) {
+	if (proto_tok_is(&tok[1], "detail")) {
+		if (n >= 3 && (proto_tok_is(&tok[2], "on") || proto_tok_is(&tok[2], "off"))) {
 			rq.ca_op = CACHE_ADMIN_DETAIL;
-			rq.ca_arg = is(&tok[2], "on");
+			rq.ca_arg = proto_tok_is(&tok[2], "on");
 			ap->ap_lim->pl_settings->ps_detail = rq.ca_arg;
-		} else if (n >= 3 && is(&tok[2], "dump"))
+		} else if (n >= 3 && proto_tok_is(&tok[2], "dump"))
 			rq.ca_op = CACHE_ADMIN_DETAIL_DUMP;
 		else {
 			say(ap, "CLIENT_ERROR usage: stats detail on|off|dump\r\n");
@@ -181,7 +151,7 @@ admin_stats(struct admin_parser *ap, struct atok *tok, size_t n)
 }
 
 static void
-admin_crawler(struct admin_parser *ap, struct atok *tok, size_t n,
+admin_crawler(struct admin_parser *ap, struct proto_token *tok, size_t n,
     int pipelined)
 {
 	struct proto_settings	*ps = ap->ap_lim->pl_settings;
@@ -189,12 +159,12 @@ admin_crawler(struct admin_parser *ap, struct atok *tok, size_t n,
 	uint32_t		 v;
 
 	memset(&rq, 0, sizeof(rq));
-	if (n == 3 && (is(&tok[1], "crawl") || is(&tok[1], "metadump"))) {
+	if (n == 3 && (proto_tok_is(&tok[1], "crawl") || proto_tok_is(&tok[1], "metadump"))) {
 		if (!ps->ps_lru_crawler) {
 			say(ap, "CLIENT_ERROR lru crawler disabled\r\n");
 			return;
 		}
-		if (is(&tok[1], "metadump") && pipelined) {
+		if (proto_tok_is(&tok[1], "metadump") && pipelined) {
 			say(ap, "ERROR cannot pipeline other commands before "
 			    "metadump\r\n");
 			return;
@@ -203,39 +173,39 @@ admin_crawler(struct admin_parser *ap, struct atok *tok, size_t n,
 			say(ap, "BADCLASS invalid class id\r\n");
 			return;
 		}
-		if (is(&tok[1], "crawl")) {
+		if (proto_tok_is(&tok[1], "crawl")) {
 			/* The crawler always runs here: a crawl is a no-op. */
 			say(ap, "OK\r\n");
 			return;
 		}
 		rq.ca_op = CACHE_ADMIN_METADUMP;
 		/* Every class there is, however many the sizes made. */
-		rq.ca_arg = is(&tok[2], "all") || is(&tok[2], "hash");
+		rq.ca_arg = proto_tok_is(&tok[2], "all") || proto_tok_is(&tok[2], "hash");
 		ask(ap, &rq);
-	} else if (n == 3 && (is(&tok[1], "tocrawl") ||
-	    is(&tok[1], "sleep"))) {
+	} else if (n == 3 && (proto_tok_is(&tok[1], "tocrawl") ||
+	    proto_tok_is(&tok[1], "sleep"))) {
 		if (u32(&tok[2], &v) == -1)
 			say(ap, "CLIENT_ERROR bad command line format\r\n");
-		else if (is(&tok[1], "sleep") && v > 1000000)
+		else if (proto_tok_is(&tok[1], "sleep") && v > 1000000)
 			say(ap, "CLIENT_ERROR sleep must be one second or "
 			    "less\r\n");
 		else {
-			if (is(&tok[1], "sleep"))
+			if (proto_tok_is(&tok[1], "sleep"))
 				ps->ps_crawler_sleep = v;
 			else
 				ps->ps_crawler_tocrawl = v;
 			say(ap, "OK\r\n");
 		}
-	} else if (n == 2 && (is(&tok[1], "enable") ||
-	    is(&tok[1], "disable"))) {
-		ps->ps_lru_crawler = is(&tok[1], "enable");
+	} else if (n == 2 && (proto_tok_is(&tok[1], "enable") ||
+	    proto_tok_is(&tok[1], "disable"))) {
+		ps->ps_lru_crawler = proto_tok_is(&tok[1], "enable");
 		say(ap, "OK\r\n");
 	} else
 		say(ap, "ERROR\r\n");
 }
 
 static void
-admin_memlimit(struct admin_parser *ap, struct atok *tok, size_t n)
+admin_memlimit(struct admin_parser *ap, struct proto_token *tok, size_t n)
 {
 	struct cache_admin_req	rq;
 
@@ -244,7 +214,7 @@ admin_memlimit(struct admin_parser *ap, struct atok *tok, size_t n)
 		say(ap, "ERROR\r\n");
 		return;
 	}
-	ap->ap_noreply = is(&tok[n - 1], "noreply");
+	ap->ap_noreply = proto_tok_is(&tok[n - 1], "noreply");
 	if (u32(&tok[1], &rq.ca_arg) == -1)
 		say(ap, "ERROR\r\n");
 	else if (rq.ca_arg < 8)
@@ -260,14 +230,14 @@ admin_memlimit(struct admin_parser *ap, struct atok *tok, size_t n)
 }
 
 static void
-admin_slabs(struct admin_parser *ap, struct atok *tok, size_t n)
+admin_slabs(struct admin_parser *ap, struct proto_token *tok, size_t n)
 {
 	struct proto_settings	*ps = ap->ap_lim->pl_settings;
 	int32_t			 src, dst;
 	uint32_t		 level;
 	double			 ratio;
 
-	if (n == 4 && is(&tok[1], "reassign")) {
+	if (n == 4 && proto_tok_is(&tok[1], "reassign")) {
 		if (i32(&tok[2], &src) == -1 || i32(&tok[3], &dst) == -1)
 			say(ap, "CLIENT_ERROR bad command line format\r\n");
 		else if (src == dst)
@@ -280,12 +250,12 @@ admin_slabs(struct admin_parser *ap, struct atok *tok, size_t n)
 			say(ap, "NOSPARE source class has no spare pages\r\n");
 		return;
 	}
-	if (n < 3 || !is(&tok[1], "automove")) {
+	if (n < 3 || !proto_tok_is(&tok[1], "automove")) {
 		say(ap, "ERROR\r\n");
 		return;
 	}
-	ap->ap_noreply = is(&tok[n - 1], "noreply");
-	if (is(&tok[2], "ratio")) {
+	ap->ap_noreply = proto_tok_is(&tok[n - 1], "noreply");
+	if (proto_tok_is(&tok[2], "ratio")) {
 		if (n < 4 || dbl(&tok[3], &ratio) == -1) {
 			say(ap, "ERROR\r\n");
 			return;
@@ -303,15 +273,15 @@ admin_slabs(struct admin_parser *ap, struct atok *tok, size_t n)
 }
 
 static void
-admin_lru(struct admin_parser *ap, struct atok *tok, size_t n)
+admin_lru(struct admin_parser *ap, struct proto_token *tok, size_t n)
 {
 	struct proto_settings	*ps = ap->ap_lim->pl_settings;
 	uint32_t		 hot, warm;
 	double			 hot_factor, factor;
 	int32_t			 ttl;
 
-	ap->ap_noreply = is(&tok[n - 1], "noreply");
-	if (n >= 6 && is(&tok[1], "tune")) {
+	ap->ap_noreply = proto_tok_is(&tok[n - 1], "noreply");
+	if (n >= 6 && proto_tok_is(&tok[1], "tune")) {
 		if (u32(&tok[2], &hot) == -1 || u32(&tok[3], &warm) == -1 ||
 		    dbl(&tok[4], &hot_factor) == -1 ||
 		    dbl(&tok[5], &factor) == -1)
@@ -328,13 +298,13 @@ admin_lru(struct admin_parser *ap, struct atok *tok, size_t n)
 			ps->ps_warm_max_factor = factor;
 			say(ap, "OK\r\n");
 		}
-	} else if (n >= 3 && is(&tok[1], "mode")) {
-		if (is(&tok[2], "flat") || is(&tok[2], "segmented")) {
-			ps->ps_lru_segmented = is(&tok[2], "segmented");
+	} else if (n >= 3 && proto_tok_is(&tok[1], "mode")) {
+		if (proto_tok_is(&tok[2], "flat") || proto_tok_is(&tok[2], "segmented")) {
+			ps->ps_lru_segmented = proto_tok_is(&tok[2], "segmented");
 			say(ap, "OK\r\n");
 		} else
 			say(ap, "ERROR\r\n");
-	} else if (n >= 3 && is(&tok[1], "temp_ttl")) {
+	} else if (n >= 3 && proto_tok_is(&tok[1], "temp_ttl")) {
 		if (i32(&tok[2], &ttl) == -1)
 			say(ap, "ERROR\r\n");
 		else {
@@ -367,17 +337,20 @@ proto_admin_line(const struct proto_limits *lim,
     const struct proto_sink *sink, const char *line, size_t len,
     int pipelined, int *failed)
 {
-	struct atok		tok[ADMIN_TOKENS_MAX];
+	struct proto_token		tok[ADMIN_TOKENS_MAX];
 	struct admin_parser	ap;
 	size_t			n;
 
-	n = admin_tokenize(line, len, tok, ADMIN_TOKENS_MAX);
+	/* Past the last token kept, the rest of the line is not read. */
+	if ((n = proto_tokenize(line, len, tok, ADMIN_TOKENS_MAX)) >
+	    ADMIN_TOKENS_MAX)
+		n = ADMIN_TOKENS_MAX;
 	if (n == 0 || lim->pl_settings == NULL)
 		return (0);
-	if (!(is(&tok[0], "stats") && n >= 2 && (is(&tok[1], "detail") ||
-	    is(&tok[1], "cachedump"))) && !(proto_admin_gated(tok[0].a_s,
-	    tok[0].a_len) && !is(&tok[0], "shutdown") &&
-	    !is(&tok[0], "verbosity") && !is(&tok[0], "flush_all")))
+	if (!(proto_tok_is(&tok[0], "stats") && n >= 2 && (proto_tok_is(&tok[1], "detail") ||
+	    proto_tok_is(&tok[1], "cachedump"))) && !(proto_admin_gated(tok[0].t_s,
+	    tok[0].t_len) && !proto_tok_is(&tok[0], "shutdown") &&
+	    !proto_tok_is(&tok[0], "verbosity") && !proto_tok_is(&tok[0], "flush_all")))
 		return (0);
 	memset(&ap, 0, sizeof(ap));
 	ap.ap_lim = lim;
@@ -391,15 +364,15 @@ proto_admin_line(const struct proto_limits *lim,
 		    "address\r\n");
 		return (1);
 	}
-	if (is(&tok[0], "stats"))
+	if (proto_tok_is(&tok[0], "stats"))
 		admin_stats(&ap, tok, n);
-	else if (is(&tok[0], "lru_crawler"))
+	else if (proto_tok_is(&tok[0], "lru_crawler"))
 		admin_crawler(&ap, tok, n, pipelined);
-	else if (is(&tok[0], "cache_memlimit"))
+	else if (proto_tok_is(&tok[0], "cache_memlimit"))
 		admin_memlimit(&ap, tok, n);
-	else if (is(&tok[0], "slabs"))
+	else if (proto_tok_is(&tok[0], "slabs"))
 		admin_slabs(&ap, tok, n);
-	else if (is(&tok[0], "lru"))
+	else if (proto_tok_is(&tok[0], "lru"))
 		admin_lru(&ap, tok, n);
 	else
 		/* watch: log streams are not offered (README). */
