@@ -77,6 +77,7 @@ struct net_stats {
 	uint64_t	ns_listen_disabled;	/* accepting paused */
 	uint64_t	ns_tls_handshake_errors;
 	uint64_t	ns_admin_refused;	/* admin_allow said no */
+	uint64_t	ns_meta_cmds;		/* mg ms md ma me */
 };
 #define NET_STATS_FIELDS	(sizeof(struct net_stats) / sizeof(uint64_t))
 

@@ -18,6 +18,9 @@ static int
 conn_sink_storage(void *arg, const struct cache_req *req, const void *key,
     const void *value, const struct proto_ctx *ctx)
 {
+	/* memcached's cmd_meta: each meta command asks storage once. */
+	if (ctx->px_kind == PROTO_META)
+		net_stats.ns_meta_cmds++;
 	return (batch_add(arg, req, key, value, ctx));
 }
 

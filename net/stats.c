@@ -171,6 +171,33 @@ stats_general_head(struct buf *out, const struct proto_ctx *ctx)
 }
 
 /* privcached's own counters, after the cache's. */
+/*
+ * The rest of memcached 1.6.18's general keys.  No watchers, no log
+ * workers, no per-worker read buffers or response objects here: those
+ * count zero; the client buffers are privcached_buffer_bytes.
+ */
+static int
+stats_general_memcached(struct buf *out, const struct proto_ctx *ctx,
+    const struct net_stats *all)
+{
+	static const char *const zero[] = {
+		"log_worker_dropped", "log_worker_written",
+		"log_watcher_skipped", "log_watcher_sent", "log_watchers",
+		"read_buf_count", "read_buf_bytes", "read_buf_bytes_free",
+		"read_buf_oom", "response_obj_oom", "response_obj_count",
+		"response_obj_bytes", "round_robin_fallback",
+		"unexpected_napi_ids", "time_in_listen_disabled_us",
+		"reserved_fds",
+	};
+	char		val[64];
+	size_t		i;
+
+	PUTF("cmd_meta", "%llu", (unsigned long long)all->ns_meta_cmds);
+	for (i = 0; i < sizeof(zero) / sizeof(zero[0]); i++)
+		PUTF(zero[i], "%d", 0);
+	return (0);
+}
+
 static int
 stats_general_tail(struct buf *out, const struct proto_ctx *ctx)
 {
@@ -181,6 +208,8 @@ stats_general_tail(struct buf *out, const struct proto_ctx *ctx)
 
 	PUTF("idle_kicks", "%llu",
 	    (unsigned long long)all.ns_idle_kicks);
+	if (stats_general_memcached(out, ctx, &all) == -1)
+		return (-1);
 	PUTF("privcached_net_restarts", "%u", net_conf.nc_net_restarts);
 	PUTF("privcached_storage_restarts", "%u",
 	    net_conf.nc_storage_restarts);
@@ -223,6 +252,7 @@ stats_settings_memcached(struct buf *out, const struct proto_ctx *ctx)
 	PUTF("slab_automove", "%u", ps->ps_slab_automove);
 	PUTF("slab_automove_ratio", "%.2f", ps->ps_automove_ratio);
 	PUTF("slab_automove_window", "%u", 30);
+	PUTF("slab_automove_freeratio", "%.3f", 0.01);
 	PUTF("lru_crawler", "%s", yesno(ps->ps_lru_crawler));
 	PUTF("lru_crawler_sleep", "%u", ps->ps_crawler_sleep);
 	PUTF("lru_crawler_tocrawl", "%u", ps->ps_crawler_tocrawl);

@@ -1,6 +1,7 @@
 #!/usr/bin/python3
 """Admin commands through pymemcache (stats cachedump, cache_memlimit)
 against the daemon on 127.0.0.1:PORT; exits non-zero with a reason."""
+import socket
 import sys
 
 from pymemcache.client.base import Client
@@ -39,4 +40,27 @@ except Exception as e:
     if "MEMLIMIT_ADJUST_FAILED" not in str(e):
         sys.exit("cache_memlimit past the arena: %r" % e)
 c.cache_memlimit(64)
+
+# The general and settings keys memcached has and tools read.
+general = c.stats()
+for key in (b"cmd_meta", b"reserved_fds", b"log_watchers", b"version",
+            b"privcached_version", b"store_too_large"):
+    if key not in general:
+        sys.exit("stats has no %r" % key)
+if general[b"version"] != b"1.6.18":
+    sys.exit("stats version is %r" % general[b"version"])
+raw = socket.create_connection(("127.0.0.1", port), timeout=5)
+raw.sendall(b"mn\r\nmg dumped:a v\r\nmn\r\n")
+got = b""
+while got.count(b"MN\r\n") < 2:
+    chunk = raw.recv(4096)
+    if not chunk:
+        sys.exit("connection closed")
+    got += chunk
+if c.stats()[b"cmd_meta"] != general[b"cmd_meta"] + 1:
+    sys.exit("cmd_meta should count mg once, not mn")
+for key in (b"lru_crawler", b"lru_crawler_sleep", b"detail_enabled",
+            b"slab_automove", b"hot_lru_pct", b"temp_lru", b"dump_enabled"):
+    if key not in settings:
+        sys.exit("stats settings has no %r" % key)
 print("ok")
