@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 
 #include <criterion/criterion.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,11 +23,24 @@
 #define MEMCACHED_TOOL	"/usr/share/memcached/scripts/memcached-tool"
 
 static struct daemon	d;
+static char		conf_path[128];
 
 static void
 fini(void)
 {
 	daemon_stop(&d);
+	if (conf_path[0] != '\0')
+		(void)unlink(conf_path);
+}
+
+static void
+write_conf(const char *text)
+{
+	FILE	*fp;
+
+	cr_assert_not_null(fp = fopen(conf_path, "w"));
+	fputs(text, fp);
+	cr_assert_eq(fclose(fp), 0);
 }
 
 TestSuite(admin_tools, .fini = fini, .timeout = 120);
@@ -180,4 +194,29 @@ Test(admin_tools, refused_from_other_addresses)
 	(void)run(out, sizeof(out), "memcdump --servers=127.0.0.1:%d 2>&1",
 	    d.d_port);
 	cr_assert_null(strstr(out, "tool:one"), "%s", out);
+}
+
+/* admin_allow is reloaded with SIGHUP and applies to open connections. */
+Test(admin_tools, admin_allow_reloads)
+{
+	static const char	 refused[] = "CLIENT_ERROR admin commands not "
+				    "allowed from this address\r\n";
+	char			 arg[160];
+	const char		*args[] = { arg, NULL };
+	int			 fd;
+
+	(void)snprintf(conf_path, sizeof(conf_path), "/tmp/pc-admin-%d.conf",
+	    (int)getpid());
+	(void)snprintf(arg, sizeof(arg), "--config=%s", conf_path);
+	write_conf("-o admin_allow=10.0.0.0/8\n");
+	start(args);
+	cr_assert_geq(fd = client_connect(d.d_port), 0);
+	cr_assert(client_expect(fd, "lru_crawler tocrawl 5\r\n", "\r\n",
+	    refused));
+	write_conf("-o admin_allow=127.0.0.1/32\n");
+	cr_assert_eq(kill(d.d_pid, SIGHUP), 0);
+	cr_assert(daemon_log_has(&d, "net: configuration reloaded", 3000));
+	cr_assert(client_expect(fd, "lru_crawler tocrawl 5\r\n", "\r\n",
+	    "OK\r\n"), "the open connection may now");
+	close(fd);
 }
