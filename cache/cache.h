@@ -89,6 +89,30 @@ int		 cache_maintain(struct cache *, unsigned int budget);
  * (sizes_status disabled, as stock memcached); RESET zeroes the
  * resettable counters and emits nothing.
  */
+/* One live item as the admin listings (cache/admin.c) see it. */
+struct cache_item_info {
+	const void	*ii_key;
+	size_t		 ii_nkey;
+	int64_t		 ii_exptime;	/* unix seconds, 0: never */
+	int64_t		 ii_atime;	/* unix seconds */
+	uint64_t	 ii_cas;
+	uint32_t	 ii_size;	/* bytes in memory */
+	uint32_t	 ii_nbytes;	/* value length */
+	unsigned int	 ii_clsid;
+	int		 ii_fetched;
+};
+/* The largest slab class id. */
+unsigned int	 cache_nclasses(const struct cache *);
+/*
+ * Calls fn for each live item of slab class clsid, oldest first, until fn
+ * returns nonzero.  Changes nothing: no bump, no access mark.
+ */
+void		 cache_walk(struct cache *, unsigned int clsid,
+		    int (*fn)(void *, const struct cache_item_info *),
+		    void *arg);
+/* cache_memlimit: a new budget within the arena; 0, or -1 past it. */
+int		 cache_set_maxbytes(struct cache *, uint64_t);
+
 void		 cache_stats(struct cache *, enum cache_stats_kind,
 		    void (*emit)(void *arg, const char *name,
 		    const char *value), void *arg);

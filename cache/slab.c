@@ -68,6 +68,7 @@ slab_init(struct slab *s, const struct cache_conf *conf, size_t hdr)
 		return (-1);
 	}
 	s->s_npages = (uint32_t)npages;
+	s->s_nlimit = s->s_npages;
 	s->s_size = (size_t)npages * s->s_page_size;
 
 	/*
@@ -225,7 +226,7 @@ slab_alloc(struct slab *s, unsigned int id, size_t requested)
 	struct slab_free	*f;
 
 	if (sc->sc_free == NULL) {
-		if (s->s_nused >= s->s_npages)
+		if (s->s_nused >= s->s_nlimit)
 			return (NULL);
 		slab_page_give(s, s->s_nused++, id);
 	}

@@ -52,6 +52,8 @@ struct slab {
 	uint32_t		 s_page_size;
 	uint32_t		 s_npages;	/* pages in the region */
 	uint32_t		 s_nused;	/* pages handed to classes */
+	uint32_t		 s_nlimit;	/* cache_memlimit: pages classes
+						 * may have, <= s_npages */
 	unsigned int		 s_largest;	/* largest class id */
 	struct slab_page	*s_pages;
 	struct slab_class	 s_class[SLAB_CLASS_MAX];

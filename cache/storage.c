@@ -17,10 +17,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "admin.h"
 #include "cache.h"
 #include "dispatch.h"
 #include "log.h"
 #include "msg.h"
+#include "prefix.h"
 #include "privsep/proc.h"
 #include "privsep/sandbox.h"
 #include "wire.h"
@@ -236,6 +238,7 @@ storage_batch_run(struct storage_chan *ch)
 			continue;
 		}
 		cache_exec(storage_cache, &req, key, value, &rep, &it);
+		prefix_record(&req, key, &rep);
 		cur->sb_conn_bytes += rep.rp_nvalue;
 		/*
 		 * A request that asked for the key gets the one it asked
@@ -402,6 +405,8 @@ storage_stats(struct storage_chan *ch, struct imsg *imsg)
 	}
 	if (kind == CACHE_STATS_GENERAL)
 		storage_peer_stats(ch, imsg_get_id(imsg));
+	if (kind == CACHE_STATS_RESET)
+		prefix_clear();
 	memset(&sc, 0, sizeof(sc));
 	if ((sc.sc_buf = imsg_create(&ch->ch_iev.iev_ibuf, IMSG_CACHE_STATS,
 	    imsg_get_id(imsg), 0, 8192)) == NULL)
@@ -459,10 +464,31 @@ storage_on_stats_req(void *arg, struct imsg *imsg)
 	return (ch->ch_iev.iev_active ? DISPATCH_NEXT : DISPATCH_STOP);
 }
 
+/* An admin command (cache/admin.c): checked, then answered. */
+static int
+storage_on_admin(void *arg, struct imsg *imsg)
+{
+	struct storage_chan	*ch = arg;
+	struct cache_admin_req	 rq;
+
+	/* The rule fixed the length. */
+	if (imsg_get_data(imsg, &rq, sizeof(rq)) == -1)
+		fatal("IMSG_CACHE_ADMIN_REQ");
+	if (cache_admin_check(&rq) == -1) {
+		storage_peer_bad(ch, "bad admin request");
+		return (DISPATCH_STOP);
+	}
+	cache_set_time(storage_cache, time(NULL));
+	cache_admin(storage_cache, &ch->ch_iev.iev_ibuf, imsg_get_id(imsg),
+	    &rq);
+	return (DISPATCH_NEXT);
+}
+
 static const dispatch_fn storage_net_handlers[] = {
 	[IMSG_CACHE_REQ] = storage_on_req,
 	[IMSG_CACHE_STATS_REQ] = storage_on_stats_req,
 	[IMSG_CACHE_NET_STATS] = storage_on_net_stats,
+	[IMSG_CACHE_ADMIN_REQ] = storage_on_admin,
 };
 static const struct dispatch storage_net_tab = {
 	DISPATCH_STORAGE_DATA, storage_net_handlers,

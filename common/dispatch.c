@@ -63,6 +63,8 @@ static const struct dispatch_rule rules_net_data[] = {
 				    SIZE_MAX),
 	[IMSG_CACHE_PEER_STATS] = EXACT(FROM_STORAGE,
 				    sizeof(struct net_stats)),
+	[IMSG_CACHE_ADMIN] =	RANGE(FROM_STORAGE,
+				    sizeof(struct cache_admin_hdr), SIZE_MAX),
 };
 
 static const struct dispatch_rule rules_storage_ctl[] = {
@@ -77,6 +79,8 @@ static const struct dispatch_rule rules_storage_data[] = {
 				    SIZE_MAX),
 	[IMSG_CACHE_STATS_REQ] = EXACT(FROM_NET, sizeof(uint32_t)),
 	[IMSG_CACHE_NET_STATS] = EXACT(FROM_NET, sizeof(struct net_stats)),
+	[IMSG_CACHE_ADMIN_REQ] = EXACT(FROM_NET,
+				    sizeof(struct cache_admin_req)),
 };
 
 static const struct {

@@ -483,6 +483,45 @@ bin_too_large(struct bin_parser *bp, const struct bin_hdr *h,
 	bin_storage(bp, h, BIN_SET, 0, &req, key, NULL);
 }
 
+/*
+ * stat "detail on|off|dump", as memcached: on and off answer the empty
+ * stat that ends a stat reply, dump one "detailed" stat with the text.
+ */
+static void
+bin_stat_detail(struct bin_parser *bp, const struct bin_hdr *h,
+    const char *key)
+{
+	struct cache_admin_req	rq;
+	struct proto_ctx	ctx;
+	size_t			len = h->bh_keylen;
+
+	memset(&rq, 0, sizeof(rq));
+	if (len == 9 && memcmp(key, "detail on", 9) == 0) {
+		rq.ca_op = CACHE_ADMIN_DETAIL;
+		rq.ca_arg = 1;
+	} else if (len == 10 && memcmp(key, "detail off", 10) == 0)
+		rq.ca_op = CACHE_ADMIN_DETAIL;
+	else if (len == 11 && memcmp(key, "detail dump", 11) == 0)
+		rq.ca_op = CACHE_ADMIN_DETAIL_DUMP;
+	else {
+		bin_local_error(bp, h, BIN_ENOENT);
+		return;
+	}
+	if (!bp->bp_lim->pl_admin || bp->bp_sink->ps_admin == NULL ||
+	    bp->bp_lim->pl_settings == NULL) {
+		/* Prefixes of other clients' keys: admin addresses only. */
+		if (bp->bp_sink->ps_admin_refused != NULL)
+			bp->bp_sink->ps_admin_refused(bp->bp_sink->ps_arg);
+		bin_local_error(bp, h, BIN_ENOENT);
+		return;
+	}
+	if (rq.ca_op == CACHE_ADMIN_DETAIL)
+		bp->bp_lim->pl_settings->ps_detail = rq.ca_arg;
+	bin_ctx(&ctx, h, BIN_STAT, 0, NULL);
+	if (bp->bp_sink->ps_admin(bp->bp_sink->ps_arg, &rq, &ctx) == -1)
+		bp->bp_failed = 1;
+}
+
 /* stat [items|slabs|sizes|settings|conns|reset] */
 static void
 bin_stat(struct bin_parser *bp, const struct bin_hdr *h, const char *key)
@@ -490,6 +529,10 @@ bin_stat(struct bin_parser *bp, const struct bin_hdr *h, const char *key)
 	struct proto_ctx	ctx;
 	int			kind;
 
+	if (h->bh_keylen > 6 && memcmp(key, "detail", 6) == 0) {
+		bin_stat_detail(bp, h, key);
+		return;
+	}
 	/* An empty key is every general statistic. */
 	kind = proto_stats_kind(key, h->bh_keylen);
 	if (bp->bp_sink->ps_stats == NULL) {

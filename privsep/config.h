@@ -195,6 +195,7 @@ int	config_number(const char *flag, const char *arg, long long min,
 /* Adds -l's comma separated listeners; 0 or -1 with err. */
 int	config_listen(struct config *, const char *, char *, size_t);
 /* Adds -o allow's networks; 0 or -1 with err. */
-int	config_allow(struct config *, const char *, char *, size_t);
+int	config_allow(struct config *, const char *, const char *, char *,
+	    size_t);
 
 #endif /* PRIVCACHED_CONFIG_H */

@@ -25,7 +25,7 @@ FUZZ_CFLAGS=	-std=c11 -Wall -Wextra -Werror -g -O1 \
 
 FUZZ_LIB_SRCS=	common/wire.c common/imsg.c common/imsg-buffer.c \
 		common/log.c net/proto.c net/proto_text.c net/proto_meta.c \
-		net/proto_bin.c net/buf.c
+		net/proto_bin.c net/proto_admin.c net/buf.c
 FUZZ_LIB_OBJS=	$(FUZZ_LIB_SRCS:%.c=$(FUZZ_DIR)/%.o)
 FUZZ_PROTO_OBJ=	$(FUZZ_DIR)/tests/fuzz/fuzz_proto.o
 FUZZ_BINS=	$(FUZZ_TARGETS:%=$(FUZZ_DIR)/fuzz_%)
