@@ -20,6 +20,8 @@ cache_flush_now(struct cache *c)
 	}
 	c->c_flush_mepoch = c->c_mepoch;
 	c->c_crawl_flush = 1;
+	/* Before the reply: a storage child dying next must not undo it. */
+	cache_region_sync(c);
 }
 
 int

@@ -31,6 +31,7 @@
 #include "tlsfiles.h"
 #include "config.h"
 #include "listen.h"
+#include "itemmem.h"
 #include "log.h"
 #include "msg.h"
 #include "pidfile.h"
@@ -415,6 +416,7 @@ main(int argc, char **argv, char **envp)
 	sc.sc_net_nofile = nofile;
 	sc.sc_storage_nofile = STORAGE_NOFILE;
 	sc.sc_start_time = parent_start_time;
+	sc.sc_memfd = itemmem_create(&parent_conf.c_cache);
 	supervise_start(&sc);
 
 	memset(&sp, 0, sizeof(sp));

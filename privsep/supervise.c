@@ -27,6 +27,7 @@
 #include "budget.h"
 #include "childlog.h"
 #include "dispatch.h"
+#include "itemmem.h"
 #include "proc.h"
 #include "sdnotify.h"
 #include "supervise.h"
@@ -227,6 +228,7 @@ supervise_configure(struct child *ch)
 	struct config	*conf = sv.sc_conf;
 	struct net_conf	 nc;
 	size_t		 i;
+	int		 fd;
 
 	if (ch->ch_role == PROC_STORAGE) {
 		/*
@@ -236,7 +238,11 @@ supervise_configure(struct child *ch)
 		 * copying more for one batch is wasted work.
 		 */
 		conf->c_cache.cc_reply_budget = conf->c_net.nc_outbuf_max * 4;
-		supervise_compose(ch, IMSG_CFG_CACHE, -1, &conf->c_cache,
+		/* Each storage child its own copy; ours outlives them all. */
+		itemmem_resize(sv.sc_memfd, &conf->c_cache);
+		if ((fd = dup(sv.sc_memfd)) == -1)
+			fatal("dup item memory");
+		supervise_compose(ch, IMSG_CFG_CACHE, fd, &conf->c_cache,
 		    sizeof(conf->c_cache));
 		supervise_policy(ch);
 		return;

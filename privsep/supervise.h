@@ -40,6 +40,7 @@ struct supervise_conf {
 	rlim_t			 sc_net_nofile;
 	rlim_t			 sc_storage_nofile;
 	time_t			 sc_start_time;
+	int			 sc_memfd;	/* the item memory */
 };
 
 /* Spawns storage, then net; both are configured as they report ready. */

@@ -1,0 +1,89 @@
+/*
+ * Creates the item memory (parent only).  Linux: a memfd, sealed so that
+ * nobody (a compromised storage child included) can shrink it under a
+ * later storage child's mapping, which would turn its reads into SIGBUS.
+ * OpenBSD: shm_mkstemp(3) and at once shm_unlink(3), so that only the
+ * descriptor names it.  OpenBSD has no seals: the parent sets the size
+ * again before each storage child gets the descriptor.
+ */
+
+#include <sys/types.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "msg.h"
+#include "itemmem.h"
+#include "region.h"
+
+#ifdef __OpenBSD__
+static int
+itemmem_object(void)
+{
+	char	 path[] = "/tmp/privcached-items.XXXXXXXXXX";
+	int	 fd;
+
+	if ((fd = shm_mkstemp(path)) == -1)
+		fatal("shm_mkstemp");
+	if (shm_unlink(path) == -1)
+		fatal("shm_unlink %s", path);
+	if (fcntl(fd, F_SETFD, FD_CLOEXEC) == -1)
+		fatal("item memory: FD_CLOEXEC");
+	return (fd);
+}
+#else
+static int
+itemmem_object(void)
+{
+	int	 fd;
+
+	if ((fd = memfd_create("privcached-items",
+	    MFD_CLOEXEC | MFD_ALLOW_SEALING)) == -1)
+		fatal("memfd_create");
+	return (fd);
+}
+#endif
+
+int
+itemmem_create(const struct cache_conf *conf)
+{
+	struct region_layout	 rl;
+	int			 fd;
+
+	if (region_layout(conf, &rl) == -1)
+		fatal("item memory of %llu bytes",
+		    (unsigned long long)conf->cc_maxbytes);
+	fd = itemmem_object();
+	if (rl.rl_size > INT64_MAX || ftruncate(fd, (off_t)rl.rl_size) == -1)
+		fatal("item memory: %llu bytes",
+		    (unsigned long long)rl.rl_size);
+#ifdef F_ADD_SEALS
+	if (fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW |
+	    F_SEAL_SEAL) == -1)
+		fatal("item memory: seals");
+#endif
+	return (fd);
+}
+
+void
+itemmem_resize(int fd, const struct cache_conf *conf)
+{
+	struct region_layout	 rl;
+	struct stat		 st;
+
+	if (region_layout(conf, &rl) == -1)
+		fatal("item memory layout");
+	if (fstat(fd, &st) == -1)
+		fatal("item memory: fstat");
+	if ((uint64_t)st.st_size == rl.rl_size)
+		return;
+	log_warnx("item memory was resized to %lld bytes; restoring it",
+	    (long long)st.st_size);
+	if (ftruncate(fd, (off_t)rl.rl_size) == -1)
+		fatal("item memory: ftruncate");
+}
