@@ -39,6 +39,14 @@ enum imsg_type {
 				 * of the other nets', before a general
 				 * IMSG_CACHE_STATS */
 	IMSG_CFG_POLICY,	/* parent -> storage: struct cache_policy */
+	IMSG_CTL_TLS_RESULT,	/* net -> parent: uint32 1 if the TLS files
+				 * of the IMSG_CFG_TLS_END whose peerid this
+				 * echoes made a context, 0 if it kept the
+				 * one before */
+	IMSG_CTL_AUTH_CHECK,	/* net -> parent: struct auth_req, the user
+				 * and the password a client sent */
+	IMSG_CTL_AUTH_RESULT,	/* parent -> net: uint32 1 if they match,
+				 * peerid echoed */
 };
 
 /* -t: net children, each with its own channel to storage. */
@@ -113,8 +121,8 @@ struct tls_params {
 };
 
 /*
- * IMSG_CFG_AUTH: one user of the -Y file.  Net gets a salted SHA-256 of
- * the password, never the password nor the file's path.
+ * One user of the -Y file as the parent keeps it: a salted SHA-256 of the
+ * password.  (IMSG_CFG_AUTH once sent these to net; nothing does now.)
  */
 #define AUTH_USER_MAX		64
 #define AUTH_PASS_MAX		256
@@ -126,6 +134,18 @@ struct auth_cred {
 	uint8_t		ac_pad[3];
 	uint8_t		ac_salt[AUTH_SALT_LEN];
 	uint8_t		ac_hash[AUTH_HASH_LEN];
+};
+
+/*
+ * IMSG_CTL_AUTH_CHECK: the client's address (for the parent's failure
+ * limiter), then ar_ulen user and ar_plen password bytes.
+ */
+struct auth_req {
+	uint8_t		ar_family;	/* AF_INET, AF_INET6, or 0 (unix) */
+	uint8_t		ar_pad[3];
+	uint8_t		ar_addr[16];	/* network order, v4 in the first 4 */
+	uint32_t	ar_ulen;
+	uint32_t	ar_plen;
 };
 
 /* Control channels keep imsg's default limit. */

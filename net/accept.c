@@ -9,7 +9,6 @@
 #include <sys/socket.h>
 
 #include <netinet/in.h>
-#include <netinet/tcp.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -121,7 +120,6 @@ conn_new(struct listener_ev *le, int fd, struct sockaddr_storage *ss,
 	struct conn		*c;
 	char			 host[NI_MAXHOST], serv[NI_MAXSERV];
 	char			 peer[sizeof(c->c_peer)];
-	int			 on = 1;
 
 	if (getnameinfo((struct sockaddr *)ss, sslen, host, sizeof(host),
 	    serv, sizeof(serv), NI_NUMERICHOST | NI_NUMERICSERV) == 0)
@@ -162,9 +160,7 @@ conn_new(struct listener_ev *le, int fd, struct sockaddr_storage *ss,
 		close(fd);
 		return;
 	}
-	if (ss->ss_family == AF_INET || ss->ss_family == AF_INET6)
-		(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on,
-		    sizeof(on));
+	/* TCP_NODELAY came with the listener (listen.c). */
 	(void)strlcpy(c->c_peer, peer, sizeof(c->c_peer));
 	memcpy(&c->c_ss, ss, sslen < sizeof(c->c_ss) ? sslen :
 	    sizeof(c->c_ss));

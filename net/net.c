@@ -15,7 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "auth.h"
+#include "ask.h"
 #include "dispatch.h"
 #include "log.h"
 #include "msg.h"
@@ -251,27 +251,13 @@ net_on_listener(void *arg, struct imsg *imsg)
 	return (DISPATCH_NEXT);
 }
 
+/* Answers come while net_parent_ask waits for them, never here. */
 static int
-net_on_auth(void *arg, struct imsg *imsg)
-{
-	struct auth_cred	ac;
-
-	(void)arg;
-	if (imsg_get_data(imsg, &ac, sizeof(ac)) == -1)
-		fatal("IMSG_CFG_AUTH");
-	if (auth_add(&ac) == -1)
-		fatalx("too many users");
-	explicit_bzero(&ac, sizeof(ac));
-	return (DISPATCH_NEXT);
-}
-
-static int
-net_on_auth_end(void *arg, struct imsg *imsg)
+net_on_auth_result(void *arg, struct imsg *imsg)
 {
 	(void)arg;
 	(void)imsg;
-	auth_commit();
-	return (DISPATCH_NEXT);
+	fatalx("a login answer nobody waits for");
 }
 
 static int
@@ -294,13 +280,19 @@ static int
 net_on_tls_end(void *arg, struct imsg *imsg)
 {
 	struct tls_params	tp;
+	uint32_t		ok;
 
 	(void)arg;
 	if (imsg_get_data(imsg, &tp, sizeof(tp)) == -1)
 		fatal("IMSG_CFG_TLS_END");
-	/* The parent checked these files: the first must do. */
-	if (tlsconn_commit(&tp) == -1 && tlsconn_params() == NULL)
+	/* The parent checked the files it started with: the first must do. */
+	ok = tlsconn_commit(&tp) == 0;
+	if (!ok && tlsconn_params() == NULL)
 		fatalx("no usable TLS certificate");
+	/* A reload's files: the parent keeps them only if they worked. */
+	if (imsgev_compose(&proc_ctl, IMSG_CTL_TLS_RESULT, imsg_get_id(imsg),
+	    -1, &ok, sizeof(ok)) == -1)
+		fatal("compose TLS_RESULT");
 	return (DISPATCH_NEXT);
 }
 
@@ -321,8 +313,7 @@ static const dispatch_fn net_parent_handlers[] = {
 	[IMSG_CFG_NET] = net_on_cfg_net,
 	[IMSG_CFG_LISTENER] = net_on_listener,
 	[IMSG_CFG_DONE] = net_on_done,
-	[IMSG_CFG_AUTH] = net_on_auth,
-	[IMSG_CFG_AUTH_END] = net_on_auth_end,
+	[IMSG_CTL_AUTH_RESULT] = net_on_auth_result,
 	[IMSG_CFG_TLS_PEM] = net_on_tls_pem,
 	[IMSG_CFG_TLS_END] = net_on_tls_end,
 };
@@ -333,8 +324,9 @@ static const struct dispatch net_parent_tab = {
 static void
 net_dispatch_parent(int fd, short event, void *arg)
 {
+	struct imsg	 imsg;
 	const char	*why;
-	int		 rv;
+	int		 rv, stop;
 
 	(void)fd;
 	(void)arg;
@@ -342,6 +334,11 @@ net_dispatch_parent(int fd, short event, void *arg)
 		fatal("control channel");
 	if (rv == 0)
 		fatalx("parent went away");
+	/* What came while a login waited for the parent, in order. */
+	while (ask_deferred(&imsg))
+		if (dispatch_imsg(&net_parent_tab, PROC_PARENT, &imsg, NULL,
+		    &stop, &why) == -1)
+			fatalx("control channel: %s", why);
 	if (dispatch_run(&net_parent_tab, PROC_PARENT, &proc_ctl.iev_ibuf,
 	    NULL, &why) == -1)
 		fatalx("control channel: %s", why);
@@ -375,6 +372,8 @@ net_pass_end(void)
 	}
 	if (sent && net_storage_up)
 		net_dispatch_storage(net_storage.iev_ibuf.fd, EV_READ, NULL);
+	if (ask_pending())
+		net_dispatch_parent(-1, 0, NULL);
 	conn_flush_dirty();
 	conn_listeners_check();
 	if (net_draining && conn_all_answered())

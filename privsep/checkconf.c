@@ -269,7 +269,7 @@ checkconf_run(const struct config *conf)
 	}
 	if (conf->c_net.nc_tls) {
 		memset(&tf, 0, sizeof(tf));
-		if (tlsfiles_load(conf, &tf, err, sizeof(err)) == -1)
+		if (tlsfiles_load(conf, conf, 1, &tf, err, sizeof(err)) == -1)
 			checkconf_report(CHECKCONF_CANNOT, err, &worst);
 		tlsfiles_clear(&tf);
 	}

@@ -59,6 +59,13 @@ listen_one(const struct addrinfo *ai, int backlog, struct listener *l,
 		    l->l_conf.lc_name, strerror(errno)));
 	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) == -1)
 		goto fail;
+	/*
+	 * Accepted connections inherit it (Linux and the BSDs alike): the
+	 * net child sets no TCP option, which OpenBSD's pledge would only
+	 * allow it with "inet" (sandbox_openbsd.c).
+	 */
+	if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on)) == -1)
+		goto fail;
 	/* One listener per family: ::1 must not also take 127.0.0.1. */
 	if (ai->ai_family == AF_INET6 && setsockopt(fd, IPPROTO_IPV6,
 	    IPV6_V6ONLY, &on, sizeof(on)) == -1)

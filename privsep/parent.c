@@ -26,6 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "authcheck.h"
 #include "authfile.h"
 #include "checkconf.h"
 #include "tlsfiles.h"
@@ -124,7 +125,7 @@ parent_reload(void)
 			log_warnx("reload: %s; keeping the users loaded "
 			    "before", errbuf);
 		else {
-			supervise_set_auth(creds, ncreds);
+			authcheck_set(creds, ncreds);
 			log_info("reload: %zu users from %s", ncreds,
 			    parent_conf.c_auth_file);
 		}
@@ -132,13 +133,18 @@ parent_reload(void)
 	if (parent_conf.c_net.nc_tls && next.c_net.nc_tls) {
 		struct tls_files	tf;
 
-		/* Broken files keep the certificate that worked. */
+		/*
+		 * Bytes only, from the paths we started with (the ones
+		 * OpenBSD's unveil allows): the net child parses them and
+		 * keeps the certificate that worked if they are broken.
+		 */
 		memset(&tf, 0, sizeof(tf));
-		if (tlsfiles_load(&next, &tf, errbuf, sizeof(errbuf)) == -1)
+		if (tlsfiles_load(&next, &parent_conf, 0, &tf, errbuf,
+		    sizeof(errbuf)) == -1)
 			log_warnx("reload: %s; keeping the TLS certificate "
 			    "loaded before", errbuf);
 		else {
-			supervise_set_tls(&tf);
+			supervise_offer_tls(&tf);
 			log_info("reload: TLS certificate and key read again");
 		}
 	}
@@ -339,11 +345,11 @@ main(int argc, char **argv, char **envp)
 		struct auth_cred	*creds;
 		size_t			 ncreds;
 
-		/* Read as root, before the drop; net gets hashes only. */
+		/* Read as root; the hashes never leave the parent. */
 		if (authfile_load(parent_conf.c_auth_file, &creds, &ncreds,
 		    errbuf, sizeof(errbuf)) == -1)
 			fatalx("%s", errbuf);
-		supervise_set_auth(creds, ncreds);
+		authcheck_set(creds, ncreds);
 		log_info("%zu users from %s", ncreds,
 		    parent_conf.c_auth_file);
 	}
@@ -352,7 +358,7 @@ main(int argc, char **argv, char **envp)
 
 		/* Read as root, before the drop; checked before we serve. */
 		memset(&tf, 0, sizeof(tf));
-		if (tlsfiles_load(&parent_conf, &tf, errbuf,
+		if (tlsfiles_load(&parent_conf, &parent_conf, 1, &tf, errbuf,
 		    sizeof(errbuf)) == -1)
 			fatalx("%s", errbuf);
 		supervise_set_tls(&tf);

@@ -1,44 +1,82 @@
 /*
- * OpenBSD sandboxes: pledge per role.  Children hold every descriptor they
- * need before this point and open nothing afterwards.
+ * OpenBSD sandboxes: pledge(2) per role, each promise with the reason it
+ * is held, and unveil(2) for the paths a process may still name.  What a
+ * promise allows is as pledge(2) lists it; a call outside every promise
+ * kills the process with SIGABRT (-o sandbox_debug changes nothing here:
+ * the kernel logs the promise that was missing).  Children hold every
+ * descriptor they open before this point; more arrive only by recvfd.
  */
 
 #ifdef __OpenBSD__
 
 #include <sys/types.h>
 
+#include <string.h>
 #include <unistd.h>
 
+#include "compat.h"
 #include "log.h"
 #include "sandbox.h"
 
-void
-sandbox_enter(enum proc_role role, enum sandbox_mode mode)
-{
-	const char	*promises;
+struct sandbox_promise {
+	const char	*sp_name;
+	const char	*sp_why;
+};
 
-	if (mode == SANDBOX_OFF) {
-		log_warnx("sandbox disabled (-o no_sandbox)");
-		return;
+/*
+ * No "inet": accept(2) needs inet or unix and takes a connection of any
+ * family with either, so unix is the narrower choice.  inet would let a
+ * subverted net child socket(2) and connect(2) anywhere on the network;
+ * unix only lets it reach a unix socket by path, and unveil hides every
+ * path.  The one TCP option net wants, TCP_NODELAY (which needs inet),
+ * accepted connections inherit from the listener the parent set it on.
+ */
+static const struct sandbox_promise sandbox_net[] = {
+	{ "stdio", "I/O on clients and channels, kevent for libevent, "
+	    "malloc, time, getentropy for arc4random" },
+	{ "unix", "accept4 on the listeners (TCP and -s alike), SO_LINGER "
+	    "to reset a client that stops reading" },
+	{ "recvfd", "listeners and the channel to storage come over the "
+	    "control channel, a new channel whenever storage restarts" },
+};
+
+static const struct sandbox_promise sandbox_storage[] = {
+	{ "stdio", "I/O on its channels, kevent for libevent, malloc and "
+	    "mmap for slabs, time, getentropy for the SipHash key" },
+	{ "recvfd", "the channel to each net child comes over the control "
+	    "channel" },
+};
+
+/*
+ * No "unix": socketpair(2), for the channel of each new pair of children,
+ * is in stdio.  No "recvfd": children send the parent no descriptor (they
+ * lack "sendfd" too), so a message that carries one is a protocol error.
+ */
+static const struct sandbox_promise sandbox_parent_promises[] = {
+	{ "stdio", "the event loop, channels to the children, wait4, "
+	    "socketpair for each new net/storage channel" },
+	{ "rpath", "SIGHUP rereads --config, -Y and the TLS files (only "
+	    "these are unveiled)" },
+	{ "cpath", "exit removes the pidfile and the -s socket" },
+	{ "proc", "fork a child, kill one that breaks the rules" },
+	{ "exec", "each child is our own binary, executed afresh" },
+	{ "sendfd", "children get their listeners and channels from us" },
+};
+
+/* Joins the promise names with spaces: pledge(2)'s argument. */
+static void
+sandbox_promises(const struct sandbox_promise *sp, size_t n, char *buf,
+    size_t len)
+{
+	size_t	i;
+
+	buf[0] = '\0';
+	for (i = 0; i < n; i++) {
+		log_debug("pledge %s: %s", sp[i].sp_name, sp[i].sp_why);
+		if ((i > 0 && strlcat(buf, " ", len) >= len) ||
+		    strlcat(buf, sp[i].sp_name, len) >= len)
+			fatalx("pledge promises too long");
 	}
-	switch (role) {
-	case PROC_NET:
-		/*
-		 * stdio: I/O on held descriptors; inet/unix: accept on the
-		 * listeners the parent bound; recvfd: listeners and the data
-		 * channel arrive over the control channel.
-		 */
-		promises = "stdio inet unix recvfd";
-		break;
-	case PROC_STORAGE:
-		/* stdio: memory and I/O on its two channels; recvfd: peer. */
-		promises = "stdio recvfd";
-		break;
-	default:
-		fatalx("no sandbox for role %d", role);
-	}
-	if (pledge(promises, NULL) == -1)
-		fatal("pledge");
 }
 
 static void
@@ -49,16 +87,53 @@ sandbox_unveil(const char *path, const char *perm)
 }
 
 void
+sandbox_enter(enum proc_role role, enum sandbox_mode mode)
+{
+	char	promises[128];
+
+	if (mode == SANDBOX_OFF) {
+		log_warnx("sandbox disabled (-o no_sandbox)");
+		return;
+	}
+	switch (role) {
+	case PROC_NET:
+		/*
+		 * "unix" keeps path lookups for unix sockets: "/" without
+		 * permissions leaves none (storage's promises name no path
+		 * at all, so pledge alone closes the filesystem there).
+		 */
+		sandbox_unveil("/", "");
+		sandbox_promises(sandbox_net, nitems(sandbox_net), promises,
+		    sizeof(promises));
+		break;
+	case PROC_STORAGE:
+		sandbox_promises(sandbox_storage, nitems(sandbox_storage),
+		    promises, sizeof(promises));
+		break;
+	default:
+		fatalx("no sandbox for role %d", role);
+	}
+	/* Without "unveil" among the promises the list above is final. */
+	if (pledge(promises, NULL) == -1)
+		fatal("pledge");
+}
+
+void
 sandbox_parent(const struct sandbox_parent_paths *sp,
     enum sandbox_mode mode)
 {
+	char	promises[128];
 	size_t	i;
 
 	if (mode == SANDBOX_OFF)
 		return;
-	/* Execute ourselves for each respawned child, nothing else. */
+	/*
+	 * Executing ourselves loads the ELF interpreter under our unveil
+	 * (the new image starts without one): our binary and ld.so only.
+	 */
 	sandbox_unveil(sp->sp_self, "x");
-	/* SIGHUP rereads these. */
+	sandbox_unveil("/usr/libexec/ld.so", "r");
+	/* SIGHUP rereads these, by the names given at start. */
 	sandbox_unveil(sp->sp_config, "r");
 	sandbox_unveil(sp->sp_authfile, "r");
 	for (i = 0; i < TLS_PEM_MAX; i++)
@@ -68,13 +143,9 @@ sandbox_parent(const struct sandbox_parent_paths *sp,
 	sandbox_unveil(sp->sp_unix, "c");
 	if (unveil(NULL, NULL) == -1)
 		fatal("unveil");
-	/*
-	 * stdio: the event loop and control channels; rpath: the reloads
-	 * above; cpath: removing the pidfile and unix socket; proc exec:
-	 * respawning children; sendfd: handing them listeners and channels;
-	 * unix: the data socketpair made for each new pair of children.
-	 */
-	if (pledge("stdio rpath cpath proc exec sendfd unix", NULL) == -1)
+	sandbox_promises(sandbox_parent_promises,
+	    nitems(sandbox_parent_promises), promises, sizeof(promises));
+	if (pledge(promises, NULL) == -1)
 		fatal("pledge");
 }
 
