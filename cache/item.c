@@ -13,6 +13,10 @@
 #include "cache.h"
 #include "crc32c.h"
 #include "item.h"
+#include "region.h"
+
+_Static_assert(ITEM_HDR == REGION_ITEM_HDR,
+    "struct item changed: change REGION_ITEM_HDR and REGION_VERSION");
 
 const void *
 item_key(const struct item *it)

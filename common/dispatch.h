@@ -12,7 +12,7 @@
 #include <stdint.h>
 
 #include "imsg.h"
-#include "proc.h"
+#include "privsep/proc.h"
 
 /* One end of a channel, named by who reads it and from whom. */
 enum dispatch_chan {

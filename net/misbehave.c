@@ -17,7 +17,7 @@
 #include "log.h"
 #include "msg.h"
 #include "net.h"
-#include "proc.h"
+#include "privsep/proc.h"
 #include "wire.h"
 
 /* Log lines and stats requests a flood sends. */

@@ -30,9 +30,9 @@ FUZZ_LIB_OBJS=	$(FUZZ_LIB_SRCS:%.c=$(FUZZ_DIR)/%.o)
 # The recovery scan's target: the cache engine, which does no I/O.
 FUZZ_CACHE_SRCS=	cache/cache.c cache/ops.c cache/alloc.c cache/maint.c \
 			cache/prefetch.c cache/cache_stats.c cache/slab.c \
-			cache/item.c cache/crc32c.c cache/region.c \
+			cache/item.c cache/crc32c.c common/region.c \
 			cache/recover.c cache/assoc.c cache/lru.c \
-			cache/siphash.c
+			common/siphash.c
 FUZZ_CACHE_OBJS=	$(FUZZ_CACHE_SRCS:%.c=$(FUZZ_DIR)/%.o)
 FUZZ_PROTO_OBJ=	$(FUZZ_DIR)/tests/fuzz/fuzz_proto.o
 FUZZ_BINS=	$(FUZZ_TARGETS:%=$(FUZZ_DIR)/fuzz_%)

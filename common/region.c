@@ -11,7 +11,6 @@
 #include <string.h>
 
 #include "msg.h"
-#include "item.h"
 #include "region.h"
 
 int
@@ -54,7 +53,7 @@ region_hdr_make(const struct cache_conf *conf, const struct region_layout *rl,
 	memset(h, 0, sizeof(*h));
 	h->rh_magic = REGION_MAGIC;
 	h->rh_version = REGION_VERSION;
-	h->rh_item_hdr = (uint32_t)ITEM_HDR;
+	h->rh_item_hdr = REGION_ITEM_HDR;
 	h->rh_size = rl->rl_size;
 	h->rh_maxbytes = conf->cc_maxbytes;
 	memcpy(&h->rh_factor_bits, &conf->cc_factor, sizeof(h->rh_factor_bits));

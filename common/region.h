@@ -17,6 +17,8 @@ struct cache_conf;
 #define REGION_MAGIC		0x4d454d4356495250ULL
 /* Bumped whenever struct item, the table or the header change meaning. */
 #define REGION_VERSION		1
+/* sizeof(struct item) of this layout (cache/item.c checks it). */
+#define REGION_ITEM_HDR		36
 /* The header's share of the region; the page table follows it. */
 #define REGION_HDR_SIZE		4096
 /* The table and the pages start on this boundary. */
