@@ -10,10 +10,11 @@ struct cache_conf;
 
 /*
  * Creates the anonymous shared memory object of the item memory, sized
- * for conf and sealed against shrinking.  Returns its descriptor
- * (close-on-exec); fatal on error.
+ * for conf and sealed against shrinking, or with path (-e) opens that
+ * file, emptied unless it holds item memory of the same layout.  Returns
+ * its descriptor (close-on-exec); fatal on error.
  */
-int	itemmem_create(const struct cache_conf *);
+int	itemmem_create(const struct cache_conf *, const char *path);
 /*
  * Gives it back its size if someone changed it (where seals do not stop
  * that), before a new storage child maps it.

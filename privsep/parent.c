@@ -412,7 +412,8 @@ main(int argc, char **argv, char **envp)
 	sc.sc_net_nofile = nofile;
 	sc.sc_storage_nofile = STORAGE_NOFILE;
 	sc.sc_start_time = parent_start_time;
-	sc.sc_memfd = itemmem_create(&parent_conf.c_cache);
+	sc.sc_memfd = itemmem_create(&parent_conf.c_cache,
+	    parent_conf.c_memory_file);
 	supervise_start(&sc);
 
 	memset(&sp, 0, sizeof(sp));

@@ -8,6 +8,7 @@
 #include <sys/types.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 #include <criterion/criterion.h>
 #include <dirent.h>
@@ -269,4 +270,74 @@ Test(recover, damaged_items_dropped_exactly)
 	close(fd);
 	cr_assert(daemon_log_has(&d, "recovered 990 items, dropped 10 in",
 	    0));
+}
+
+/* -e: the cache outlives the daemon; another layout starts empty. */
+static void
+memory_file_restart(const char *user)
+{
+	char		 path[64], line[128];
+	const char	*args[] = { "-e", path, NULL };
+	const char	*other[] = { "-e", path, "-m", "32", NULL };
+	struct stat	 st;
+	int		 fd;
+
+	(void)snprintf(path, sizeof(path), "/dev/shm/privcached-test-%d",
+	    (int)getpid());
+	(void)unlink(path);
+	cr_assert_eq(daemon_start(&d, user, args), 0);
+	cr_assert(daemon_log_has(&d, "new item memory", 0));
+	cr_assert_eq(lstat(path, &st), 0);
+	cr_assert(S_ISREG(st.st_mode));
+	cr_assert_eq(st.st_mode & 0777, 0600);
+	cr_assert_geq(fd = client_connect(d.d_port), 0);
+	store_keys(fd, "e:", 2000);
+	close(fd);
+	cr_assert_eq(daemon_stop(&d), 0, "a clean stop");
+
+	cr_assert_eq(daemon_start(&d, user, args), 0);
+	cr_assert(daemon_log_has(&d, "reading the cache back", 0));
+	cr_assert_geq(fd = reconnect_storage(5000), 0);
+	cr_assert_eq(count_keys(fd, "e:", 2000, NULL), 2000);
+	cr_expect_eq(stat_of(fd, "privcached_recovered_items"), 2000);
+	close(fd);
+	(void)snprintf(line, sizeof(line), "recovered 2000 items, dropped 0");
+	cr_assert(daemon_log_has(&d, line, 0));
+	cr_assert_eq(daemon_stop(&d), 0);
+
+	/* Another -m: never read with the old layout. */
+	cr_assert_eq(daemon_start(&d, user, other), 0);
+	cr_assert(daemon_log_has(&d, "starting empty", 0));
+	cr_assert_geq(fd = reconnect_storage(5000), 0);
+	cr_assert_eq(count_keys(fd, "e:", 2000, NULL), 0);
+	close(fd);
+	cr_assert_eq(daemon_stop(&d), 0);
+	cr_assert_eq(unlink(path), 0);
+}
+
+Test(recover, memory_file_stop_start_keys_back)
+{
+	memory_file_restart(NULL);
+}
+
+Test(recover, unprivileged_memory_file_stop_start)
+{
+	memory_file_restart("nobody");
+}
+
+Test(recover, memory_file_not_through_a_symlink)
+{
+	char		 path[64], out[4096];
+	const char	*args[] = { "-e", path, NULL };
+	int		 st;
+
+	(void)snprintf(path, sizeof(path), "/dev/shm/privcached-link-%d",
+	    (int)getpid());
+	(void)unlink(path);
+	cr_assert_eq(symlink("/dev/shm/privcached-target", path), 0);
+	st = daemon_run_fail(args, out, sizeof(out));
+	cr_assert(st != -1 && WIFEXITED(st) && WEXITSTATUS(st) != 0);
+	cr_assert_not_null(strstr(out, path), "%s", out);
+	cr_assert_eq(access("/dev/shm/privcached-target", F_OK), -1);
+	(void)unlink(path);
 }
