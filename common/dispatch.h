@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "imsg.h"
+#include "compat.h"
 #include "privsep/proc.h"
 
 /* One end of a channel, named by who reads it and from whom. */

@@ -1,8 +1,32 @@
 /*
  * The IPC contract between the parent, the net child and the storage child.
- * Every message travels in imsg framing (common/imsg.h); payloads are encoded
- * and decoded only through common/wire.c.  Host byte order: all three
- * processes run the same binary on the same machine.
+ * Every message travels in imsg framing (common/imsg.h), in host byte
+ * order: all three processes run the same binary on the same machine.
+ * common/dispatch.c says which process may send what on which channel.
+ *
+ * Control channels (parent and one child; CTL_MSG_MAX):
+ *   parent -> net:	IMSG_CFG_NET, _LISTENER (+fd), _DONE, _TLS_PEM,
+ *			_TLS_END, IMSG_CTL_VERBOSE, _PEER (+fd),
+ *			_AUTH_RESULT
+ *   net -> parent:	IMSG_CTL_READY, _LOG, _SHUTDOWN, _TLS_RESULT,
+ *			_AUTH_CHECK
+ *   parent -> storage:	IMSG_CFG_CACHE, _POLICY, IMSG_CTL_VERBOSE,
+ *			_PEER (+fd)
+ *   storage -> parent:	IMSG_CTL_READY, _LOG, _PEER_BAD
+ * Data channels (one net child and storage; the largest item plus
+ * DATA_MSG_SLACK):
+ *   net -> storage:	IMSG_CACHE_REQ, _STATS_REQ, _NET_STATS
+ *   storage -> net:	IMSG_CACHE_REP, _STATS, _PEER_STATS
+ *
+ * Payloads: IMSG_CACHE_REQ and _REP (struct cache_batch, then records
+ * of struct cache_req or cache_rep with key and value bytes) and
+ * IMSG_CACHE_STATS (a count, then name/value strings) are built and
+ * checked through common/wire.c.  IMSG_CTL_LOG (an int32 priority, then
+ * text), IMSG_CFG_TLS_PEM (struct tls_pem_chunk, then PEM bytes) and
+ * IMSG_CTL_AUTH_CHECK (struct auth_req, then the user and password) are
+ * a fixed head and bytes.  Every other payload is one fixed struct or
+ * integer below, of the exact size dispatch.c's rule for it says.
+ * IMSG_CFG_AUTH and _AUTH_END are no longer sent.
  */
 
 #ifndef PRIVCACHED_MSG_H

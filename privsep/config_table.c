@@ -259,14 +259,15 @@ static const struct config_flag suboptions[] = {
 	  .cf_apply = CA_PRIVILEGE, FIELD(c_net.nc_client_verbosity),
 	  .cf_help = "the verbosity command changes the log level\n"
 	  "(default: answered OK, no effect)" },
+	/* SIGHUP rereads the files; new names (unveil(2)) take a restart. */
 	{ .cf_name = "ssl_chain_cert", .cf_type = CT_PATH,
-	  .cf_apply = CA_RELOAD, FIELD(c_tls_file[TLS_PEM_CERT]),
+	  .cf_apply = CA_AUTH, FIELD(c_tls_file[TLS_PEM_CERT]),
 	  .cf_arg = "<file>",
 	  .cf_help = "-Z: certificate chain, PEM, absolute path" },
-	{ .cf_name = "ssl_key", .cf_type = CT_PATH, .cf_apply = CA_RELOAD,
+	{ .cf_name = "ssl_key", .cf_type = CT_PATH, .cf_apply = CA_AUTH,
 	  FIELD(c_tls_file[TLS_PEM_KEY]), .cf_arg = "<file>",
 	  .cf_help = "-Z: its private key, PEM, absolute path" },
-	{ .cf_name = "ssl_ca_cert", .cf_type = CT_PATH, .cf_apply = CA_RELOAD,
+	{ .cf_name = "ssl_ca_cert", .cf_type = CT_PATH, .cf_apply = CA_AUTH,
 	  FIELD(c_tls_file[TLS_PEM_CA]), .cf_arg = "<file>",
 	  .cf_help = "-Z: CAs that sign client certificates" },
 	{ .cf_name = "ssl_verify_mode", .cf_type = CT_INT, .cf_min = 0,

@@ -294,13 +294,16 @@ main(int argc, char **argv, char **envp)
 	case CONFIG_HELP:
 		config_usage(stdout);
 		exit(0);
+		/* NOTREACHED */
 	case CONFIG_VERSION:
 		printf("privcached %s\n", PRIVCACHED_PROTO_VERSION);
 		exit(0);
+		/* NOTREACHED */
 	case CONFIG_ERROR:
 		fprintf(stderr, "privcached: %s\n(privcached -h lists the "
 		    "flags)\n", errbuf);
 		exit(2);
+		/* NOTREACHED */
 	case CONFIG_OK:
 		break;
 	}

@@ -522,6 +522,37 @@ Test(config, restart_names_the_flags)
 	config_clear(&b);
 }
 
+/*
+ * The TLS files a reload rereads are the ones named at start (the only
+ * ones OpenBSD's unveil lets the parent read): new names need a restart.
+ */
+Test(config, restart_for_new_tls_file_names)
+{
+	struct config	 a, b;
+	char		 why[256];
+	char		*va[] = { "privcached", "-Z", "-o",
+			    "ssl_chain_cert=/c,ssl_key=/k", NULL };
+	char		*vb[] = { "privcached", "-Z", "-o",
+			    "ssl_chain_cert=/c2,ssl_key=/k", NULL };
+
+	config_init(&a);
+	config_init(&b);
+	cr_assert_eq(config_parse_args(&a, 4, va, err, sizeof(err)),
+	    CONFIG_OK, "%s", err);
+	cr_assert_eq(config_parse_args(&b, 4, va, err, sizeof(err)),
+	    CONFIG_OK, "%s", err);
+	cr_assert_eq(config_needs_restart(&a, &b, why, sizeof(why)), 0,
+	    "same names: %s", why);
+	config_clear(&b);
+	config_init(&b);
+	cr_assert_eq(config_parse_args(&b, 4, vb, err, sizeof(err)),
+	    CONFIG_OK, "%s", err);
+	cr_assert_eq(config_needs_restart(&a, &b, why, sizeof(why)), 1);
+	cr_assert(strstr(why, "ssl_chain_cert") != NULL, "%s", why);
+	config_clear(&a);
+	config_clear(&b);
+}
+
 /* The systemd unit's --foreground; where -d sends the log. */
 Test(config, foreground_and_syslog_facility)
 {
