@@ -137,3 +137,26 @@ itemmem_resize(int fd, const struct cache_conf *conf)
 	if (ftruncate(fd, (off_t)rl.rl_size) == -1)
 		fatal("item memory: ftruncate");
 }
+
+int
+itemmem_adopt(int fd, const struct cache_conf *conf, const char *path)
+{
+	struct region_layout	 rl;
+	struct stat		 st;
+
+	if (fd == -1)
+		return (itemmem_create(conf, path));
+	/* -e: the file says what it holds; open it as at any start. */
+	if (path != NULL) {
+		close(fd);
+		return (itemmem_create(conf, path));
+	}
+	if (region_layout(conf, &rl) == -1 || fstat(fd, &st) == -1 ||
+	    (uint64_t)st.st_size != rl.rl_size) {
+		log_warnx("the item memory handed over has another size: "
+		    "starting empty");
+		close(fd);
+		return (itemmem_create(conf, NULL));
+	}
+	return (fd);
+}

@@ -16,6 +16,11 @@ struct cache_conf;
  */
 int	itemmem_create(const struct cache_conf *, const char *path);
 /*
+ * After SIGUSR2: the item memory the previous image handed over (fd, or
+ * -1 for none), if it still fits conf; else as itemmem_create.
+ */
+int	itemmem_adopt(int fd, const struct cache_conf *, const char *path);
+/*
  * Gives it back its size if someone changed it (where seals do not stop
  * that), before a new storage child maps it.
  */

@@ -752,6 +752,38 @@ supervise_stop_range(size_t first, size_t last, int ms)
 }
 
 void
+supervise_quiesce(void)
+{
+	size_t	i;
+
+	sv_stopping = 1;
+	if (nchildren > 1)
+		supervise_stop_range(1, nchildren - 1,
+		    SUPERVISE_DRAIN_MS + 1000);
+	supervise_stop_range(0, 0, 2000);
+	for (i = 0; i < nchildren; i++) {
+		children[i].ch_ready = 0;
+		imsgev_close(&children[i].ch_iev);
+		if (children[i].ch_respawn_pending) {
+			evtimer_del(&children[i].ch_respawn_ev);
+			children[i].ch_respawn_pending = 0;
+		}
+	}
+}
+
+void
+supervise_resume(void)
+{
+	size_t	i;
+
+	sv_stopping = 0;
+	for (i = 0; i < nchildren; i++)
+		if (children[i].ch_pid == 0)
+			supervise_spawn(&children[i]);
+	supervise_reap();
+}
+
+void
 supervise_stop(int code)
 {
 	size_t	i;

@@ -63,5 +63,12 @@ void	supervise_reap(void);
  * storage goes; anything left is killed.  Exits with code.
  */
 __attribute__((__noreturn__)) void supervise_stop(int code);
+/*
+ * SIGUSR2: stops every child as supervise_stop does, but returns, with
+ * the listeners and the item memory untouched, ready to be handed over.
+ */
+void	supervise_quiesce(void);
+/* Starts the children again after a quiesce (the exec failed). */
+void	supervise_resume(void);
 
 #endif /* PRIVCACHED_SUPERVISE_H */
