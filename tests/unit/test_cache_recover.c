@@ -373,3 +373,44 @@ Test(cache_recover, garbage_memory)
 	rc_churn(c);
 	cache_free(c);
 }
+
+/*
+ * Every change to a linked item that its checksum covers stamps it again:
+ * touch, gat, an incr in place, md I with a TTL, an incr with a TTL.
+ */
+Test(cache_recover, changes_in_place_stay_readable)
+{
+	struct cache_conf	 cf;
+	struct cache		*c = rc_crashed(&cf);
+	struct cache_req	 rq;
+	struct cache_recovery	 rc;
+	int64_t			 later = time(NULL) + 3600;
+	char			 got[64];
+
+	cr_assert_eq(ct_set(c, "n", "41"), CACHE_OK);
+	rq = ct_req(CACHE_OP_TOUCH, 0, 0);
+	rq.cr_exptime = later;
+	cr_assert_eq(ct_run(c, &rq, "key:1", NULL, NULL, 0).rp_status,
+	    CACHE_OK);
+	rq = ct_req(CACHE_OP_GET, 0, CACHE_OPT_TOUCH | CACHE_OPT_WANT_VALUE);
+	rq.cr_exptime = later;
+	cr_assert_eq(ct_run(c, &rq, "key:2", NULL, got, sizeof(got)).
+	    rp_status, CACHE_OK);
+	rq = ct_req(CACHE_OP_ARITH, CACHE_ARITH_INCR, CACHE_OPT_SET_TTL);
+	rq.cr_delta = 1;
+	rq.cr_exptime = later;
+	cr_assert_eq(ct_run(c, &rq, "n", NULL, NULL, 0).rp_status, CACHE_OK);
+	rq = ct_req(CACHE_OP_DELETE, 0, CACHE_OPT_INVALIDATE |
+	    CACHE_OPT_SET_TTL);
+	rq.cr_exptime = later;
+	cr_assert_eq(ct_run(c, &rq, "key:3", NULL, NULL, 0).rp_status,
+	    CACHE_OK);
+	cache_free(c);
+
+	c = rc_open(&cf, &rc);
+	cr_expect_eq(rc.rc_dropped, 0);
+	cr_expect_eq(rc.rc_recovered, NKEYS + 1);
+	cr_expect_eq(ct_get(c, "n", got, sizeof(got)), CACHE_OK);
+	cr_expect_str_eq(got, "42");
+	cache_free(c);
+}
