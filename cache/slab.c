@@ -53,6 +53,7 @@ slab_init_mem(struct slab *s, const struct cache_conf *conf, size_t hdr,
 	size_t		 unit, chunk_max, size;
 	unsigned int	 i;
 	double		 grown;
+	volatile uint8_t *v;
 	void		*p;
 
 	memset(s, 0, sizeof(*s));
@@ -148,9 +149,13 @@ slab_init_mem(struct slab *s, const struct cache_conf *conf, size_t hdr,
 
 mapped:
 	if (conf->cc_prealloc) {
-		/* -L: fault the whole budget in now rather than on demand. */
+		/*
+		 * -L: fault the whole budget in now rather than on demand,
+		 * writing back what is there: shared memory holds items.
+		 */
+		v = s->s_base;
 		for (units = 0; units < s->s_size; units += 4096)
-			s->s_base[units] = 0;
+			v[units] = v[units];
 	}
 	return (0);
 }

@@ -414,3 +414,14 @@ Test(cache_recover, changes_in_place_stay_readable)
 	cr_expect_str_eq(got, "42");
 	cache_free(c);
 }
+
+/* -L faults the memory in on open: without writing over what it holds. */
+Test(cache_recover, prealloc_keeps_items)
+{
+	struct cache_conf	 cf;
+	struct cache		*c = rc_crashed(&cf);
+
+	cf.cc_prealloc = 1;
+	c = rc_reopen(&cf, c, 0);
+	cache_free(c);
+}
