@@ -490,6 +490,13 @@ storage_dispatch_net(int fd, short event, void *arg)
 
 	(void)fd;
 	if ((rv = imsgev_io(&ch->ch_iev, event)) <= 0) {
+		/* A frame no correct net child sends: say who it was. */
+		if (rv == -1 && (errno == ERANGE || errno == EBADMSG ||
+		    errno == EMSGSIZE)) {
+			storage_peer_bad(ch, errno == ERANGE ?
+			    "oversized message" : "malformed message");
+			return;
+		}
 		if (rv == -1)
 			log_warn("data channel");
 		else
@@ -586,9 +593,16 @@ storage_on_cache(void *arg, struct imsg *imsg)
 	if (storage_conf.cc_reply_budget == 0)
 		fatalx("IMSG_CFG_CACHE without a reply budget");
 	storage_open(imsg_get_fd(imsg));
+#ifdef __OpenBSD__
+	/* No pledge(2) promise allows mlockall(2): the call would kill us. */
+	if (storage_conf.cc_lock_memory)
+		log_warnx("-k: pledge allows no mlockall on OpenBSD; memory "
+		    "stays pageable");
+#else
 	if (storage_conf.cc_lock_memory &&
 	    mlockall(MCL_CURRENT | MCL_FUTURE) == -1)
 		log_warn("-k: mlockall failed; memory stays pageable");
+#endif
 	storage_configured = 1;
 	storage_msg_max = (size_t)storage_conf.cc_item_size_max +
 	    DATA_MSG_SLACK;

@@ -327,9 +327,13 @@ Test(recover, unprivileged_memory_file_stop_start)
 
 Test(recover, memory_file_not_through_a_symlink)
 {
-	char		 path[64], out[4096];
-	const char	*args[] = { "-e", path, NULL };
+	char		 path[64], port[16], out[4096];
+	const char	*args[] = { "-e", path, "-p", port, "-l", "127.0.0.1",
+			    NULL };
 	int		 st;
+
+	/* A free port: the -e file is opened after the listeners. */
+	(void)snprintf(port, sizeof(port), "%d", daemon_free_port());
 
 	(void)snprintf(path, sizeof(path), "/dev/shm/privcached-link-%d",
 	    (int)getpid());
