@@ -25,6 +25,32 @@ struct cache_conf;
 struct cache	*cache_new(const struct cache_conf *conf);
 void		 cache_free(struct cache *);
 
+/* What a storage child made of the shared item memory it was handed. */
+enum cache_recovery_state {
+	CACHE_RECOVERY_FRESH,		/* never used: started empty */
+	CACHE_RECOVERY_READ,		/* items read back */
+	CACHE_RECOVERY_CLEARED		/* unreadable: started empty */
+};
+struct cache_recovery {
+	enum cache_recovery_state rc_state;
+	const char	*rc_why;	/* CLEARED: why */
+	uint64_t	 rc_recovered;	/* items kept */
+	uint64_t	 rc_dropped;	/* live items that failed a check */
+	uint64_t	 rc_bad_pages;	/* pages with no valid class */
+	uint64_t	 rc_usec;	/* time the scan took */
+};
+
+/*
+ * Builds a cache over the shared item memory (mem, len bytes, sized by
+ * region_layout() for conf) and reads back the items a former storage
+ * child left there.  That memory is hostile input: every item is checked
+ * (bounds, class, links, checksum, expiry) and dropped if it fails, and a
+ * header of another layout clears the memory.  Fills *rc.  Returns NULL
+ * with errno on error, as cache_new.
+ */
+struct cache	*cache_open(const struct cache_conf *conf, void *mem,
+		    size_t len, struct cache_recovery *rc);
+
 /*
  * The clock: absolute unix seconds.  storage.c sets it from time(3) once
  * per batch; tests inject any value.  Times from 1970 to 2093 are exact,

@@ -25,6 +25,7 @@
 #include "prefix.h"
 #include "privsep/proc.h"
 #include "privsep/sandbox.h"
+#include "region.h"
 #include "wire.h"
 
 /* Reply messages waiting to be written before a batch pauses. */
@@ -568,6 +569,45 @@ storage_dispatch_net(int fd, short event, void *arg)
 	    storage_queue_full(ch));
 }
 
+/*
+ * Maps the item memory the parent created (it outlives us) and reads back
+ * what a former storage child left in it.  Net children's requests wait
+ * unread on their channels meanwhile: the parent connects them when we
+ * are ready, and we read nothing before the scan is over.
+ */
+static void
+storage_open(int fd)
+{
+	struct region_layout	 rl;
+	struct cache_recovery	 rc;
+	void			*mem;
+
+	if (region_layout(&storage_conf, &rl) == -1)
+		fatal("item memory layout");
+	mem = mmap(NULL, (size_t)rl.rl_size, PROT_READ | PROT_WRITE,
+	    MAP_SHARED, fd, 0);
+	if (mem == MAP_FAILED)
+		fatal("mmap item memory");
+	close(fd);
+	if ((storage_cache = cache_open(&storage_conf, mem,
+	    (size_t)rl.rl_size, &rc)) == NULL)
+		fatal("cannot build the cache");
+	switch (rc.rc_state) {
+	case CACHE_RECOVERY_FRESH:
+		break;
+	case CACHE_RECOVERY_CLEARED:
+		log_warnx("item memory %s: starting empty", rc.rc_why);
+		break;
+	case CACHE_RECOVERY_READ:
+		log_info("recovered %llu items, dropped %llu%s in %llu ms",
+		    (unsigned long long)rc.rc_recovered,
+		    (unsigned long long)rc.rc_dropped,
+		    rc.rc_bad_pages > 0 ? " (and pages with no class)" : "",
+		    (unsigned long long)(rc.rc_usec / 1000));
+		break;
+	}
+}
+
 static int
 storage_on_cache(void *arg, struct imsg *imsg)
 {
@@ -578,8 +618,7 @@ storage_on_cache(void *arg, struct imsg *imsg)
 		fatal("IMSG_CFG_CACHE");
 	if (storage_conf.cc_reply_budget == 0)
 		fatalx("IMSG_CFG_CACHE without a reply budget");
-	if ((storage_cache = cache_new(&storage_conf)) == NULL)
-		fatal("cannot build the cache");
+	storage_open(imsg_get_fd(imsg));
 #ifdef __OpenBSD__
 	/* No pledge(2) promise allows mlockall(2): the call would kill us. */
 	if (storage_conf.cc_lock_memory)

@@ -70,7 +70,8 @@ static const struct dispatch_rule rules_net_data[] = {
 static const struct dispatch_rule rules_storage_ctl[] = {
 	[IMSG_CTL_VERBOSE] =	EXACT(FROM_PARENT, sizeof(int32_t)),
 	[IMSG_CTL_PEER] =	WITH_FD(FROM_PARENT, sizeof(uint32_t)),
-	[IMSG_CFG_CACHE] =	EXACT(FROM_PARENT, sizeof(struct cache_conf)),
+	/* With the item memory, which outlives every storage child. */
+	[IMSG_CFG_CACHE] =	WITH_FD(FROM_PARENT, sizeof(struct cache_conf)),
 	[IMSG_CFG_POLICY] =	EXACT(FROM_PARENT, sizeof(struct cache_policy)),
 };
 

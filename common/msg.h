@@ -43,7 +43,8 @@ enum imsg_type {
 	IMSG_CTL_VERBOSE,	/* parent -> child: int */
 	IMSG_CTL_PEER,		/* parent -> child: fd of data channel +
 				 * uint32 slot of the net child */
-	IMSG_CFG_CACHE,		/* parent -> storage: struct cache_conf */
+	IMSG_CFG_CACHE,		/* parent -> storage: fd of the item memory
+				 * + struct cache_conf */
 	IMSG_CFG_NET,		/* parent -> net: struct net_conf */
 	IMSG_CFG_LISTENER,	/* parent -> net: fd + struct listener_conf */
 	IMSG_CFG_DONE,		/* parent -> net, empty */

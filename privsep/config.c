@@ -504,6 +504,7 @@ config_clear(struct config *conf)
 	free(conf->c_unix_path);
 	free(conf->c_config_file);
 	free(conf->c_auth_file);
+	free(conf->c_memory_file);
 	for (i = 0; i < TLS_PEM_MAX; i++)
 		free(conf->c_tls_file[i]);
 	for (i = 0; i < conf->c_nnotes; i++)

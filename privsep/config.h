@@ -76,6 +76,7 @@ struct config {
 	int			 c_check_only;	/* --check-config */
 	char			*c_config_file;	/* --config */
 	char			*c_auth_file;	/* -Y */
+	char			*c_memory_file;	/* -e */
 	/* -o ssl_chain_cert, ssl_key, ssl_ca_cert: absolute paths */
 	char			*c_tls_file[TLS_PEM_MAX];
 	struct tls_params	 c_tls;		/* the other ssl_* settings */

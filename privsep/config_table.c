@@ -147,9 +147,11 @@ static const struct config_flag flags[] = {
 	  FIELD(c_coredumps),
 	  .cf_why = "only the parent may dump core; the children run "
 	  "chrooted without a writable directory" },
-	{ .cf_letter = 'e', .cf_name = "memory-file", .cf_type = CT_REFUSED,
-	  .cf_why = "the cache lives in a sandboxed process with no "
-	  "filesystem" },
+	{ .cf_letter = 'e', .cf_name = "memory-file", .cf_type = CT_PATH,
+	  .cf_apply = CA_MEMORY, FIELD(c_memory_file),
+	  .cf_arg = "<file>",
+	  .cf_help = "keep the item memory in <file> (absolute; tmpfs\n"
+	  "for speed): the cache survives a restart" },
 	{ .cf_letter = 'o', .cf_name = "extended", .cf_type = CT_EXTENDED,
 	  .cf_arg = "<opts>", .cf_help = "comma separated:" },
 	{ .cf_letter = 'Y', .cf_name = "auth-file", .cf_type = CT_PATH,

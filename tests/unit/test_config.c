@@ -295,7 +295,9 @@ Test(config, other_letters)
 	cr_assert_eq(conf.c_threads, 4);
 	cr_assert_eq(PARSE("-s", "relative.sock"), CONFIG_ERROR);
 	cr_assert_eq(PARSE("-a", "999"), CONFIG_ERROR);
-	cr_assert_eq(PARSE("-e", "/tmp/mem"), CONFIG_ERROR);
+	cr_assert_eq(PARSE("-e", "mem"), CONFIG_ERROR, "-e: absolute only");
+	cr_assert_eq(PARSE("-e", "/dev/shm/mem"), CONFIG_OK);
+	cr_assert_str_eq(conf.c_memory_file, "/dev/shm/mem");
 	cr_assert_eq(PARSE("-Z"), CONFIG_ERROR);
 	cr_assert_eq(PARSE("-t", "0"), CONFIG_ERROR);
 }

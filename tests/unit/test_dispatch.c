@@ -236,8 +236,11 @@ Test(dispatch, descriptors_only_where_the_rule_says)
 				    DISPATCH_FROM(PROC_PARENT));
 			}
 		}
-	/* CTL_PEER to both children, CFG_LISTENER to net. */
-	cr_assert_eq(with, 3);
+	/*
+	 * CTL_PEER to both children, CFG_LISTENER to net, CFG_CACHE (the
+	 * item memory) to storage.
+	 */
+	cr_assert_eq(with, 4);
 	chan_close();
 }
 
