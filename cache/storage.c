@@ -23,8 +23,8 @@
 #include "log.h"
 #include "msg.h"
 #include "prefix.h"
-#include "proc.h"
-#include "sandbox.h"
+#include "privsep/proc.h"
+#include "privsep/sandbox.h"
 #include "wire.h"
 
 /* Reply messages waiting to be written before a batch pauses. */
@@ -515,6 +515,13 @@ storage_dispatch_net(int fd, short event, void *arg)
 
 	(void)fd;
 	if ((rv = imsgev_io(&ch->ch_iev, event)) <= 0) {
+		/* A frame no correct net child sends: say who it was. */
+		if (rv == -1 && (errno == ERANGE || errno == EBADMSG ||
+		    errno == EMSGSIZE)) {
+			storage_peer_bad(ch, errno == ERANGE ?
+			    "oversized message" : "malformed message");
+			return;
+		}
 		if (rv == -1)
 			log_warn("data channel");
 		else
@@ -573,9 +580,16 @@ storage_on_cache(void *arg, struct imsg *imsg)
 		fatalx("IMSG_CFG_CACHE without a reply budget");
 	if ((storage_cache = cache_new(&storage_conf)) == NULL)
 		fatal("cannot build the cache");
+#ifdef __OpenBSD__
+	/* No pledge(2) promise allows mlockall(2): the call would kill us. */
+	if (storage_conf.cc_lock_memory)
+		log_warnx("-k: pledge allows no mlockall on OpenBSD; memory "
+		    "stays pageable");
+#else
 	if (storage_conf.cc_lock_memory &&
 	    mlockall(MCL_CURRENT | MCL_FUTURE) == -1)
 		log_warn("-k: mlockall failed; memory stays pageable");
+#endif
 	storage_configured = 1;
 	storage_msg_max = (size_t)storage_conf.cc_item_size_max +
 	    DATA_MSG_SLACK;

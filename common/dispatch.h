@@ -11,8 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "imsg.h"
-#include "proc.h"
+#include "compat.h"
+#include "privsep/proc.h"
 
 /* One end of a channel, named by who reads it and from whom. */
 enum dispatch_chan {

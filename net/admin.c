@@ -89,9 +89,9 @@ int
 admin_allowed(const struct sockaddr *sa)
 {
 	if ((sa->sa_family == AF_INET || sa->sa_family == AF_INET6) &&
-	    net_conf.nc_nadmin_allow > 0)
-		return (admin_in(sa, net_conf.nc_admin_allow,
-		    net_conf.nc_nadmin_allow));
+	    net_conf.nc_live.nl_nadmin_allow > 0)
+		return (admin_in(sa, net_conf.nc_live.nl_admin_allow,
+		    net_conf.nc_live.nl_nadmin_allow));
 	return (admin_loopback(sa));
 }
 

@@ -16,7 +16,7 @@
 #include "dispatch.h"
 #include "log.h"
 #include "msg.h"
-#include "proc.h"
+#include "privsep/proc.h"
 
 struct ask_kept {
 	TAILQ_ENTRY(ask_kept)	 ak_entry;

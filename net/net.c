@@ -20,8 +20,8 @@
 #include "log.h"
 #include "msg.h"
 #include "net.h"
-#include "proc.h"
-#include "sandbox.h"
+#include "privsep/proc.h"
+#include "privsep/sandbox.h"
 #include "tlsconn.h"
 
 struct net_conf		 net_conf;
@@ -159,37 +159,19 @@ net_dispatch_storage(int fd, short event, void *arg)
 static void
 net_reload(const struct net_conf *nc)
 {
-	struct net_conf	before = net_conf;
+	struct net_live	before = net_conf.nc_live;
 
-	net_conf.nc_maxconns = nc->nc_maxconns;
-	net_conf.nc_idle_timeout = nc->nc_idle_timeout;
-	net_conf.nc_maxconns_fast = nc->nc_maxconns_fast;
-	net_conf.nc_flush_enabled = nc->nc_flush_enabled;
-	net_conf.nc_shutdown_enabled = nc->nc_shutdown_enabled;
-	net_conf.nc_protocol = nc->nc_protocol;
-	memcpy(net_conf.nc_allow, nc->nc_allow, sizeof(nc->nc_allow));
-	net_conf.nc_nallow = nc->nc_nallow;
-	memcpy(net_conf.nc_admin_allow, nc->nc_admin_allow,
-	    sizeof(nc->nc_admin_allow));
-	net_conf.nc_nadmin_allow = nc->nc_nadmin_allow;
-	net_conf.nc_conn_per_ip = nc->nc_conn_per_ip;
-	net_conf.nc_maxconns_all = nc->nc_maxconns_all;
-	net_conf.nc_conn_per_ip_all = nc->nc_conn_per_ip_all;
-	net_conf.nc_request_timeout = nc->nc_request_timeout;
-	net_conf.nc_buffer_budget = nc->nc_buffer_budget;
-	net_conf.nc_verbose = nc->nc_verbose;
-	buf_set_budget((size_t)net_conf.nc_buffer_budget << 20);
+	net_conf.nc_live = nc->nc_live;
+	buf_set_budget((size_t)net_conf.nc_live.nl_buffer_budget << 20);
 	if (net_started)
 		conn_idle_start();
 	/*
 	 * The parent sends this again after a storage restart, only to
 	 * update the restart counts: say "reloaded" when something was.
 	 */
-	before.nc_net_restarts = net_conf.nc_net_restarts =
-	    nc->nc_net_restarts;
-	before.nc_storage_restarts = net_conf.nc_storage_restarts =
-	    nc->nc_storage_restarts;
-	if (memcmp(&before, &net_conf, sizeof(before)) != 0)
+	net_conf.nc_net_restarts = nc->nc_net_restarts;
+	net_conf.nc_storage_restarts = nc->nc_storage_restarts;
+	if (memcmp(&before, &net_conf.nc_live, sizeof(before)) != 0)
 		log_info("configuration reloaded");
 }
 
@@ -200,7 +182,7 @@ net_start(void)
 		return;
 	net_started = 1;
 	net_now = time(NULL);
-	buf_set_budget((size_t)net_conf.nc_buffer_budget << 20);
+	buf_set_budget((size_t)net_conf.nc_live.nl_buffer_budget << 20);
 	conn_listeners_resume();
 	conn_idle_start();
 	stats_push_start();
@@ -214,10 +196,10 @@ net_on_cfg_net(void *arg, struct imsg *imsg)
 	(void)arg;
 	if (imsg_get_data(imsg, &nc, sizeof(nc)) == -1)
 		fatal("IMSG_CFG_NET");
-	if (nc.nc_maxconns == 0 || nc.nc_batch_max < 1024 ||
+	if (nc.nc_live.nl_maxconns == 0 || nc.nc_batch_max < 1024 ||
 	    nc.nc_inflight_max == 0 || nc.nc_line_max < 1024 ||
-	    nc.nc_nallow > NET_ALLOW_MAX || nc.nc_net_children == 0 ||
-	    nc.nc_nadmin_allow > NET_ALLOW_MAX ||
+	    nc.nc_live.nl_nallow > NET_ALLOW_MAX || nc.nc_net_children == 0 ||
+	    nc.nc_live.nl_nadmin_allow > NET_ALLOW_MAX ||
 	    nc.nc_net_children > NET_CHILDREN_MAX)
 		fatalx("IMSG_CFG_NET out of range");
 	if (net_configured)

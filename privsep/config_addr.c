@@ -96,16 +96,17 @@ int
 config_allow(struct config *conf, const char *name, const char *val,
     char *err, size_t errlen)
 {
-	struct net_cidr	*nr, *arr = conf->c_net.nc_allow;
-	uint32_t	*count = &conf->c_net.nc_nallow;
+	struct net_live	*nl = &conf->c_net.nc_live;
+	struct net_cidr	*nr, *arr = nl->nl_allow;
+	uint32_t	*count = &nl->nl_nallow;
 	char		*list, *p, *elem, *slash;
 	const char	*errstr;
 	long long	 prefix;
 	int		 rv = 0, max;
 
 	if (strcmp(name, "admin_allow") == 0) {
-		arr = conf->c_net.nc_admin_allow;
-		count = &conf->c_net.nc_nadmin_allow;
+		arr = nl->nl_admin_allow;
+		count = &nl->nl_nadmin_allow;
 	}
 	if (*val == '\0')
 		return (errbuf_set(err, errlen, "-o %s: needs "

@@ -68,7 +68,7 @@ parent_fd_limits(void)
 	struct rlimit	rl;
 	rlim_t		need;
 
-	need = (rlim_t)parent_conf.c_net.nc_maxconns + NET_FD_RESERVE +
+	need = (rlim_t)parent_conf.c_net.nc_live.nl_maxconns + NET_FD_RESERVE +
 	    parent_nlisteners;
 	if (getrlimit(RLIMIT_NOFILE, &rl) == -1)
 		fatal("getrlimit");
@@ -76,7 +76,7 @@ parent_fd_limits(void)
 		if (geteuid() != 0)
 			fatalx("-c %u needs %llu descriptors but the hard limit "
 			    "is %llu: lower -c or start as root",
-			    parent_conf.c_net.nc_maxconns,
+			    parent_conf.c_net.nc_live.nl_maxconns,
 			    (unsigned long long)need,
 			    (unsigned long long)rl.rlim_max);
 		rl.rlim_max = need;
@@ -150,29 +150,16 @@ parent_reload(void)
 	if (config_needs_restart(&parent_conf, &next, errbuf,
 	    sizeof(errbuf)))
 		log_warnx("reload: %s changed; restart to apply", errbuf);
-	if (next.c_net.nc_maxconns > parent_conf.c_net.nc_maxconns) {
+	if (next.c_net.nc_live.nl_maxconns >
+	    parent_conf.c_net.nc_live.nl_maxconns) {
 		log_warnx("reload: raising -c to %u needs a restart",
-		    next.c_net.nc_maxconns);
-		next.c_net.nc_maxconns = parent_conf.c_net.nc_maxconns;
+		    next.c_net.nc_live.nl_maxconns);
+		next.c_net.nc_live.nl_maxconns =
+		    parent_conf.c_net.nc_live.nl_maxconns;
 	}
 	/* Only what net applies live moves over. */
 	parent_conf.c_verbose = next.c_verbose;
-	parent_conf.c_net.nc_maxconns = next.c_net.nc_maxconns;
-	parent_conf.c_net.nc_idle_timeout = next.c_net.nc_idle_timeout;
-	parent_conf.c_net.nc_maxconns_fast = next.c_net.nc_maxconns_fast;
-	parent_conf.c_net.nc_flush_enabled = next.c_net.nc_flush_enabled;
-	parent_conf.c_net.nc_shutdown_enabled =
-	    next.c_net.nc_shutdown_enabled;
-	parent_conf.c_net.nc_protocol = next.c_net.nc_protocol;
-	memcpy(parent_conf.c_net.nc_allow, next.c_net.nc_allow,
-	    sizeof(next.c_net.nc_allow));
-	parent_conf.c_net.nc_nallow = next.c_net.nc_nallow;
-	memcpy(parent_conf.c_net.nc_admin_allow, next.c_net.nc_admin_allow,
-	    sizeof(next.c_net.nc_admin_allow));
-	parent_conf.c_net.nc_nadmin_allow = next.c_net.nc_nadmin_allow;
-	parent_conf.c_net.nc_conn_per_ip = next.c_net.nc_conn_per_ip;
-	parent_conf.c_net.nc_request_timeout = next.c_net.nc_request_timeout;
-	parent_conf.c_net.nc_buffer_budget = next.c_net.nc_buffer_budget;
+	parent_conf.c_net.nc_live = next.c_net.nc_live;
 	config_clear(&next);
 	log_setverbose(parent_conf.c_verbose);
 	supervise_reconfigure();
@@ -188,17 +175,17 @@ parent_signal(int sig, short event, void *arg)
 	case SIGCHLD:
 		supervise_reap();
 		break;
+	case SIGHUP:
+		sdnotify_reloading();
+		parent_reload();
+		sdnotify_reloaded();
+		break;
 	case SIGTERM:
 	case SIGINT:
 	case SIGUSR1:
 		/* SIGUSR1 is memcached's graceful stop too. */
 		log_info("%s received, stopping", strsignal(sig));
 		supervise_stop(0);
-	case SIGHUP:
-		sdnotify_reloading();
-		parent_reload();
-		sdnotify_reloaded();
-		break;
 	}
 }
 
@@ -306,13 +293,16 @@ main(int argc, char **argv, char **envp)
 	case CONFIG_HELP:
 		config_usage(stdout);
 		exit(0);
+		/* NOTREACHED */
 	case CONFIG_VERSION:
 		printf("privcached %s\n", PRIVCACHED_PROTO_VERSION);
 		exit(0);
+		/* NOTREACHED */
 	case CONFIG_ERROR:
 		fprintf(stderr, "privcached: %s\n(privcached -h lists the "
 		    "flags)\n", errbuf);
 		exit(2);
+		/* NOTREACHED */
 	case CONFIG_OK:
 		break;
 	}

@@ -49,8 +49,9 @@ static const struct sandbox_promise sandbox_storage[] = {
 
 /*
  * No "unix": socketpair(2), for the channel of each new pair of children,
- * is in stdio.  No "recvfd": children send the parent no descriptor (they
- * lack "sendfd" too), so a message that carries one is a protocol error.
+ * is in stdio.  No "recvfd": a child never holds "sendfd", so the kernel
+ * kills one that tries to send a descriptor before it reaches us (with
+ * libutil's imsg our reads would otherwise take it: imsgev_allow_fdsend).
  */
 static const struct sandbox_promise sandbox_parent_promises[] = {
 	{ "stdio", "the event loop, channels to the children, wait4, "

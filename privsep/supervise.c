@@ -91,7 +91,8 @@ supervise_spawn(struct child *ch)
 	pa.pa_data = budget_data(sv.sc_conf, role);
 	pa.pa_verbose = sv.sc_conf->c_verbose;
 	pa.pa_sandbox = sv.sc_conf->c_sandbox;
-	if ((ch->ch_pid = proc_spawn(sv.sc_self, sv.sc_selffd, &pa, &fd)) == -1) {
+	if ((ch->ch_pid = proc_spawn(sv.sc_self, sv.sc_selffd, &pa,
+	    &fd)) == -1) {
 		/* Out of processes or memory: try again after a back-off. */
 		log_warn("cannot start %s child", proc_role_name(role));
 		ch->ch_pid = 0;
@@ -223,7 +224,7 @@ supervise_policy(struct child *ch)
 	struct cache_policy	cp;
 
 	memset(&cp, 0, sizeof(cp));
-	cp.cp_flush_enabled = sv.sc_conf->c_net.nc_flush_enabled;
+	cp.cp_flush_enabled = sv.sc_conf->c_net.nc_live.nl_flush_enabled;
 	supervise_compose(ch, IMSG_CFG_POLICY, -1, &cp, sizeof(cp));
 }
 
@@ -235,38 +236,33 @@ supervise_configure(struct child *ch)
 	size_t		 i;
 
 	if (ch->ch_role == PROC_STORAGE) {
-		/*
-		 * What one connection may get from one batch.  Net writes as
-		 * replies arrive, so a client that reads gets big multi-gets
-		 * whole; past four times what net would hold unsent for it,
-		 * copying more for one batch is wasted work.
-		 */
-		conf->c_cache.cc_reply_budget = conf->c_net.nc_outbuf_max * 4;
 		supervise_compose(ch, IMSG_CFG_CACHE, -1, &conf->c_cache,
 		    sizeof(conf->c_cache));
 		supervise_policy(ch);
 		return;
 	}
-	conf->c_net.nc_cache = conf->c_cache;
-	conf->c_net.nc_start_time = sv.sc_start_time;
-	conf->c_net.nc_tcp_port = conf->c_port;
-	conf->c_net.nc_backlog = conf->c_backlog;
-	conf->c_net.nc_verbose = conf->c_verbose;
-	conf->c_net.nc_net_restarts = 0;
+	/* What net needs besides the flags, in its copy only. */
+	nc = conf->c_net;
+	nc.nc_cache = conf->c_cache;
+	nc.nc_start_time = sv.sc_start_time;
+	nc.nc_tcp_port = conf->c_port;
+	nc.nc_backlog = conf->c_backlog;
+	nc.nc_live.nl_verbose = conf->c_verbose;
+	nc.nc_net_restarts = 0;
 	for (i = 1; i < nchildren; i++)
-		conf->c_net.nc_net_restarts += children[i].ch_restarts;
-	conf->c_net.nc_storage_restarts = STORAGE->ch_restarts;
-	conf->c_net.nc_net_children = nchildren - 1;
+		nc.nc_net_restarts += children[i].ch_restarts;
+	nc.nc_storage_restarts = STORAGE->ch_restarts;
+	nc.nc_net_children = nchildren - 1;
 	/*
 	 * Each net child gets its share of the connection limits, so that
 	 * together they never pass what the operator set.
 	 */
-	nc = conf->c_net;
-	nc.nc_maxconns_all = nc.nc_maxconns;
-	nc.nc_conn_per_ip_all = nc.nc_conn_per_ip;
-	nc.nc_maxconns = supervise_share(nc.nc_maxconns);
-	if (nc.nc_conn_per_ip != 0)
-		nc.nc_conn_per_ip = supervise_share(nc.nc_conn_per_ip);
+	nc.nc_live.nl_maxconns_all = nc.nc_live.nl_maxconns;
+	nc.nc_live.nl_conn_per_ip_all = nc.nc_live.nl_conn_per_ip;
+	nc.nc_live.nl_maxconns = supervise_share(nc.nc_live.nl_maxconns);
+	if (nc.nc_live.nl_conn_per_ip != 0)
+		nc.nc_live.nl_conn_per_ip =
+		    supervise_share(nc.nc_live.nl_conn_per_ip);
 	supervise_compose(ch, IMSG_CFG_NET, -1, &nc, sizeof(nc));
 	supervise_send_tls(ch);
 }
@@ -432,7 +428,7 @@ supervise_on_shutdown(void *arg, struct imsg *imsg)
 	struct child	*ch = arg;
 
 	(void)imsg;
-	if (!sv.sc_conf->c_net.nc_shutdown_enabled) {
+	if (!sv.sc_conf->c_net.nc_live.nl_shutdown_enabled) {
 		supervise_kill(ch, "shutdown asked without -A");
 		return (DISPATCH_STOP);
 	}
