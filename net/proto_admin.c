@@ -15,6 +15,7 @@
 #include "wire.h"
 
 #define ADMIN_TOKENS_MAX	24
+#define IS(t, s)		proto_tok_is((t), (s))
 /* memcached's MAX_NUMBER_OF_SLAB_CLASSES. */
 #define ADMIN_CLASSES		64
 
@@ -95,7 +96,7 @@ admin_classes(const struct proto_token *t, uint8_t *map)
 	uint64_t	 id;
 
 	memset(map, 0, CACHE_CLASSES_MAX / 8);
-	if (proto_tok_is(t, "all") || proto_tok_is(t, "hash")) {
+	if (IS(t, "all") || IS(t, "hash")) {
 		for (id = 1; id < ADMIN_CLASSES; id++)
 			map[id / 8] |= 1 << (id % 8);
 		return (0);
@@ -118,15 +119,16 @@ admin_stats(struct admin_parser *ap, struct proto_token *tok, size_t n)
 	struct cache_admin_req	rq;
 
 	memset(&rq, 0, sizeof(rq));
-	if (proto_tok_is(&tok[1], "detail")) {
-		if (n >= 3 && (proto_tok_is(&tok[2], "on") || proto_tok_is(&tok[2], "off"))) {
+	if (IS(&tok[1], "detail")) {
+		if (n >= 3 && (IS(&tok[2], "on") || IS(&tok[2], "off"))) {
 			rq.ca_op = CACHE_ADMIN_DETAIL;
-			rq.ca_arg = proto_tok_is(&tok[2], "on");
+			rq.ca_arg = IS(&tok[2], "on");
 			ap->ap_lim->pl_settings->ps_detail = rq.ca_arg;
-		} else if (n >= 3 && proto_tok_is(&tok[2], "dump"))
+		} else if (n >= 3 && IS(&tok[2], "dump"))
 			rq.ca_op = CACHE_ADMIN_DETAIL_DUMP;
 		else {
-			say(ap, "CLIENT_ERROR usage: stats detail on|off|dump\r\n");
+			say(ap, "CLIENT_ERROR usage: stats detail "
+			    "on|off|dump\r\n");
 			return;
 		}
 		ask(ap, &rq);
@@ -159,12 +161,12 @@ admin_crawler(struct admin_parser *ap, struct proto_token *tok, size_t n,
 	uint32_t		 v;
 
 	memset(&rq, 0, sizeof(rq));
-	if (n == 3 && (proto_tok_is(&tok[1], "crawl") || proto_tok_is(&tok[1], "metadump"))) {
+	if (n == 3 && (IS(&tok[1], "crawl") || IS(&tok[1], "metadump"))) {
 		if (!ps->ps_lru_crawler) {
 			say(ap, "CLIENT_ERROR lru crawler disabled\r\n");
 			return;
 		}
-		if (proto_tok_is(&tok[1], "metadump") && pipelined) {
+		if (IS(&tok[1], "metadump") && pipelined) {
 			say(ap, "ERROR cannot pipeline other commands before "
 			    "metadump\r\n");
 			return;
@@ -173,32 +175,32 @@ admin_crawler(struct admin_parser *ap, struct proto_token *tok, size_t n,
 			say(ap, "BADCLASS invalid class id\r\n");
 			return;
 		}
-		if (proto_tok_is(&tok[1], "crawl")) {
+		if (IS(&tok[1], "crawl")) {
 			/* The crawler always runs here: a crawl is a no-op. */
 			say(ap, "OK\r\n");
 			return;
 		}
 		rq.ca_op = CACHE_ADMIN_METADUMP;
 		/* Every class there is, however many the sizes made. */
-		rq.ca_arg = proto_tok_is(&tok[2], "all") || proto_tok_is(&tok[2], "hash");
+		rq.ca_arg = IS(&tok[2], "all") || IS(&tok[2], "hash");
 		ask(ap, &rq);
-	} else if (n == 3 && (proto_tok_is(&tok[1], "tocrawl") ||
-	    proto_tok_is(&tok[1], "sleep"))) {
+	} else if (n == 3 && (IS(&tok[1], "tocrawl") ||
+	    IS(&tok[1], "sleep"))) {
 		if (u32(&tok[2], &v) == -1)
 			say(ap, "CLIENT_ERROR bad command line format\r\n");
-		else if (proto_tok_is(&tok[1], "sleep") && v > 1000000)
+		else if (IS(&tok[1], "sleep") && v > 1000000)
 			say(ap, "CLIENT_ERROR sleep must be one second or "
 			    "less\r\n");
 		else {
-			if (proto_tok_is(&tok[1], "sleep"))
+			if (IS(&tok[1], "sleep"))
 				ps->ps_crawler_sleep = v;
 			else
 				ps->ps_crawler_tocrawl = v;
 			say(ap, "OK\r\n");
 		}
-	} else if (n == 2 && (proto_tok_is(&tok[1], "enable") ||
-	    proto_tok_is(&tok[1], "disable"))) {
-		ps->ps_lru_crawler = proto_tok_is(&tok[1], "enable");
+	} else if (n == 2 && (IS(&tok[1], "enable") ||
+	    IS(&tok[1], "disable"))) {
+		ps->ps_lru_crawler = IS(&tok[1], "enable");
 		say(ap, "OK\r\n");
 	} else
 		say(ap, "ERROR\r\n");
@@ -214,7 +216,7 @@ admin_memlimit(struct admin_parser *ap, struct proto_token *tok, size_t n)
 		say(ap, "ERROR\r\n");
 		return;
 	}
-	ap->ap_noreply = proto_tok_is(&tok[n - 1], "noreply");
+	ap->ap_noreply = IS(&tok[n - 1], "noreply");
 	if (u32(&tok[1], &rq.ca_arg) == -1)
 		say(ap, "ERROR\r\n");
 	else if (rq.ca_arg < 8)
@@ -237,7 +239,7 @@ admin_slabs(struct admin_parser *ap, struct proto_token *tok, size_t n)
 	uint32_t		 level;
 	double			 ratio;
 
-	if (n == 4 && proto_tok_is(&tok[1], "reassign")) {
+	if (n == 4 && IS(&tok[1], "reassign")) {
 		if (i32(&tok[2], &src) == -1 || i32(&tok[3], &dst) == -1)
 			say(ap, "CLIENT_ERROR bad command line format\r\n");
 		else if (src == dst)
@@ -250,12 +252,12 @@ admin_slabs(struct admin_parser *ap, struct proto_token *tok, size_t n)
 			say(ap, "NOSPARE source class has no spare pages\r\n");
 		return;
 	}
-	if (n < 3 || !proto_tok_is(&tok[1], "automove")) {
+	if (n < 3 || !IS(&tok[1], "automove")) {
 		say(ap, "ERROR\r\n");
 		return;
 	}
-	ap->ap_noreply = proto_tok_is(&tok[n - 1], "noreply");
-	if (proto_tok_is(&tok[2], "ratio")) {
+	ap->ap_noreply = IS(&tok[n - 1], "noreply");
+	if (IS(&tok[2], "ratio")) {
 		if (n < 4 || dbl(&tok[3], &ratio) == -1) {
 			say(ap, "ERROR\r\n");
 			return;
@@ -280,14 +282,15 @@ admin_lru(struct admin_parser *ap, struct proto_token *tok, size_t n)
 	double			 hot_factor, factor;
 	int32_t			 ttl;
 
-	ap->ap_noreply = proto_tok_is(&tok[n - 1], "noreply");
-	if (n >= 6 && proto_tok_is(&tok[1], "tune")) {
+	ap->ap_noreply = IS(&tok[n - 1], "noreply");
+	if (n >= 6 && IS(&tok[1], "tune")) {
 		if (u32(&tok[2], &hot) == -1 || u32(&tok[3], &warm) == -1 ||
 		    dbl(&tok[4], &hot_factor) == -1 ||
 		    dbl(&tok[5], &factor) == -1)
 			say(ap, "ERROR\r\n");
 		else if ((uint64_t)hot + warm > 80)
-			say(ap, "ERROR hot and warm pcts must not exceed 80\r\n");
+			say(ap, "ERROR hot and warm pcts must not exceed "
+			    "80\r\n");
 		else if (factor <= 0 || hot_factor <= 0)
 			say(ap, "ERROR hot/warm age factors must be greater "
 			    "than 0\r\n");
@@ -298,13 +301,13 @@ admin_lru(struct admin_parser *ap, struct proto_token *tok, size_t n)
 			ps->ps_warm_max_factor = factor;
 			say(ap, "OK\r\n");
 		}
-	} else if (n >= 3 && proto_tok_is(&tok[1], "mode")) {
-		if (proto_tok_is(&tok[2], "flat") || proto_tok_is(&tok[2], "segmented")) {
-			ps->ps_lru_segmented = proto_tok_is(&tok[2], "segmented");
+	} else if (n >= 3 && IS(&tok[1], "mode")) {
+		if (IS(&tok[2], "flat") || IS(&tok[2], "segmented")) {
+			ps->ps_lru_segmented = IS(&tok[2], "segmented");
 			say(ap, "OK\r\n");
 		} else
 			say(ap, "ERROR\r\n");
-	} else if (n >= 3 && proto_tok_is(&tok[1], "temp_ttl")) {
+	} else if (n >= 3 && IS(&tok[1], "temp_ttl")) {
 		if (i32(&tok[2], &ttl) == -1)
 			say(ap, "ERROR\r\n");
 		else {
@@ -347,10 +350,10 @@ proto_admin_line(const struct proto_limits *lim,
 		n = ADMIN_TOKENS_MAX;
 	if (n == 0 || lim->pl_settings == NULL)
 		return (0);
-	if (!(proto_tok_is(&tok[0], "stats") && n >= 2 && (proto_tok_is(&tok[1], "detail") ||
-	    proto_tok_is(&tok[1], "cachedump"))) && !(proto_admin_gated(tok[0].t_s,
-	    tok[0].t_len) && !proto_tok_is(&tok[0], "shutdown") &&
-	    !proto_tok_is(&tok[0], "verbosity") && !proto_tok_is(&tok[0], "flush_all")))
+	if (!(IS(&tok[0], "stats") && n >= 2 && (IS(&tok[1], "detail") ||
+	    IS(&tok[1], "cachedump"))) && !(proto_admin_gated(tok[0].t_s,
+	    tok[0].t_len) && !IS(&tok[0], "shutdown") &&
+	    !IS(&tok[0], "verbosity") && !IS(&tok[0], "flush_all")))
 		return (0);
 	memset(&ap, 0, sizeof(ap));
 	ap.ap_lim = lim;
@@ -364,15 +367,15 @@ proto_admin_line(const struct proto_limits *lim,
 		    "address\r\n");
 		return (1);
 	}
-	if (proto_tok_is(&tok[0], "stats"))
+	if (IS(&tok[0], "stats"))
 		admin_stats(&ap, tok, n);
-	else if (proto_tok_is(&tok[0], "lru_crawler"))
+	else if (IS(&tok[0], "lru_crawler"))
 		admin_crawler(&ap, tok, n, pipelined);
-	else if (proto_tok_is(&tok[0], "cache_memlimit"))
+	else if (IS(&tok[0], "cache_memlimit"))
 		admin_memlimit(&ap, tok, n);
-	else if (proto_tok_is(&tok[0], "slabs"))
+	else if (IS(&tok[0], "slabs"))
 		admin_slabs(&ap, tok, n);
-	else if (proto_tok_is(&tok[0], "lru"))
+	else if (IS(&tok[0], "lru"))
 		admin_lru(&ap, tok, n);
 	else
 		/* watch: log streams are not offered (README). */
@@ -476,8 +479,8 @@ proto_admin_reply(const struct proto_ctx *ctx,
 		if (ctx->px_noreply)
 			return (0);
 		if (h->ah_status == CACHE_ADMIN_REFUSED)
-			return (buf_printf(out, max, "MEMLIMIT_ADJUST_FAILED out "
-			    "of bounds or unable to adjust\r\n"));
+			return (buf_printf(out, max, "MEMLIMIT_ADJUST_FAILED "
+			    "out of bounds or unable to adjust\r\n"));
 		return (buf_printf(out, max, "OK\r\n"));
 	default:
 		return (buf_printf(out, max, "END\r\n"));
