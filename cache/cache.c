@@ -1,7 +1,7 @@
 /*
- * The cache engine's state: setup, the clock, and linking items into the
- * hash table and their class's LRU.  No I/O, no processes: storage.c feeds
- * it decoded requests and a clock.
+ * The cache engine's state: setup, the clock and flush_all's epochs, and
+ * linking items into the hash table and their class's LRU.  No I/O, no
+ * processes: storage.c feeds it decoded requests and a clock.
  *
  * Items are linked (hash table + LRU of their head's class) or free; the
  * item an op works on is marked IT_BUSY while the op allocates, so that
@@ -184,4 +184,16 @@ cache_drop(struct cache *c, struct item *it)
 	cache_unlink(c, it, assoc_hash(&c->c_assoc, item_keyp(it),
 	    it->it_nkey));
 	cache_item_free(c, it);
+}
+
+/* flush_all: a new epoch; the crawler reclaims what is older. */
+void
+cache_flush_now(struct cache *c)
+{
+	if (c->c_mepoch_used) {
+		c->c_mepoch++;
+		c->c_mepoch_used = 0;
+	}
+	c->c_flush_mepoch = c->c_mepoch;
+	c->c_crawl_flush = 1;
 }

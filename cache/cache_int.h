@@ -1,8 +1,9 @@
 /*
- * The cache engine's private state, and the calls between its files:
- * cache.c (setup, clock, linking), lru.c (the LRU policy), alloc.c
- * (memory for items), ops.c (the operations), maint.c (background
- * reclamation), prefetch.c and cache_stats.c.  Not for outside cache/.
+ * The cache engine's private state, and the calls between its files,
+ * each calling only those listed after it: ops.c (the operations),
+ * maint.c (background reclamation), prefetch.c, cache_stats.c, alloc.c
+ * (memory for items), lru.c (the LRU policy), cache.c (setup, clock,
+ * linking).  Not for outside cache/.
  */
 
 #ifndef PRIVCACHED_CACHE_INT_H
@@ -101,6 +102,8 @@ void		 cache_unlink(struct cache *, struct item *, uint64_t);
 void		 cache_item_free(struct cache *, struct item *);
 /* Unlinks and frees a linked item whose hash we do not have. */
 void		 cache_drop(struct cache *, struct item *);
+/* flush_all now: every item stored before is invalid. */
+void		 cache_flush_now(struct cache *);
 
 /* lru.c */
 void		 cache_evict(struct cache *, struct item *);
@@ -112,9 +115,6 @@ unsigned int	 cache_size_clsid(const struct cache *, size_t, uint64_t,
 		    uint32_t);
 struct item	*cache_item_alloc(struct cache *, const void *, size_t,
 		    uint64_t, uint32_t, int *);
-
-/* maint.c */
-void		 cache_flush_now(struct cache *);
 
 /* Converts an absolute expiry to item time: 0 never, 1 already past. */
 static inline uint32_t

@@ -15,7 +15,7 @@ python3-memcache python3-pylibmc libmemcached-tools memcached nutcracker \
 procps util-linux mandoc openssl php-cli php-memcached \
 libcache-memcached-fast-perl"
 debian_deb="$debian_build debhelper dpkg-dev fakeroot lintian git python3 \
-adduser"
+adduser strace"
 # Only for ../shared/openbsd-check in .ci/run (the clang of OpenBSD 7.7 and
 # of 7.8): `make deps' installs them, `make check' never asks for them.
 debian_xcheck="clang-16 clang-19"
@@ -72,7 +72,8 @@ have_deb() {
 	    command -v lintian >/dev/null 2>&1 &&
 	    command -v git >/dev/null 2>&1 &&
 	    command -v python3 >/dev/null 2>&1 &&
-	    command -v adduser >/dev/null 2>&1
+	    command -v adduser >/dev/null 2>&1 &&
+	    command -v strace >/dev/null 2>&1
 }
 
 install() {

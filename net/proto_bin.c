@@ -28,6 +28,12 @@
 /* Extras lengths of the requests that carry them. */
 #define BIN_STORE_EXTLEN	8	/* flags, expiration */
 #define BIN_ARITH_EXTLEN	20	/* delta, initial, expiration */
+/* Where each field of the extras starts. */
+#define BIN_STORE_FLAGS		0
+#define BIN_STORE_EXPTIME	4
+#define BIN_ARITH_DELTA		0
+#define BIN_ARITH_INITIAL	8
+#define BIN_ARITH_EXPTIME	16
 #define BIN_TOUCH_EXTLEN	4	/* expiration */
 #define BIN_FLUSH_EXTLEN	4	/* optional delay */
 #define BIN_VERB_EXTLEN		4	/* level */
@@ -604,8 +610,9 @@ bin_dispatch(struct bin_parser *bp, const struct bin_hdr *h, uint8_t base,
 			req.cr_mode = CACHE_STORE_REPLACE;
 		else
 			req.cr_mode = CACHE_STORE_SET;
-		req.cr_flags = get32(ext);
-		req.cr_exptime = proto_exptime(get32(ext + 4), bp->bp_now);
+		req.cr_flags = get32(ext + BIN_STORE_FLAGS);
+		req.cr_exptime = proto_exptime(get32(ext + BIN_STORE_EXPTIME),
+		    bp->bp_now);
 		req.cr_nvalue = h->bh_bodylen - h->bh_keylen - h->bh_extlen;
 		bin_storage(bp, h, base, quiet, &req, key, value);
 		return (0);
@@ -639,11 +646,11 @@ bin_dispatch(struct bin_parser *bp, const struct bin_hdr *h, uint8_t base,
 		req.cr_mode = base == BIN_INCR ? CACHE_ARITH_INCR :
 		    CACHE_ARITH_DECR;
 		req.cr_opts = CACHE_OPT_WANT_VALUE;
-		req.cr_delta = get64(ext);
-		exptime = get32(ext + 16);
+		req.cr_delta = get64(ext + BIN_ARITH_DELTA);
+		exptime = get32(ext + BIN_ARITH_EXPTIME);
 		if (exptime != BIN_ARITH_NO_CREATE) {
 			req.cr_opts |= CACHE_OPT_VIVIFY;
-			req.cr_initial = get64(ext + 8);
+			req.cr_initial = get64(ext + BIN_ARITH_INITIAL);
 			req.cr_vivify_exptime = proto_exptime(exptime,
 			    bp->bp_now);
 		}
