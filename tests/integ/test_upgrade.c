@@ -77,6 +77,7 @@ pipeliner_run(void *arg)
 	while (!stop_clients) {
 		if (fd == -1 && (fd = client_connect(d.d_port)) == -1) {
 			p->p_refused++;
+			/* A pause before trying again, not a wait. */
 			client_sleep_ms(1);
 			continue;
 		}
@@ -113,6 +114,19 @@ pipeliner_run(void *arg)
 	return (NULL);
 }
 
+/* 1 once every pipeliner has had a few full answers. */
+static int
+all_answered(void *arg)
+{
+	struct pipeliner	*p = arg;
+	int			 i;
+
+	for (i = 0; i < CLIENTS; i++)
+		if (p[i].p_answers < 5)
+			return (0);
+	return (1);
+}
+
 Test(upgrade, sigusr2_while_pipelining)
 {
 	const char		*args[] = { NULL };
@@ -139,7 +153,9 @@ Test(upgrade, sigusr2_while_pipelining)
 		cr_assert_eq(pthread_create(&p[i].p_thread, NULL,
 		    pipeliner_run, &p[i]), 0);
 	}
-	client_sleep_ms(300);
+	/* Every client served before the upgrade starts. */
+	cr_assert(client_wait_for(all_answered, p, 10000),
+	    "the pipeliners were not all served within 10 s");
 	for (i = 0, before = 0; i < CLIENTS; i++)
 		before += p[i].p_answers;
 	cr_assert_eq(kill(d.d_pid, SIGUSR2), 0);
@@ -151,6 +167,7 @@ Test(upgrade, sigusr2_while_pipelining)
 		for (after = 0, fd = 0; fd < CLIENTS; fd++)
 			after += p[fd].p_answers;
 	}
+	/* The workload: the new children serve the clients a while longer. */
 	client_sleep_ms(300);
 	stop_clients = 1;
 	for (i = 0; i < CLIENTS; i++) {
