@@ -14,9 +14,7 @@
 #include "cache_int.h"
 
 /* Rounds of (free list, LRU tail, page move) for one chunk. */
-/* Rounds of (free list, LRU tail, page move) for one chunk. */
 #define CACHE_ALLOC_TRIES	8
-/* Classes tried as donors of a page for a starving class. */
 /* Classes tried as donors of a page for a starving class. */
 #define CACHE_DONOR_TRIES	3
 

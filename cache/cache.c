@@ -23,13 +23,10 @@
 #include "cache_int.h"
 
 /* Item times are seconds from c_epoch, 2^31 s before the clock at start. */
-/* Item times are seconds from c_epoch, 2^31 s before the clock at start. */
 #define CACHE_EPOCH_BACK	((int64_t)1 << 31)
-/* Bounds of -I (memcached: 1k .. 1024m). */
 /* Bounds of -I (memcached: 1k .. 1024m). */
 #define CACHE_ITEM_MIN		1024U
 #define CACHE_ITEM_MAX		(1024U * 1024 * 1024)
-/* The largest class must hold a chunked item's head with a 250-byte key. */
 /* The largest class must hold a chunked item's head with a 250-byte key. */
 #define CACHE_CHUNK_MAX_MIN	512U
 

@@ -13,9 +13,7 @@
 #include "cache_int.h"
 
 /* Old hash buckets drained per request while the table grows. */
-/* Old hash buckets drained per request while the table grows. */
 #define CACHE_MIGRATE_PER_OP	2
-/* Room for 2^64 - 1 in decimal. */
 /* Room for 2^64 - 1 in decimal. */
 #define CACHE_U64_DIGITS	20
 

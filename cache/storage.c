@@ -21,8 +21,8 @@
 #include "dispatch.h"
 #include "log.h"
 #include "msg.h"
-#include "proc.h"
-#include "sandbox.h"
+#include "privsep/proc.h"
+#include "privsep/sandbox.h"
 #include "wire.h"
 
 /* Reply messages waiting to be written before a batch pauses. */

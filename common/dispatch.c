@@ -34,6 +34,10 @@ static const struct dispatch_rule rules_parent[] = {
 				    sizeof(int32_t) + CTL_LOG_MAX),
 	[IMSG_CTL_PEER_BAD] =	EXACT(FROM_STORAGE, sizeof(uint32_t)),
 	[IMSG_CTL_SHUTDOWN] =	EXACT(FROM_NET, 0),
+	[IMSG_CTL_TLS_RESULT] =	EXACT(FROM_NET, sizeof(uint32_t)),
+	[IMSG_CTL_AUTH_CHECK] =	RANGE(FROM_NET, sizeof(struct auth_req),
+				    sizeof(struct auth_req) + AUTH_USER_MAX +
+				    AUTH_PASS_MAX),
 };
 
 static const struct dispatch_rule rules_net_ctl[] = {
@@ -43,8 +47,7 @@ static const struct dispatch_rule rules_net_ctl[] = {
 	[IMSG_CFG_LISTENER] =	WITH_FD(FROM_PARENT,
 				    sizeof(struct listener_conf)),
 	[IMSG_CFG_DONE] =	EXACT(FROM_PARENT, 0),
-	[IMSG_CFG_AUTH] =	EXACT(FROM_PARENT, sizeof(struct auth_cred)),
-	[IMSG_CFG_AUTH_END] =	EXACT(FROM_PARENT, 0),
+	[IMSG_CTL_AUTH_RESULT] = EXACT(FROM_PARENT, sizeof(uint32_t)),
 	[IMSG_CFG_TLS_PEM] =	RANGE(FROM_PARENT,
 				    sizeof(struct tls_pem_chunk),
 				    sizeof(struct tls_pem_chunk) +
@@ -143,12 +146,31 @@ dispatch_verify(const struct dispatch *dp)
 }
 
 int
+dispatch_imsg(const struct dispatch *dp, enum proc_role sender,
+    struct imsg *imsg, void *arg, int *stop, const char **why)
+{
+	int	rv;
+
+	*stop = 0;
+	if ((*why = dispatch_check(dp->dp_chan, sender, imsg)) != NULL) {
+		/* Closes the descriptor, if one came. */
+		imsg_free(imsg);
+		return (-1);
+	}
+	/* dispatch_verify made sure a handler is there. */
+	rv = dp->dp_fn[imsg_get_type(imsg)](arg, imsg);
+	if (rv != DISPATCH_KEEP)
+		imsg_free(imsg);
+	*stop = rv == DISPATCH_STOP;
+	return (1);
+}
+
+int
 dispatch_one(const struct dispatch *dp, enum proc_role sender,
     struct imsgbuf *ibuf, void *arg, int *stop, const char **why)
 {
 	struct imsg	 imsg;
 	ssize_t		 n;
-	int		 rv;
 
 	*stop = 0;
 	if ((n = imsg_get(ibuf, &imsg)) == -1) {
@@ -158,17 +180,7 @@ dispatch_one(const struct dispatch *dp, enum proc_role sender,
 	}
 	if (n == 0)
 		return (0);
-	if ((*why = dispatch_check(dp->dp_chan, sender, &imsg)) != NULL) {
-		/* Closes the descriptor, if one came. */
-		imsg_free(&imsg);
-		return (-1);
-	}
-	/* dispatch_verify made sure a handler is there. */
-	rv = dp->dp_fn[imsg_get_type(&imsg)](arg, &imsg);
-	if (rv != DISPATCH_KEEP)
-		imsg_free(&imsg);
-	*stop = rv == DISPATCH_STOP;
-	return (1);
+	return (dispatch_imsg(dp, sender, &imsg, arg, stop, why));
 }
 
 int

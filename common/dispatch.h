@@ -12,7 +12,7 @@
 #include <stdint.h>
 
 #include "compat.h"
-#include "proc.h"
+#include "privsep/proc.h"
 
 /* One end of a channel, named by who reads it and from whom. */
 enum dispatch_chan {
@@ -75,6 +75,9 @@ void		 dispatch_verify(const struct dispatch *);
  */
 int		 dispatch_one(const struct dispatch *, enum proc_role sender,
 		    struct imsgbuf *, void *arg, int *stop, const char **why);
+/* The same for a message already taken off its channel. */
+int		 dispatch_imsg(const struct dispatch *, enum proc_role sender,
+		    struct imsg *, void *arg, int *stop, const char **why);
 /*
  * dispatch_one until no complete message is left or a handler stops: 0,
  * or -1 with *why.

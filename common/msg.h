@@ -1,8 +1,32 @@
 /*
  * The IPC contract between the parent, the net child and the storage child.
- * Every message travels in imsg framing (common/imsg.h); payloads are encoded
- * and decoded only through common/wire.c.  Host byte order: all three
- * processes run the same binary on the same machine.
+ * Every message travels in imsg framing (common/imsg.h), in host byte
+ * order: all three processes run the same binary on the same machine.
+ * common/dispatch.c says which process may send what on which channel.
+ *
+ * Control channels (parent and one child; CTL_MSG_MAX):
+ *   parent -> net:	IMSG_CFG_NET, _LISTENER (+fd), _DONE, _TLS_PEM,
+ *			_TLS_END, IMSG_CTL_VERBOSE, _PEER (+fd),
+ *			_AUTH_RESULT
+ *   net -> parent:	IMSG_CTL_READY, _LOG, _SHUTDOWN, _TLS_RESULT,
+ *			_AUTH_CHECK
+ *   parent -> storage:	IMSG_CFG_CACHE, _POLICY, IMSG_CTL_VERBOSE,
+ *			_PEER (+fd)
+ *   storage -> parent:	IMSG_CTL_READY, _LOG, _PEER_BAD
+ * Data channels (one net child and storage; the largest item plus
+ * DATA_MSG_SLACK):
+ *   net -> storage:	IMSG_CACHE_REQ, _STATS_REQ, _NET_STATS
+ *   storage -> net:	IMSG_CACHE_REP, _STATS, _PEER_STATS
+ *
+ * Payloads: IMSG_CACHE_REQ and _REP (struct cache_batch, then records
+ * of struct cache_req or cache_rep with key and value bytes) and
+ * IMSG_CACHE_STATS (a count, then name/value strings) are built and
+ * checked through common/wire.c.  IMSG_CTL_LOG (an int32 priority, then
+ * text), IMSG_CFG_TLS_PEM (struct tls_pem_chunk, then PEM bytes) and
+ * IMSG_CTL_AUTH_CHECK (struct auth_req, then the user and password) are
+ * a fixed head and bytes.  Every other payload is one fixed struct or
+ * integer below, of the exact size dispatch.c's rule for it says.
+ * IMSG_CFG_AUTH and _AUTH_END are no longer sent.
  */
 
 #ifndef PRIVCACHED_MSG_H
@@ -38,6 +62,14 @@ enum imsg_type {
 				 * of the other nets', before a general
 				 * IMSG_CACHE_STATS */
 	IMSG_CFG_POLICY,	/* parent -> storage: struct cache_policy */
+	IMSG_CTL_TLS_RESULT,	/* net -> parent: uint32 1 if the TLS files
+				 * of the IMSG_CFG_TLS_END whose peerid this
+				 * echoes made a context, 0 if it kept the
+				 * one before */
+	IMSG_CTL_AUTH_CHECK,	/* net -> parent: struct auth_req, the user
+				 * and the password a client sent */
+	IMSG_CTL_AUTH_RESULT,	/* parent -> net: uint32 1 if they match,
+				 * peerid echoed */
 };
 
 /* -t: net children, each with its own channel to storage. */
@@ -112,8 +144,8 @@ struct tls_params {
 };
 
 /*
- * IMSG_CFG_AUTH: one user of the -Y file.  Net gets a salted SHA-256 of
- * the password, never the password nor the file's path.
+ * One user of the -Y file as the parent keeps it: a salted SHA-256 of the
+ * password.  (IMSG_CFG_AUTH once sent these to net; nothing does now.)
  */
 #define AUTH_USER_MAX		64
 #define AUTH_PASS_MAX		256
@@ -125,6 +157,18 @@ struct auth_cred {
 	uint8_t		ac_pad[3];
 	uint8_t		ac_salt[AUTH_SALT_LEN];
 	uint8_t		ac_hash[AUTH_HASH_LEN];
+};
+
+/*
+ * IMSG_CTL_AUTH_CHECK: the client's address (for the parent's failure
+ * limiter), then ar_ulen user and ar_plen password bytes.
+ */
+struct auth_req {
+	uint8_t		ar_family;	/* AF_INET, AF_INET6, or 0 (unix) */
+	uint8_t		ar_pad[3];
+	uint8_t		ar_addr[16];	/* network order, v4 in the first 4 */
+	uint32_t	ar_ulen;
+	uint32_t	ar_plen;
 };
 
 /* Control channels keep imsg's default limit. */
@@ -170,45 +214,52 @@ struct net_cidr {
 };
 #define NET_ALLOW_MAX		64
 
-/* IMSG_CFG_NET: limits and switches of the net child. */
-struct net_conf {
-	struct net_cidr	nc_allow[NET_ALLOW_MAX];	/* empty: everyone */
-	uint32_t	nc_nallow;
-	uint32_t	nc_conn_per_ip;		/* 0: no limit */
-	uint32_t	nc_request_timeout;	/* seconds a partial request
+/*
+ * What a reload changes in a net child: one struct, copied whole.  Every
+ * flag the table (privsep/config_table.c) marks CA_RELOAD and net uses
+ * lives here, and nothing else does.
+ */
+struct net_live {
+	struct net_cidr	nl_allow[NET_ALLOW_MAX];	/* empty: everyone */
+	uint32_t	nl_nallow;
+	uint32_t	nl_conn_per_ip;		/* 0: no limit */
+	uint32_t	nl_request_timeout;	/* seconds a partial request
 						 * may wait, 0: none */
-	uint32_t	nc_buffer_budget;	/* MiB, all client buffers */
+	uint32_t	nl_buffer_budget;	/* MiB, all client buffers */
+	uint32_t	nl_maxconns;		/* -c */
+	uint32_t	nl_idle_timeout;	/* seconds, 0: none */
+	int32_t		nl_verbose;		/* -v count */
+	/* -c and conn_per_ip as set; nl_maxconns and nl_conn_per_ip are
+	 * this net child's share of them. */
+	uint32_t	nl_maxconns_all;
+	uint32_t	nl_conn_per_ip_all;
+	uint8_t		nl_flush_enabled;	/* 0 with -F */
+	uint8_t		nl_protocol;		/* -B: enum listener_proto */
+	uint8_t		nl_maxconns_fast;	/* refuse, not pause, at -c */
+	uint8_t		nl_shutdown_enabled;	/* -A */
+};
+
+/* IMSG_CFG_NET: the net child's reloadable part, then what is fixed. */
+struct net_conf {
+	struct net_live	nc_live;
 	uint32_t	nc_net_restarts;	/* since the parent started */
 	uint32_t	nc_storage_restarts;
 	uint8_t		nc_auth;		/* -Y: clients must log in */
 	uint8_t		nc_sasl;		/* -S: binary SASL PLAIN */
-	uint8_t		nc_pad2[2];
+	uint8_t		nc_cas;			/* 0 with -C */
+	uint8_t		nc_tls;			/* -Z */
 	struct cache_conf nc_cache;		/* for stats settings */
 	int64_t		nc_start_time;		/* the parent's, for uptime */
-	uint32_t	nc_maxconns;		/* -c */
 	uint32_t	nc_item_size_max;	/* -I */
 	uint32_t	nc_batch_max;		/* bytes per request batch */
 	uint32_t	nc_inflight_max;	/* request batches in flight */
 	uint32_t	nc_line_max;		/* longest request line */
 	uint32_t	nc_outbuf_max;		/* per-connection output cap */
-	uint32_t	nc_idle_timeout;	/* seconds, 0: none */
 	uint32_t	nc_tcp_port;		/* -p */
 	uint32_t	nc_backlog;		/* -b */
-	int32_t		nc_verbose;		/* -v count */
-	uint8_t		nc_cas;			/* 0 with -C */
-	uint8_t		nc_flush_enabled;	/* 0 with -F */
-	uint8_t		nc_protocol;		/* -B: enum listener_proto */
-	uint8_t		nc_maxconns_fast;	/* refuse, not pause, at -c */
-	uint8_t		nc_shutdown_enabled;	/* -A */
-	uint8_t		nc_tls;			/* -Z */
-	uint8_t		nc_pad[2];
 	uint32_t	nc_net_children;	/* -t */
-	/* -c and conn_per_ip as set; nc_maxconns and nc_conn_per_ip are
-	 * this net child's share of them. */
-	uint32_t	nc_maxconns_all;
-	uint32_t	nc_conn_per_ip_all;
 	uint8_t		nc_client_verbosity;	/* -o client_verbosity */
-	uint8_t		nc_pad3[3];
+	uint8_t		nc_pad[3];
 };
 
 enum listener_proto {

@@ -13,7 +13,8 @@ libtls-dev"
 debian_test="$debian_build clang libclang-rt-dev libcriterion-dev python3 python3-pymemcache \
 python3-memcache python3-pylibmc libmemcached-tools memcached nutcracker \
 procps util-linux mandoc openssl"
-debian_deb="$debian_build debhelper dpkg-dev fakeroot lintian git python3"
+debian_deb="$debian_build debhelper dpkg-dev fakeroot lintian git python3 \
+adduser"
 # Only for ../shared/openbsd-check in .ci/run (the clang of OpenBSD 7.7 and
 # of 7.8): `make deps' installs them, `make check' never asks for them.
 debian_xcheck="clang-16 clang-19"
@@ -60,7 +61,8 @@ have_deb() {
 	    command -v fakeroot >/dev/null 2>&1 &&
 	    command -v lintian >/dev/null 2>&1 &&
 	    command -v git >/dev/null 2>&1 &&
-	    command -v python3 >/dev/null 2>&1
+	    command -v python3 >/dev/null 2>&1 &&
+	    command -v adduser >/dev/null 2>&1
 }
 
 install() {

@@ -14,10 +14,9 @@ deb:
 	rm -rf $(DEB_DIR)
 	mkdir -p $(DEB_DIR)/src
 	git ls-files -z --cached --others --exclude-standard | \
-	    xargs -0 tar -cf - | tar -xf - -C $(DEB_DIR)/src
+	    tar --null -T - -cf - | tar -xf - -C $(DEB_DIR)/src
 	cd $(DEB_DIR)/src && dpkg-buildpackage -b -us -uc
-	lintian --fail-on error --suppress-tags no-dep5-copyright \
-	    $(DEB_DIR)/*.changes
+	lintian --fail-on error $(DEB_DIR)/*.changes
 
 check-deb: deb
 	sh tests/pkg/check-deb.sh $(DEB_DIR)

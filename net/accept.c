@@ -133,7 +133,7 @@ conn_new(struct listener_ev *le, int fd, struct sockaddr_storage *ss,
 		conn_refuse(le, fd, peer, NULL, "not in the allow list");
 		return;
 	}
-	if (conn_count() >= (int)net_conf.nc_maxconns) {
+	if (conn_count() >= (int)net_conf.nc_live.nl_maxconns) {
 		/* Default maxconns_fast: say why, then hang up. */
 		net_stats.ns_rejected_conns++;
 		conn_refuse(le, fd, peer,
@@ -178,8 +178,8 @@ conn_new(struct listener_ev *le, int fd, struct sockaddr_storage *ss,
 		c->c_partial_since = net_now;
 	conn_add(c);
 	/* Without maxconns_fast, the backlog waits until a slot frees. */
-	if (!net_conf.nc_maxconns_fast &&
-	    conn_count() >= (int)net_conf.nc_maxconns) {
+	if (!net_conf.nc_live.nl_maxconns_fast &&
+	    conn_count() >= (int)net_conf.nc_live.nl_maxconns) {
 		conn_listeners_pause();
 		listeners_full = 1;
 	}
@@ -256,7 +256,7 @@ conn_listeners_check(void)
 {
 	/* A connection closed since: a slot is free again. */
 	if (listeners_full && !accept_backoff_set &&
-	    conn_count() < (int)net_conf.nc_maxconns) {
+	    conn_count() < (int)net_conf.nc_live.nl_maxconns) {
 		listeners_full = 0;
 		conn_listeners_resume();
 	}

@@ -104,12 +104,12 @@ access_allowed(const struct sockaddr *sa)
 	uint8_t		family, addr[16];
 	uint32_t	i;
 
-	if (net_conf.nc_nallow == 0)
+	if (net_conf.nc_live.nl_nallow == 0)
 		return (1);
 	if (access_key(sa, &family, addr) == -1)
 		return (1);
-	for (i = 0; i < net_conf.nc_nallow && i < NET_ALLOW_MAX; i++)
-		if (access_match(&net_conf.nc_allow[i], family, addr))
+	for (i = 0; i < net_conf.nc_live.nl_nallow && i < NET_ALLOW_MAX; i++)
+		if (access_match(&net_conf.nc_live.nl_allow[i], family, addr))
 			return (1);
 	return (0);
 }
@@ -130,8 +130,8 @@ access_acquire(const struct sockaddr *sa)
 		memcpy(aa->aa_addr, key.aa_addr, sizeof(aa->aa_addr));
 		RB_INSERT(access_tree, &access_addrs, aa);
 	}
-	if (net_conf.nc_conn_per_ip != 0 &&
-	    aa->aa_count >= net_conf.nc_conn_per_ip) {
+	if (net_conf.nc_live.nl_conn_per_ip != 0 &&
+	    aa->aa_count >= net_conf.nc_live.nl_conn_per_ip) {
 		if (aa->aa_count == 0) {
 			RB_REMOVE(access_tree, &access_addrs, aa);
 			free(aa);

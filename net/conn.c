@@ -133,8 +133,9 @@ conn_close(struct conn *c)
 {
 	struct pending	*p;
 
-	log_debug("connection %llu from %s closed",
-	    (unsigned long long)c->c_id, c->c_peer);
+	log_debug("connection %llu from %s closed%s",
+	    (unsigned long long)c->c_id, c->c_peer,
+	    c->c_flags & CONN_PEER_EOF ? " by peer" : "");
 	/*
 	 * A client cut off for not reading would never see our FIN behind
 	 * the data it leaves unread, and the kernel would keep that data:

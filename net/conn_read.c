@@ -97,8 +97,7 @@ conn_read_once(struct conn *c)
 		return (-1);
 	}
 	if (n == 0) {
-		log_debug("connection %llu from %s closed by peer",
-		    (unsigned long long)c->c_id, c->c_peer);
+		c->c_flags |= CONN_PEER_EOF;
 		conn_close(c);
 		return (-1);
 	}

@@ -12,7 +12,7 @@
 #include "auth.h"
 #include "log.h"
 #include "net.h"
-#include "proc.h"
+#include "privsep/proc.h"
 
 static int
 conn_sink_storage(void *arg, const struct cache_req *req, const void *key,
@@ -38,7 +38,7 @@ conn_sink_shutdown(void *arg)
 {
 	struct conn	*c = arg;
 
-	if (!net_conf.nc_shutdown_enabled)
+	if (!net_conf.nc_live.nl_shutdown_enabled)
 		return (0);
 	log_info("shutdown requested by connection %llu from %s",
 	    (unsigned long long)c->c_id, c->c_peer);
@@ -117,8 +117,8 @@ conn_parse(struct conn *c, const char *data, size_t len)
 	lim.pl_line_max = net_conf.nc_line_max;
 	lim.pl_value_max = net_conf.nc_item_size_max;
 	lim.pl_cas = net_conf.nc_cas;
-	lim.pl_flush = net_conf.nc_flush_enabled;
-	lim.pl_shutdown = net_conf.nc_shutdown_enabled;
+	lim.pl_flush = net_conf.nc_live.nl_flush_enabled;
+	lim.pl_shutdown = net_conf.nc_live.nl_shutdown_enabled;
 	lim.pl_auth = net_conf.nc_auth && !c->c_authed;
 	lim.pl_sasl = net_conf.nc_sasl;
 	memset(&sink, 0, sizeof(sink));
@@ -142,9 +142,9 @@ conn_parse(struct conn *c, const char *data, size_t len)
 		else
 			c->c_proto = PROTO_TEXT;
 		if ((c->c_proto == PROTO_BIN &&
-		    net_conf.nc_protocol == LISTENER_PROTO_ASCII) ||
+		    net_conf.nc_live.nl_protocol == LISTENER_PROTO_ASCII) ||
 		    (c->c_proto == PROTO_TEXT &&
-		    net_conf.nc_protocol == LISTENER_PROTO_BINARY)) {
+		    net_conf.nc_live.nl_protocol == LISTENER_PROTO_BINARY)) {
 			log_info("connection %llu from %s: protocol not "
 			    "allowed by -B", (unsigned long long)c->c_id,
 			    c->c_peer);

@@ -39,28 +39,28 @@ conn_idle_check(int fd, short event, void *arg)
 				buf_free(&c->c_out);
 		}
 		/* Slowloris: a request that never completes. */
-		if (net_conf.nc_request_timeout != 0 &&
+		if (net_conf.nc_live.nl_request_timeout != 0 &&
 		    c->c_partial_since != 0 && net_now - c->c_partial_since >
-		    (time_t)net_conf.nc_request_timeout) {
+		    (time_t)net_conf.nc_live.nl_request_timeout) {
 			log_info("connection %llu from %s: %s incomplete "
 			    "for %u s, closing", (unsigned long long)c->c_id,
 			    c->c_peer, c->c_tls != NULL && !c->c_tls_ready ?
 			    "TLS handshake" : "request",
-			    net_conf.nc_request_timeout);
+			    net_conf.nc_live.nl_request_timeout);
 			net_stats.ns_request_timeouts++;
 			conn_close(c);
 			continue;
 		}
-		if (net_conf.nc_idle_timeout == 0)
+		if (net_conf.nc_live.nl_idle_timeout == 0)
 			continue;
 		/* Only connections with nothing in flight count as idle. */
 		/* Whole seconds: strictly more than the timeout has passed. */
 		if (TAILQ_EMPTY(&c->c_pending) && buf_used(&c->c_out) == 0 &&
 		    net_now - c->c_last_cmd >
-		    (time_t)net_conf.nc_idle_timeout) {
+		    (time_t)net_conf.nc_live.nl_idle_timeout) {
 			log_debug("connection %llu from %s: idle for %u s",
 			    (unsigned long long)c->c_id, c->c_peer,
-			    net_conf.nc_idle_timeout);
+			    net_conf.nc_live.nl_idle_timeout);
 			net_stats.ns_idle_kicks++;
 			conn_close(c);
 		}

@@ -17,7 +17,7 @@
 #include "log.h"
 #include "msg.h"
 #include "net.h"
-#include "proc.h"
+#include "privsep/proc.h"
 #include "wire.h"
 
 /* Log lines and stats requests a flood sends. */
@@ -77,7 +77,13 @@ misbehave_stats_flood(void)
 		if (imsg_compose(&net_storage.iev_ibuf, IMSG_CACHE_STATS_REQ,
 		    0, 0, -1, &kind, sizeof(kind)) == -1)
 			return (-1);
+	/*
+	 * Deaf from now on: no read event, and as if storage were gone so
+	 * that the end of a loop pass never looks for replies either.  The
+	 * queued requests still go out on EV_WRITE.
+	 */
 	imsgev_pause_read(&net_storage, 1);
+	net_storage_up = 0;
 	return (0);
 }
 

@@ -15,13 +15,13 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "auth.h"
+#include "ask.h"
 #include "dispatch.h"
 #include "log.h"
 #include "msg.h"
 #include "net.h"
-#include "proc.h"
-#include "sandbox.h"
+#include "privsep/proc.h"
+#include "privsep/sandbox.h"
 #include "tlsconn.h"
 
 struct net_conf		 net_conf;
@@ -148,34 +148,19 @@ net_dispatch_storage(int fd, short event, void *arg)
 static void
 net_reload(const struct net_conf *nc)
 {
-	struct net_conf	before = net_conf;
+	struct net_live	before = net_conf.nc_live;
 
-	net_conf.nc_maxconns = nc->nc_maxconns;
-	net_conf.nc_idle_timeout = nc->nc_idle_timeout;
-	net_conf.nc_maxconns_fast = nc->nc_maxconns_fast;
-	net_conf.nc_flush_enabled = nc->nc_flush_enabled;
-	net_conf.nc_shutdown_enabled = nc->nc_shutdown_enabled;
-	net_conf.nc_protocol = nc->nc_protocol;
-	memcpy(net_conf.nc_allow, nc->nc_allow, sizeof(nc->nc_allow));
-	net_conf.nc_nallow = nc->nc_nallow;
-	net_conf.nc_conn_per_ip = nc->nc_conn_per_ip;
-	net_conf.nc_maxconns_all = nc->nc_maxconns_all;
-	net_conf.nc_conn_per_ip_all = nc->nc_conn_per_ip_all;
-	net_conf.nc_request_timeout = nc->nc_request_timeout;
-	net_conf.nc_buffer_budget = nc->nc_buffer_budget;
-	net_conf.nc_verbose = nc->nc_verbose;
-	buf_set_budget((size_t)net_conf.nc_buffer_budget << 20);
+	net_conf.nc_live = nc->nc_live;
+	buf_set_budget((size_t)net_conf.nc_live.nl_buffer_budget << 20);
 	if (net_started)
 		conn_idle_start();
 	/*
 	 * The parent sends this again after a storage restart, only to
 	 * update the restart counts: say "reloaded" when something was.
 	 */
-	before.nc_net_restarts = net_conf.nc_net_restarts =
-	    nc->nc_net_restarts;
-	before.nc_storage_restarts = net_conf.nc_storage_restarts =
-	    nc->nc_storage_restarts;
-	if (memcmp(&before, &net_conf, sizeof(before)) != 0)
+	net_conf.nc_net_restarts = nc->nc_net_restarts;
+	net_conf.nc_storage_restarts = nc->nc_storage_restarts;
+	if (memcmp(&before, &net_conf.nc_live, sizeof(before)) != 0)
 		log_info("configuration reloaded");
 }
 
@@ -186,7 +171,7 @@ net_start(void)
 		return;
 	net_started = 1;
 	net_now = time(NULL);
-	buf_set_budget((size_t)net_conf.nc_buffer_budget << 20);
+	buf_set_budget((size_t)net_conf.nc_live.nl_buffer_budget << 20);
 	conn_listeners_resume();
 	conn_idle_start();
 	stats_push_start();
@@ -200,9 +185,9 @@ net_on_cfg_net(void *arg, struct imsg *imsg)
 	(void)arg;
 	if (imsg_get_data(imsg, &nc, sizeof(nc)) == -1)
 		fatal("IMSG_CFG_NET");
-	if (nc.nc_maxconns == 0 || nc.nc_batch_max < 1024 ||
+	if (nc.nc_live.nl_maxconns == 0 || nc.nc_batch_max < 1024 ||
 	    nc.nc_inflight_max == 0 || nc.nc_line_max < 1024 ||
-	    nc.nc_nallow > NET_ALLOW_MAX || nc.nc_net_children == 0 ||
+	    nc.nc_live.nl_nallow > NET_ALLOW_MAX || nc.nc_net_children == 0 ||
 	    nc.nc_net_children > NET_CHILDREN_MAX)
 		fatalx("IMSG_CFG_NET out of range");
 	if (net_configured)
@@ -251,27 +236,13 @@ net_on_listener(void *arg, struct imsg *imsg)
 	return (DISPATCH_NEXT);
 }
 
+/* Answers come while net_parent_ask waits for them, never here. */
 static int
-net_on_auth(void *arg, struct imsg *imsg)
-{
-	struct auth_cred	ac;
-
-	(void)arg;
-	if (imsg_get_data(imsg, &ac, sizeof(ac)) == -1)
-		fatal("IMSG_CFG_AUTH");
-	if (auth_add(&ac) == -1)
-		fatalx("too many users");
-	explicit_bzero(&ac, sizeof(ac));
-	return (DISPATCH_NEXT);
-}
-
-static int
-net_on_auth_end(void *arg, struct imsg *imsg)
+net_on_auth_result(void *arg, struct imsg *imsg)
 {
 	(void)arg;
 	(void)imsg;
-	auth_commit();
-	return (DISPATCH_NEXT);
+	fatalx("a login answer nobody waits for");
 }
 
 static int
@@ -294,13 +265,19 @@ static int
 net_on_tls_end(void *arg, struct imsg *imsg)
 {
 	struct tls_params	tp;
+	uint32_t		ok;
 
 	(void)arg;
 	if (imsg_get_data(imsg, &tp, sizeof(tp)) == -1)
 		fatal("IMSG_CFG_TLS_END");
-	/* The parent checked these files: the first must do. */
-	if (tlsconn_commit(&tp) == -1 && tlsconn_params() == NULL)
+	/* The parent checked the files it started with: the first must do. */
+	ok = tlsconn_commit(&tp) == 0;
+	if (!ok && tlsconn_params() == NULL)
 		fatalx("no usable TLS certificate");
+	/* A reload's files: the parent keeps them only if they worked. */
+	if (imsgev_compose(&proc_ctl, IMSG_CTL_TLS_RESULT, imsg_get_id(imsg),
+	    -1, &ok, sizeof(ok)) == -1)
+		fatal("compose TLS_RESULT");
 	return (DISPATCH_NEXT);
 }
 
@@ -321,8 +298,7 @@ static const dispatch_fn net_parent_handlers[] = {
 	[IMSG_CFG_NET] = net_on_cfg_net,
 	[IMSG_CFG_LISTENER] = net_on_listener,
 	[IMSG_CFG_DONE] = net_on_done,
-	[IMSG_CFG_AUTH] = net_on_auth,
-	[IMSG_CFG_AUTH_END] = net_on_auth_end,
+	[IMSG_CTL_AUTH_RESULT] = net_on_auth_result,
 	[IMSG_CFG_TLS_PEM] = net_on_tls_pem,
 	[IMSG_CFG_TLS_END] = net_on_tls_end,
 };
@@ -333,8 +309,9 @@ static const struct dispatch net_parent_tab = {
 static void
 net_dispatch_parent(int fd, short event, void *arg)
 {
+	struct imsg	 imsg;
 	const char	*why;
-	int		 rv;
+	int		 rv, stop;
 
 	(void)fd;
 	(void)arg;
@@ -342,6 +319,11 @@ net_dispatch_parent(int fd, short event, void *arg)
 		fatal("control channel");
 	if (rv == 0)
 		fatalx("parent went away");
+	/* What came while a login waited for the parent, in order. */
+	while (ask_deferred(&imsg))
+		if (dispatch_imsg(&net_parent_tab, PROC_PARENT, &imsg, NULL,
+		    &stop, &why) == -1)
+			fatalx("control channel: %s", why);
 	if (dispatch_run(&net_parent_tab, PROC_PARENT, &proc_ctl.iev_ibuf,
 	    NULL, &why) == -1)
 		fatalx("control channel: %s", why);
@@ -375,6 +357,8 @@ net_pass_end(void)
 	}
 	if (sent && net_storage_up)
 		net_dispatch_storage(net_storage.iev_ibuf.fd, EV_READ, NULL);
+	if (ask_pending())
+		net_dispatch_parent(-1, 0, NULL);
 	conn_flush_dirty();
 	conn_listeners_check();
 	if (net_draining && conn_all_answered())

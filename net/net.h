@@ -56,6 +56,7 @@ struct listener_ev {
 #define CONN_TLS_RWANTW		0x40	/* TLS read waits for writability */
 #define CONN_TLS_WWANTR		0x80	/* TLS write waits for input */
 #define CONN_TLS_SPEC		0x100	/* read event activated by us */
+#define CONN_PEER_EOF		0x200	/* the client closed: say so, once */
 
 struct conn {
 	TAILQ_ENTRY(conn)	 c_entry;

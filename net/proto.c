@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "compat.h"
 #include "proto.h"
 #include "wire.h"
 
@@ -27,7 +28,7 @@ proto_stats_kind(const char *name, size_t len)
 	};
 	size_t	i;
 
-	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+	for (i = 0; i < nitems(kinds); i++)
 		if (strlen(kinds[i].name) == len &&
 		    memcmp(kinds[i].name, name, len) == 0)
 			return (kinds[i].kind);

@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "compat.h"
 #include "proto.h"
 #include "version.h"
 #include "wire.h"
@@ -717,8 +718,7 @@ text_line(struct text_parser *tp, const char *line, size_t len,
 		return (proto_meta_line(tp->tp_st, tp->tp_lim, tp->tp_sink,
 		    tp->tp_now, line, len, rest, restlen, extra,
 		    &tp->tp_failed));
-	for (i = 0; i < sizeof(text_commands) / sizeof(text_commands[0]);
-	    i++) {
+	for (i = 0; i < nitems(text_commands); i++) {
 		if (tok_is(&tok[0], text_commands[i].name)) {
 			cmd = text_commands[i].cmd;
 			break;

@@ -138,7 +138,7 @@ stats_general_head(struct buf *out, const struct proto_ctx *ctx)
 	    (long)ru.ru_utime.tv_usec);
 	PUTF("rusage_system", "%ld.%06ld", (long)ru.ru_stime.tv_sec,
 	    (long)ru.ru_stime.tv_usec);
-	PUTF("max_connections", "%u", net_conf.nc_maxconns_all);
+	PUTF("max_connections", "%u", net_conf.nc_live.nl_maxconns_all);
 	PUTF("curr_connections", "%llu",
 	    (unsigned long long)all.ns_curr_conns);
 	PUTF("total_connections", "%llu",
@@ -202,11 +202,12 @@ static int
 stats_settings(struct buf *out, const struct proto_ctx *ctx)
 {
 	const struct cache_conf	*cc = &net_conf.nc_cache;
+	const struct net_live	*nl = &net_conf.nc_live;
 	const struct tls_params	*tp;
 	char			 val[64];
 	const char		*proto;
 
-	switch (net_conf.nc_protocol) {
+	switch (nl->nl_protocol) {
 	case LISTENER_PROTO_ASCII:
 		proto = "ascii";
 		break;
@@ -218,7 +219,7 @@ stats_settings(struct buf *out, const struct proto_ctx *ctx)
 		break;
 	}
 	PUTF("maxbytes", "%llu", (unsigned long long)cc->cc_maxbytes);
-	PUTF("maxconns", "%u", net_conf.nc_maxconns_all);
+	PUTF("maxconns", "%u", net_conf.nc_live.nl_maxconns_all);
 	PUTF("tcpport", "%u", net_conf.nc_tcp_port);
 	PUTF("udpport", "%d", 0);
 	PUTF("verbosity", "%d", log_getverbose());
@@ -240,17 +241,16 @@ stats_settings(struct buf *out, const struct proto_ctx *ctx)
 		/* Names of files net cannot open are no use to it. */
 	}
 	PUTF("item_size_max", "%u", cc->cc_item_size_max);
-	PUTF("maxconns_fast", "%s", yesno(net_conf.nc_maxconns_fast));
+	PUTF("maxconns_fast", "%s", yesno(net_conf.nc_live.nl_maxconns_fast));
 	PUTF("hashpower_init", "%u", cc->cc_hashpower);
 	PUTF("slab_chunk_max", "%u", cc->cc_slab_chunk_max);
-	PUTF("flush_enabled", "%s", yesno(net_conf.nc_flush_enabled));
-	PUTF("shutdown_command", "%s", yesno(net_conf.nc_shutdown_enabled));
-	PUTF("idle_timeout", "%u", net_conf.nc_idle_timeout);
-	PUTF("privcached_request_timeout", "%u", net_conf.nc_request_timeout);
-	PUTF("privcached_conn_per_address", "%u",
-	    net_conf.nc_conn_per_ip_all);
-	PUTF("privcached_allowlist_entries", "%u", net_conf.nc_nallow);
-	PUTF("privcached_buffer_budget_mb", "%u", net_conf.nc_buffer_budget);
+	PUTF("flush_enabled", "%s", yesno(nl->nl_flush_enabled));
+	PUTF("shutdown_command", "%s", yesno(nl->nl_shutdown_enabled));
+	PUTF("idle_timeout", "%u", nl->nl_idle_timeout);
+	PUTF("privcached_request_timeout", "%u", nl->nl_request_timeout);
+	PUTF("privcached_conn_per_address", "%u", nl->nl_conn_per_ip_all);
+	PUTF("privcached_allowlist_entries", "%u", nl->nl_nallow);
+	PUTF("privcached_buffer_budget_mb", "%u", nl->nl_buffer_budget);
 	PUTF("udp_enabled", "%s", yesno(0));
 	PUTF("privcached_batch_max", "%u", net_conf.nc_batch_max);
 	PUTF("privcached_inflight_max", "%u", net_conf.nc_inflight_max);

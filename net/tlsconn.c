@@ -12,12 +12,24 @@
 
 #include "log.h"
 #include "tlsconf.h"
+#include "privsep/proc.h"
 #include "tlsconn.h"
 
 static struct tls		*tlsconn_server;
 static struct tls_params	 tlsconn_cur;
 static uint8_t			*tlsconn_pem[TLS_PEM_MAX];
 static size_t			 tlsconn_len[TLS_PEM_MAX];
+
+/*
+ * The net role's work before the drop (proc.c): OpenSSL reads its
+ * configuration file once, at its first use: here, where the file is
+ * still in reach, not in the chroot.
+ */
+void
+net_early(void)
+{
+	tlsconn_init();
+}
 
 void
 tlsconn_init(void)

@@ -51,8 +51,8 @@ budget_data(const struct config *conf, enum proc_role role)
 		 * owed), each connection's own state, the batches in
 		 * flight and the channel to storage.
 		 */
-		n = ((uint64_t)nc->nc_buffer_budget << 20) * 2;
-		n += (uint64_t)nc->nc_maxconns * BUDGET_PER_CONN;
+		n = ((uint64_t)nc->nc_live.nl_buffer_budget << 20) * 2;
+		n += (uint64_t)nc->nc_live.nl_maxconns * BUDGET_PER_CONN;
 		n += (uint64_t)nc->nc_inflight_max * nc->nc_batch_max * 2;
 		n += 4 * msg;
 		break;

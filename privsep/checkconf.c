@@ -14,6 +14,7 @@
 #include <limits.h>
 #include <netdb.h>
 #include <pwd.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,9 +22,25 @@
 
 #include "authfile.h"
 #include "checkconf.h"
+#include "compat.h"
 #include "errbuf.h"
 #include "log.h"
 #include "tlsfiles.h"
+
+static int	cannot(char *, size_t, const char *, ...)
+		    __attribute__((__format__ (printf, 3, 4)));
+
+/* The reason in err; CHECKCONF_CANNOT, for the caller to return. */
+static int
+cannot(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	(void)vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return (CHECKCONF_CANNOT);
+}
 
 int
 checkconf_user(const struct config *conf, const char **user, char *err,
@@ -36,11 +53,9 @@ checkconf_user(const struct config *conf, const char **user, char *err,
 	size_t		 i;
 
 	if (conf->c_user != NULL) {
-		if ((pw = getpwnam(conf->c_user)) == NULL) {
-			(void)errbuf_set(err, errlen, "-u %s: no such user",
-			    conf->c_user);
-			return (CHECKCONF_CANNOT);
-		}
+		if ((pw = getpwnam(conf->c_user)) == NULL)
+			return (cannot(err, errlen, "-u %s: no such user",
+			    conf->c_user));
 		if (pw->pw_uid == 0) {
 			(void)errbuf_set(err, errlen, "-u %s: refusing to "
 			    "run as a uid 0 account; name an unprivileged "
@@ -50,16 +65,15 @@ checkconf_user(const struct config *conf, const char **user, char *err,
 		*user = conf->c_user;
 		return (CHECKCONF_OK);
 	}
-	for (i = 0; i < sizeof(candidates) / sizeof(candidates[0]); i++) {
+	for (i = 0; i < nitems(candidates); i++) {
 		if ((pw = getpwnam(candidates[i])) != NULL &&
 		    pw->pw_uid != 0) {
 			*user = candidates[i];
 			return (CHECKCONF_OK);
 		}
 	}
-	(void)errbuf_set(err, errlen, "no -u given and none of _privcached, "
-	    "privcached, nobody exists");
-	return (CHECKCONF_CANNOT);
+	return (cannot(err, errlen, "no -u given and none of _privcached, "
+	    "privcached, nobody exists"));
 }
 
 /* A missing chroot: can the parent make it (as a start would)? */
@@ -70,23 +84,17 @@ checkconf_chroot_missing(const char *dir, int create, char *err,
 	char	copy[PATH_MAX];
 
 	if (create) {
-		if (mkdir(dir, 0755) == -1) {
-			(void)errbuf_set(err, errlen, "cannot create chroot "
-			    "directory %s: %s", dir, strerror(errno));
-			return (CHECKCONF_CANNOT);
-		}
+		if (mkdir(dir, 0755) == -1)
+			return (cannot(err, errlen, "cannot create chroot "
+			    "directory %s: %s", dir, strerror(errno)));
 		log_info("created chroot directory %s", dir);
 		return (CHECKCONF_OK);
 	}
-	if (strlcpy(copy, dir, sizeof(copy)) >= sizeof(copy)) {
-		(void)errbuf_set(err, errlen, "chroot %s: name too long", dir);
-		return (CHECKCONF_CANNOT);
-	}
-	if (access(dirname(copy), W_OK) == -1) {
-		(void)errbuf_set(err, errlen, "chroot %s does not exist and "
-		    "cannot be created: %s", dir, strerror(errno));
-		return (CHECKCONF_CANNOT);
-	}
+	if (strlcpy(copy, dir, sizeof(copy)) >= sizeof(copy))
+		return (cannot(err, errlen, "chroot %s: name too long", dir));
+	if (access(dirname(copy), W_OK) == -1)
+		return (cannot(err, errlen, "chroot %s does not exist and "
+		    "cannot be created: %s", dir, strerror(errno)));
 	return (CHECKCONF_OK);
 }
 
@@ -99,42 +107,33 @@ checkconf_chroot(const char *dir, int create, char *err, size_t errlen)
 	int		 rv = CHECKCONF_OK;
 
 	if (stat(dir, &st) == -1) {
-		if (errno != ENOENT) {
-			(void)errbuf_set(err, errlen, "chroot directory %s: "
-			    "%s", dir, strerror(errno));
-			return (CHECKCONF_CANNOT);
-		}
+		if (errno != ENOENT)
+			return (cannot(err, errlen, "chroot directory %s: "
+			    "%s", dir, strerror(errno)));
 		if ((rv = checkconf_chroot_missing(dir, create, err,
 		    errlen)) != CHECKCONF_OK || !create)
 			return (rv);
-		if (stat(dir, &st) == -1) {
-			(void)errbuf_set(err, errlen, "chroot directory %s: "
-			    "%s", dir, strerror(errno));
-			return (CHECKCONF_CANNOT);
-		}
+		if (stat(dir, &st) == -1)
+			return (cannot(err, errlen, "chroot directory %s: "
+			    "%s", dir, strerror(errno)));
 	}
 	if (!S_ISDIR(st.st_mode))
-		(void)errbuf_set(err, errlen, "chroot %s: not a directory",
-		    dir), rv = CHECKCONF_CANNOT;
-	else if (st.st_uid != 0)
-		(void)errbuf_set(err, errlen, "chroot %s: not owned by root",
-		    dir), rv = CHECKCONF_CANNOT;
-	else if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0)
-		(void)errbuf_set(err, errlen, "chroot %s: writable by group "
-		    "or others", dir), rv = CHECKCONF_CANNOT;
-	if (rv != CHECKCONF_OK)
-		return (rv);
-	if ((d = opendir(dir)) == NULL) {
-		(void)errbuf_set(err, errlen, "chroot %s: %s", dir,
-		    strerror(errno));
-		return (CHECKCONF_CANNOT);
-	}
+		return (cannot(err, errlen, "chroot %s: not a directory",
+		    dir));
+	if (st.st_uid != 0)
+		return (cannot(err, errlen, "chroot %s: not owned by root",
+		    dir));
+	if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0)
+		return (cannot(err, errlen, "chroot %s: writable by group "
+		    "or others", dir));
+	if ((d = opendir(dir)) == NULL)
+		return (cannot(err, errlen, "chroot %s: %s", dir,
+		    strerror(errno)));
 	while ((de = readdir(d)) != NULL) {
 		if (strcmp(de->d_name, ".") != 0 &&
 		    strcmp(de->d_name, "..") != 0) {
-			(void)errbuf_set(err, errlen, "chroot %s: not empty "
-			    "(%s)", dir, de->d_name);
-			rv = CHECKCONF_CANNOT;
+			rv = cannot(err, errlen, "chroot %s: not empty (%s)",
+			    dir, de->d_name);
 			break;
 		}
 	}
@@ -144,52 +143,39 @@ checkconf_chroot(const char *dir, int create, char *err, size_t errlen)
 
 /* Ask the host to resolve -l host and take an ephemeral port on it. */
 static int
-checkconf_address(const char *host, in_port_t port, char *err,
-    size_t errlen)
+checkconf_address(const char *host, char *err, size_t errlen)
 {
 	struct addrinfo	 hints, *res, *ai;
-	char		 portstr[8];
 	int		 rv, fd, found = 0;
 
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_family = AF_UNSPEC;
 	hints.ai_socktype = SOCK_STREAM;
-	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
-	(void)snprintf(portstr, sizeof(portstr), "%u", (unsigned)port);
-	if ((rv = getaddrinfo(host, portstr, &hints, &res)) != 0) {
-		(void)errbuf_set(err, errlen, "-l %s: %s", host,
-		    gai_strerror(rv));
-		return (CHECKCONF_CANNOT);
-	}
+	hints.ai_flags = AI_PASSIVE;
+	/* No service: port 0 leaves the real port to the start. */
+	if ((rv = getaddrinfo(host, NULL, &hints, &res)) != 0)
+		return (cannot(err, errlen, "-l %s: %s", host,
+		    gai_strerror(rv)));
 	for (ai = res; ai != NULL; ai = ai->ai_next) {
 		if (ai->ai_family != AF_INET && ai->ai_family != AF_INET6)
 			continue;
 		found = 1;
-		/*
-		 * Port 0 leaves the real port alone: this asks only whether
-		 * the address is one of the host's.
-		 */
-		if (ai->ai_family == AF_INET)
-			((struct sockaddr_in *)ai->ai_addr)->sin_port = 0;
-		else
-			((struct sockaddr_in6 *)ai->ai_addr)->sin6_port = 0;
+		/* Binding an ephemeral port asks: is it this host's? */
 		if ((fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC,
 		    0)) == -1 || bind(fd, ai->ai_addr, ai->ai_addrlen) == -1) {
-			(void)errbuf_set(err, errlen, "-l %s: %s", host,
+			rv = cannot(err, errlen, "-l %s: %s", host,
 			    strerror(errno));
 			if (fd != -1)
 				close(fd);
 			freeaddrinfo(res);
-			return (CHECKCONF_CANNOT);
+			return (rv);
 		}
 		close(fd);
 	}
 	freeaddrinfo(res);
-	if (!found) {
-		(void)errbuf_set(err, errlen, "-l %s: no IPv4 or IPv6 "
-		    "address", host);
-		return (CHECKCONF_CANNOT);
-	}
+	if (!found)
+		return (cannot(err, errlen, "-l %s: no IPv4 or IPv6 address",
+		    host));
 	return (CHECKCONF_OK);
 }
 
@@ -200,16 +186,12 @@ checkconf_creatable(const char *flag, const char *path, char *err,
 {
 	char	copy[PATH_MAX];
 
-	if (strlcpy(copy, path, sizeof(copy)) >= sizeof(copy)) {
-		(void)errbuf_set(err, errlen, "%s %s: name too long", flag,
-		    path);
-		return (CHECKCONF_CANNOT);
-	}
-	if (access(dirname(copy), W_OK) == -1) {
-		(void)errbuf_set(err, errlen, "%s %s: cannot create it: %s",
-		    flag, path, strerror(errno));
-		return (CHECKCONF_CANNOT);
-	}
+	if (strlcpy(copy, path, sizeof(copy)) >= sizeof(copy))
+		return (cannot(err, errlen, "%s %s: name too long", flag,
+		    path));
+	if (access(dirname(copy), W_OK) == -1)
+		return (cannot(err, errlen, "%s %s: cannot create it: %s",
+		    flag, path, strerror(errno)));
 	return (CHECKCONF_OK);
 }
 
@@ -251,10 +233,8 @@ checkconf_run(const struct config *conf)
 	else
 		for (i = 0; i < conf->c_nlisten; i++)
 			checkconf_report(checkconf_address(
-			    conf->c_listen[i].ls_host,
-			    conf->c_listen[i].ls_port != 0 ?
-			    conf->c_listen[i].ls_port : conf->c_port, err,
-			    sizeof(err)), err, &worst);
+			    conf->c_listen[i].ls_host, err, sizeof(err)), err,
+			    &worst);
 	if (conf->c_pidfile != NULL)
 		checkconf_report(checkconf_creatable("-P", conf->c_pidfile,
 		    err, sizeof(err)), err, &worst);
@@ -269,7 +249,7 @@ checkconf_run(const struct config *conf)
 	}
 	if (conf->c_net.nc_tls) {
 		memset(&tf, 0, sizeof(tf));
-		if (tlsfiles_load(conf, &tf, err, sizeof(err)) == -1)
+		if (tlsfiles_load(conf, conf, 1, &tf, err, sizeof(err)) == -1)
 			checkconf_report(CHECKCONF_CANNOT, err, &worst);
 		tlsfiles_clear(&tf);
 	}

@@ -732,6 +732,13 @@ config_finish(struct config *conf, char *err, size_t errlen)
 	if (cc->cc_item_size_max > cc->cc_slab_page_size &&
 	    !conf->c_chunk_max_set)
 		cc->cc_slab_chunk_max = cc->cc_slab_page_size / 2;
+	/*
+	 * What one connection may get from one batch.  Net writes as
+	 * replies arrive, so a client that reads gets big multi-gets whole;
+	 * past four times what net would hold unsent for it, copying more
+	 * for one batch is wasted work.
+	 */
+	cc->cc_reply_budget = nc->nc_outbuf_max * 4;
 	/* What both children need of one flag. */
 	nc->nc_item_size_max = cc->cc_item_size_max;
 	nc->nc_cas = cc->cc_cas;
@@ -765,10 +772,11 @@ config_finish(struct config *conf, char *err, size_t errlen)
 	 * (64 or less) is left to itself.
 	 */
 	if (!conf->c_conn_per_ip_set)
-		nc->nc_conn_per_ip = nc->nc_maxconns <= 64 ? nc->nc_maxconns :
-		    nc->nc_maxconns / 2 > 64 ? nc->nc_maxconns / 2 : 64;
+		nc->nc_live.nl_conn_per_ip = nc->nc_live.nl_maxconns <= 64 ?
+		    nc->nc_live.nl_maxconns : nc->nc_live.nl_maxconns / 2 > 64 ?
+		    nc->nc_live.nl_maxconns / 2 : 64;
 	else
-		nc->nc_conn_per_ip = conf->c_conn_per_ip;
+		nc->nc_live.nl_conn_per_ip = conf->c_conn_per_ip;
 	tab = config_flags(&ntab);
 	sub = config_suboptions(&nsub);
 	if (config_string_defaults(conf, tab, ntab, err, errlen) == -1 ||

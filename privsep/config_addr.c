@@ -92,6 +92,7 @@ config_listen(struct config *conf, const char *arg, char *err, size_t errlen)
 int
 config_allow(struct config *conf, const char *val, char *err, size_t errlen)
 {
+	struct net_live	*nl = &conf->c_net.nc_live;
 	struct net_cidr	*nr;
 	char		*list, *p, *elem, *slash;
 	const char	*errstr;
@@ -105,12 +106,12 @@ config_allow(struct config *conf, const char *val, char *err, size_t errlen)
 		return (errbuf_set(err, errlen, "%s", strerror(errno)));
 	p = list;
 	while (rv == 0 && (elem = strsep(&p, ";")) != NULL) {
-		if (conf->c_net.nc_nallow >= NET_ALLOW_MAX) {
+		if (nl->nl_nallow >= NET_ALLOW_MAX) {
 			rv = errbuf_set(err, errlen, "-o allow: more than "
 			    "%d entries", NET_ALLOW_MAX);
 			break;
 		}
-		nr = &conf->c_net.nc_allow[conf->c_net.nc_nallow];
+		nr = &nl->nl_allow[nl->nl_nallow];
 		memset(nr, 0, sizeof(*nr));
 		if ((slash = strchr(elem, '/')) != NULL)
 			*slash++ = '\0';
@@ -136,7 +137,7 @@ config_allow(struct config *conf, const char *val, char *err, size_t errlen)
 			}
 		}
 		nr->nr_prefix = prefix;
-		conf->c_net.nc_nallow++;
+		nl->nl_nallow++;
 	}
 	free(list);
 	return (rv);

@@ -26,6 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "authcheck.h"
 #include "authfile.h"
 #include "checkconf.h"
 #include "tlsfiles.h"
@@ -67,7 +68,7 @@ parent_fd_limits(void)
 	struct rlimit	rl;
 	rlim_t		need;
 
-	need = (rlim_t)parent_conf.c_net.nc_maxconns + NET_FD_RESERVE +
+	need = (rlim_t)parent_conf.c_net.nc_live.nl_maxconns + NET_FD_RESERVE +
 	    parent_nlisteners;
 	if (getrlimit(RLIMIT_NOFILE, &rl) == -1)
 		fatal("getrlimit");
@@ -75,7 +76,7 @@ parent_fd_limits(void)
 		if (geteuid() != 0)
 			fatalx("-c %u needs %llu descriptors but the hard limit "
 			    "is %llu: lower -c or start as root",
-			    parent_conf.c_net.nc_maxconns,
+			    parent_conf.c_net.nc_live.nl_maxconns,
 			    (unsigned long long)need,
 			    (unsigned long long)rl.rlim_max);
 		rl.rlim_max = need;
@@ -123,55 +124,42 @@ parent_reload(void)
 			log_warnx("reload: %s; keeping the users loaded "
 			    "before", errbuf);
 		else {
-			supervise_set_auth(creds, ncreds);
+			authcheck_set(creds, ncreds);
 			log_info("reload: %zu users from %s", ncreds,
 			    parent_conf.c_auth_file);
 		}
 	}
 	if (parent_conf.c_net.nc_tls && next.c_net.nc_tls) {
 		struct tls_files	tf;
-		struct config		tc = next;
 
 		/*
-		 * The files named at start, the only ones unveil(2) lets us
-		 * read (sandbox_openbsd.c); new names are for a restart, as
-		 * config_needs_restart says below.
+		 * Bytes only, from the paths we started with (the ones
+		 * OpenBSD's unveil allows): the net child parses them and
+		 * keeps the certificate that worked if they are broken.
 		 */
-		memcpy(tc.c_tls_file, parent_conf.c_tls_file,
-		    sizeof(tc.c_tls_file));
-		/* Broken files keep the certificate that worked. */
 		memset(&tf, 0, sizeof(tf));
-		if (tlsfiles_load(&tc, &tf, errbuf, sizeof(errbuf)) == -1)
+		if (tlsfiles_load(&next, &parent_conf, 0, &tf, errbuf,
+		    sizeof(errbuf)) == -1)
 			log_warnx("reload: %s; keeping the TLS certificate "
 			    "loaded before", errbuf);
 		else {
-			supervise_set_tls(&tf);
+			supervise_offer_tls(&tf);
 			log_info("reload: TLS certificate and key read again");
 		}
 	}
 	if (config_needs_restart(&parent_conf, &next, errbuf,
 	    sizeof(errbuf)))
 		log_warnx("reload: %s changed; restart to apply", errbuf);
-	if (next.c_net.nc_maxconns > parent_conf.c_net.nc_maxconns) {
+	if (next.c_net.nc_live.nl_maxconns >
+	    parent_conf.c_net.nc_live.nl_maxconns) {
 		log_warnx("reload: raising -c to %u needs a restart",
-		    next.c_net.nc_maxconns);
-		next.c_net.nc_maxconns = parent_conf.c_net.nc_maxconns;
+		    next.c_net.nc_live.nl_maxconns);
+		next.c_net.nc_live.nl_maxconns =
+		    parent_conf.c_net.nc_live.nl_maxconns;
 	}
 	/* Only what net applies live moves over. */
 	parent_conf.c_verbose = next.c_verbose;
-	parent_conf.c_net.nc_maxconns = next.c_net.nc_maxconns;
-	parent_conf.c_net.nc_idle_timeout = next.c_net.nc_idle_timeout;
-	parent_conf.c_net.nc_maxconns_fast = next.c_net.nc_maxconns_fast;
-	parent_conf.c_net.nc_flush_enabled = next.c_net.nc_flush_enabled;
-	parent_conf.c_net.nc_shutdown_enabled =
-	    next.c_net.nc_shutdown_enabled;
-	parent_conf.c_net.nc_protocol = next.c_net.nc_protocol;
-	memcpy(parent_conf.c_net.nc_allow, next.c_net.nc_allow,
-	    sizeof(next.c_net.nc_allow));
-	parent_conf.c_net.nc_nallow = next.c_net.nc_nallow;
-	parent_conf.c_net.nc_conn_per_ip = next.c_net.nc_conn_per_ip;
-	parent_conf.c_net.nc_request_timeout = next.c_net.nc_request_timeout;
-	parent_conf.c_net.nc_buffer_budget = next.c_net.nc_buffer_budget;
+	parent_conf.c_net.nc_live = next.c_net.nc_live;
 	config_clear(&next);
 	log_setverbose(parent_conf.c_verbose);
 	supervise_reconfigure();
@@ -187,17 +175,17 @@ parent_signal(int sig, short event, void *arg)
 	case SIGCHLD:
 		supervise_reap();
 		break;
+	case SIGHUP:
+		sdnotify_reloading();
+		parent_reload();
+		sdnotify_reloaded();
+		break;
 	case SIGTERM:
 	case SIGINT:
 	case SIGUSR1:
 		/* SIGUSR1 is memcached's graceful stop too. */
 		log_info("%s received, stopping", strsignal(sig));
 		supervise_stop(0);
-	case SIGHUP:
-		sdnotify_reloading();
-		parent_reload();
-		sdnotify_reloaded();
-		break;
 	}
 }
 
@@ -305,13 +293,16 @@ main(int argc, char **argv, char **envp)
 	case CONFIG_HELP:
 		config_usage(stdout);
 		exit(0);
+		/* NOTREACHED */
 	case CONFIG_VERSION:
 		printf("privcached %s\n", PRIVCACHED_PROTO_VERSION);
 		exit(0);
+		/* NOTREACHED */
 	case CONFIG_ERROR:
 		fprintf(stderr, "privcached: %s\n(privcached -h lists the "
 		    "flags)\n", errbuf);
 		exit(2);
+		/* NOTREACHED */
 	case CONFIG_OK:
 		break;
 	}
@@ -346,11 +337,11 @@ main(int argc, char **argv, char **envp)
 		struct auth_cred	*creds;
 		size_t			 ncreds;
 
-		/* Read as root, before the drop; net gets hashes only. */
+		/* Read as root; the hashes never leave the parent. */
 		if (authfile_load(parent_conf.c_auth_file, &creds, &ncreds,
 		    errbuf, sizeof(errbuf)) == -1)
 			fatalx("%s", errbuf);
-		supervise_set_auth(creds, ncreds);
+		authcheck_set(creds, ncreds);
 		log_info("%zu users from %s", ncreds,
 		    parent_conf.c_auth_file);
 	}
@@ -359,7 +350,7 @@ main(int argc, char **argv, char **envp)
 
 		/* Read as root, before the drop; checked before we serve. */
 		memset(&tf, 0, sizeof(tf));
-		if (tlsfiles_load(&parent_conf, &tf, errbuf,
+		if (tlsfiles_load(&parent_conf, &parent_conf, 1, &tf, errbuf,
 		    sizeof(errbuf)) == -1)
 			fatalx("%s", errbuf);
 		supervise_set_tls(&tf);

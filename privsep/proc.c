@@ -29,7 +29,6 @@
 #include "log.h"
 #include "msg.h"
 #include "proc.h"
-#include "tlsconn.h"
 #include "wire.h"
 
 extern char	**environ;
@@ -39,10 +38,19 @@ extern char	**environ;
 
 struct imsgev	proc_ctl;
 
-static const char *const proc_names[PROC_MAX] = {
-	[PROC_PARENT] = "parent",
-	[PROC_STORAGE] = "storage",
-	[PROC_NET] = "net",
+/*
+ * The roles, as data: a child's role is a row, found by its name on the
+ * command line.  The entry points come from net/ and cache/ (proc.h).
+ */
+static const struct proc_role_def {
+	const char	*pr_name;
+	/* While files are still in reach, before the drop; NULL: none. */
+	void		(*pr_early)(void);
+	void		(*pr_main)(const struct proc_args *);
+} proc_roles[PROC_MAX] = {
+	[PROC_PARENT] = { "parent", NULL, NULL },
+	[PROC_STORAGE] = { "storage", NULL, storage_main },
+	[PROC_NET] = { "net", net_early, net_main },
 };
 
 static const char *const proc_env_keep[] = {
@@ -54,7 +62,7 @@ proc_role_name(enum proc_role role)
 {
 	if (role >= PROC_MAX)
 		return ("unknown");
-	return (proc_names[role]);
+	return (proc_roles[role].pr_name);
 }
 
 char *
@@ -350,9 +358,9 @@ proc_child_main(int argc, char **argv)
 	struct proc_args	 pa;
 	const char		*v;
 #ifdef __linux__
-	char			 comm[32];
+	char			 comm[32];	/* the kernel keeps 15 */
 #endif
-	int			 i;
+	int			 i, r;
 
 	/* Step 1: nothing but the control channel stays open. */
 	closefrom(PROC_CTL_FD + 1);
@@ -370,10 +378,9 @@ proc_child_main(int argc, char **argv)
 	pa.pa_sandbox = 1;
 	for (i = 1; i < argc; i++) {
 		if ((v = proc_arg(argv[i], "--privsep-child")) != NULL) {
-			if (strcmp(v, "net") == 0)
-				pa.pa_role = PROC_NET;
-			else if (strcmp(v, "storage") == 0)
-				pa.pa_role = PROC_STORAGE;
+			for (r = PROC_PARENT + 1; r < PROC_MAX; r++)
+				if (strcmp(v, proc_roles[r].pr_name) == 0)
+					pa.pa_role = r;
 		} else if ((v = proc_arg(argv[i], "--privsep-user")) != NULL)
 			pa.pa_user = v;
 		else if ((v = proc_arg(argv[i], "--privsep-chroot")) != NULL)
@@ -402,15 +409,9 @@ proc_child_main(int argc, char **argv)
 		log_warn("prctl PR_SET_NAME");
 #endif
 
-	/*
-	 * OpenSSL reads its configuration file once, at its first use:
-	 * here, where the file is still in reach, not in the chroot.
-	 */
-	if (pa.pa_role == PROC_NET)
-		tlsconn_init();
+	if (proc_roles[pa.pa_role].pr_early != NULL)
+		proc_roles[pa.pa_role].pr_early();
 	proc_drop(&pa);
-
-	if (pa.pa_role == PROC_NET)
-		net_main(&pa);
-	storage_main(&pa);
+	proc_roles[pa.pa_role].pr_main(&pa);
+	fatalx("%s: main returned", proc_role_name(pa.pa_role));
 }

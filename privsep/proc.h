@@ -41,9 +41,10 @@ const char	*proc_role_name(enum proc_role);
 /* Absolute path of our own binary from argv[0] and PATH; NULL on error. */
 char		*proc_self_path(const char *argv0);
 /*
- * Forks and re-executes self (selffd on Linux) as a child with pa; the child gets the other
- * end of a new socketpair as PROC_CTL_FD and /dev/null as stdio.  Returns
- * the child's pid and our end in *ctlfd, or -1 with errno.
+ * Forks and re-executes self (the file selffd, on Linux) as a child with
+ * pa; the child gets the other end of a new socketpair as PROC_CTL_FD and
+ * dead pipes as stdio.  Returns the child's pid and our end in *ctlfd, or
+ * -1 with errno.
  */
 pid_t		 proc_spawn(const char *self, int selffd,
 		    const struct proc_args *, int *ctlfd);
@@ -56,7 +57,11 @@ int		 proc_self_open(const char *path);
 __attribute__((__noreturn__)) void
 		 proc_child_main(int argc, char **argv);
 
-/* Role entry points, called once the drop is done. */
+/*
+ * Role entry points, defined in net/ and cache/: what runs before the
+ * drop, then main, once the drop is done.
+ */
+void	net_early(void);
 __attribute__((__noreturn__)) void net_main(const struct proc_args *);
 __attribute__((__noreturn__)) void storage_main(const struct proc_args *);
 

@@ -92,7 +92,7 @@ static const struct sandbox_rule sandbox_common[] = {
  * TLS (-Z) adds nothing: libtls works on the client sockets with read and
  * write, takes randomness from getrandom and memory from malloc, all
  * allowed above; OpenSSL's configuration file is read before the chroot
- * (tlsconn_init in proc.c).  tests/integ/test_tls.c runs with the filter.
+ * (net_early, run by proc.c).  tests/integ/test_tls.c runs with the filter.
  */
 static const struct sandbox_rule sandbox_net[] = {
 	{ SCMP_SYS(accept), "clients, on listeners the parent bound" },

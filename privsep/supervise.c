@@ -24,6 +24,7 @@
 
 #include "log.h"
 #include "msg.h"
+#include "authcheck.h"
 #include "budget.h"
 #include "childlog.h"
 #include "dispatch.h"
@@ -49,14 +50,21 @@ struct child {
 	int		 ch_respawn_pending;
 	int		 ch_has_listeners;	/* net: this incarnation */
 	int		 ch_has_channel;	/* net: to this storage */
+	int		 ch_tls_up;		/* net: has a TLS context */
+	time_t		 ch_auth_second;	/* logins checked this second */
+	unsigned int	 ch_auth_checks;
 	uint32_t	 ch_restarts;
 };
 
 static struct supervise_conf	 sv;
-static struct auth_cred		*sv_creds;
-static struct tls_files		 sv_tls;
-static int			 sv_tls_set;
-static size_t			 sv_ncreds;
+/*
+ * The TLS files net children took, and a reload's until a net child says
+ * whether they work (sv_tls_gen names them, as the peerid of their
+ * IMSG_CFG_TLS_END); a new net child always gets the ones that worked.
+ */
+static struct tls_files		 sv_tls, sv_tls_next;
+static int			 sv_tls_set, sv_tls_next_set;
+static uint32_t			 sv_tls_gen;
 /* children[0] is storage, then the -t net children. */
 static struct child		 children[1 + NET_CHILDREN_MAX];
 static size_t			 nchildren;
@@ -83,7 +91,8 @@ supervise_spawn(struct child *ch)
 	pa.pa_data = budget_data(sv.sc_conf, role);
 	pa.pa_verbose = sv.sc_conf->c_verbose;
 	pa.pa_sandbox = sv.sc_conf->c_sandbox;
-	if ((ch->ch_pid = proc_spawn(sv.sc_self, sv.sc_selffd, &pa, &fd)) == -1) {
+	if ((ch->ch_pid = proc_spawn(sv.sc_self, sv.sc_selffd, &pa,
+	    &fd)) == -1) {
 		/* Out of processes or memory: try again after a back-off. */
 		log_warn("cannot start %s child", proc_role_name(role));
 		ch->ch_pid = 0;
@@ -92,6 +101,7 @@ supervise_spawn(struct child *ch)
 	ch->ch_ready = 0;
 	ch->ch_has_listeners = 0;
 	ch->ch_has_channel = 0;
+	ch->ch_tls_up = 0;
 	if (imsgev_init(&ch->ch_iev, fd, supervise_dispatch, ch) == -1)
 		fatal("control channel of %s", proc_role_name(role));
 	/* The parent hands children descriptors, never the reverse. */
@@ -132,53 +142,49 @@ supervise_compose(struct child *ch, uint32_t type, int fd, const void *data,
 		fatal("compose to %s", proc_role_name(ch->ch_role));
 }
 
-/* The users of -Y, one message each, then the word to use them. */
-static void
-supervise_send_auth(struct child *ch)
-{
-	size_t	i;
-
-	if (sv_creds == NULL)
-		return;
-	for (i = 0; i < sv_ncreds; i++)
-		supervise_compose(ch, IMSG_CFG_AUTH, -1, &sv_creds[i],
-		    sizeof(sv_creds[i]));
-	supervise_compose(ch, IMSG_CFG_AUTH_END, -1, NULL, 0);
-}
-
 /*
  * The TLS files in chunks the control channel can carry, then the
- * settings that make net build its context from them.
+ * settings that make net build its context from them.  A child that
+ * serves TLS already may try a reload's: it keeps its context if they
+ * fail.
  */
 static void
 supervise_send_tls(struct child *ch)
 {
+	const struct tls_files	*tf = &sv_tls;
 	struct tls_pem_chunk	 tc;
 	struct ibuf		*ib;
 	size_t			 kind, off;
+	uint32_t		 gen = 0;
 
 	if (!sv_tls_set)
 		return;
+	if (sv_tls_next_set && ch->ch_tls_up) {
+		tf = &sv_tls_next;
+		gen = sv_tls_gen;
+	}
 	for (kind = 0; kind < TLS_PEM_MAX; kind++) {
-		for (off = 0; off < sv_tls.tf_len[kind]; off += tc.tc_len) {
+		for (off = 0; off < tf->tf_len[kind]; off += tc.tc_len) {
 			if (!supervise_room(ch))
 				return;
 			tc.tc_kind = kind;
-			tc.tc_len = sv_tls.tf_len[kind] - off;
+			tc.tc_len = tf->tf_len[kind] - off;
 			if (tc.tc_len > TLS_PEM_CHUNK)
 				tc.tc_len = TLS_PEM_CHUNK;
 			if ((ib = imsg_create(&ch->ch_iev.iev_ibuf,
 			    IMSG_CFG_TLS_PEM, 0, 0, sizeof(tc) +
 			    tc.tc_len)) == NULL ||
 			    imsg_add(ib, &tc, sizeof(tc)) == -1 ||
-			    imsg_add(ib, sv_tls.tf_pem[kind] + off,
+			    imsg_add(ib, tf->tf_pem[kind] + off,
 			    tc.tc_len) == -1)
 				fatal("compose TLS files to net");
 			imsg_close(&ch->ch_iev.iev_ibuf, ib);
 		}
 	}
-	supervise_compose(ch, IMSG_CFG_TLS_END, -1, &sv_tls.tf_params,
-	    sizeof(sv_tls.tf_params));
+	if (supervise_room(ch) && imsgev_compose(&ch->ch_iev,
+	    IMSG_CFG_TLS_END, gen, -1, &tf->tf_params,
+	    sizeof(tf->tf_params)) == -1)
+		fatal("compose TLS settings to net");
 }
 
 void
@@ -191,14 +197,15 @@ supervise_set_tls(struct tls_files *tf)
 }
 
 void
-supervise_set_auth(struct auth_cred *creds, size_t n)
+supervise_offer_tls(struct tls_files *tf)
 {
-	if (sv_creds != NULL) {
-		explicit_bzero(sv_creds, sv_ncreds * sizeof(*sv_creds));
-		free(sv_creds);
-	}
-	sv_creds = creds;
-	sv_ncreds = n;
+	tlsfiles_clear(&sv_tls_next);
+	sv_tls_next = *tf;
+	sv_tls_next_set = 1;
+	/* 0 names the files that worked. */
+	if (++sv_tls_gen == 0)
+		sv_tls_gen = 1;
+	memset(tf, 0, sizeof(*tf));
 }
 
 /* One net child's share of a limit, rounded up. */
@@ -217,7 +224,7 @@ supervise_policy(struct child *ch)
 	struct cache_policy	cp;
 
 	memset(&cp, 0, sizeof(cp));
-	cp.cp_flush_enabled = sv.sc_conf->c_net.nc_flush_enabled;
+	cp.cp_flush_enabled = sv.sc_conf->c_net.nc_live.nl_flush_enabled;
 	supervise_compose(ch, IMSG_CFG_POLICY, -1, &cp, sizeof(cp));
 }
 
@@ -229,40 +236,34 @@ supervise_configure(struct child *ch)
 	size_t		 i;
 
 	if (ch->ch_role == PROC_STORAGE) {
-		/*
-		 * What one connection may get from one batch.  Net writes as
-		 * replies arrive, so a client that reads gets big multi-gets
-		 * whole; past four times what net would hold unsent for it,
-		 * copying more for one batch is wasted work.
-		 */
-		conf->c_cache.cc_reply_budget = conf->c_net.nc_outbuf_max * 4;
 		supervise_compose(ch, IMSG_CFG_CACHE, -1, &conf->c_cache,
 		    sizeof(conf->c_cache));
 		supervise_policy(ch);
 		return;
 	}
-	conf->c_net.nc_cache = conf->c_cache;
-	conf->c_net.nc_start_time = sv.sc_start_time;
-	conf->c_net.nc_tcp_port = conf->c_port;
-	conf->c_net.nc_backlog = conf->c_backlog;
-	conf->c_net.nc_verbose = conf->c_verbose;
-	conf->c_net.nc_net_restarts = 0;
+	/* What net needs besides the flags, in its copy only. */
+	nc = conf->c_net;
+	nc.nc_cache = conf->c_cache;
+	nc.nc_start_time = sv.sc_start_time;
+	nc.nc_tcp_port = conf->c_port;
+	nc.nc_backlog = conf->c_backlog;
+	nc.nc_live.nl_verbose = conf->c_verbose;
+	nc.nc_net_restarts = 0;
 	for (i = 1; i < nchildren; i++)
-		conf->c_net.nc_net_restarts += children[i].ch_restarts;
-	conf->c_net.nc_storage_restarts = STORAGE->ch_restarts;
-	conf->c_net.nc_net_children = nchildren - 1;
+		nc.nc_net_restarts += children[i].ch_restarts;
+	nc.nc_storage_restarts = STORAGE->ch_restarts;
+	nc.nc_net_children = nchildren - 1;
 	/*
 	 * Each net child gets its share of the connection limits, so that
 	 * together they never pass what the operator set.
 	 */
-	nc = conf->c_net;
-	nc.nc_maxconns_all = nc.nc_maxconns;
-	nc.nc_conn_per_ip_all = nc.nc_conn_per_ip;
-	nc.nc_maxconns = supervise_share(nc.nc_maxconns);
-	if (nc.nc_conn_per_ip != 0)
-		nc.nc_conn_per_ip = supervise_share(nc.nc_conn_per_ip);
+	nc.nc_live.nl_maxconns_all = nc.nc_live.nl_maxconns;
+	nc.nc_live.nl_conn_per_ip_all = nc.nc_live.nl_conn_per_ip;
+	nc.nc_live.nl_maxconns = supervise_share(nc.nc_live.nl_maxconns);
+	if (nc.nc_live.nl_conn_per_ip != 0)
+		nc.nc_live.nl_conn_per_ip =
+		    supervise_share(nc.nc_live.nl_conn_per_ip);
 	supervise_compose(ch, IMSG_CFG_NET, -1, &nc, sizeof(nc));
-	supervise_send_auth(ch);
 	supervise_send_tls(ch);
 }
 
@@ -427,7 +428,7 @@ supervise_on_shutdown(void *arg, struct imsg *imsg)
 	struct child	*ch = arg;
 
 	(void)imsg;
-	if (!sv.sc_conf->c_net.nc_shutdown_enabled) {
+	if (!sv.sc_conf->c_net.nc_live.nl_shutdown_enabled) {
 		supervise_kill(ch, "shutdown asked without -A");
 		return (DISPATCH_STOP);
 	}
@@ -453,11 +454,83 @@ supervise_on_peer_bad(void *arg, struct imsg *imsg)
 	return (DISPATCH_NEXT);
 }
 
+static int
+supervise_on_tls_result(void *arg, struct imsg *imsg)
+{
+	struct child	*ch = arg;
+	uint32_t	 ok;
+
+	if (imsg_get_data(imsg, &ok, sizeof(ok)) == -1 || ok > 1) {
+		supervise_kill(ch, "bad TLS_RESULT");
+		return (DISPATCH_STOP);
+	}
+	if (ok)
+		ch->ch_tls_up = 1;
+	if (!sv_tls_next_set || imsg_get_id(imsg) != sv_tls_gen)
+		return (DISPATCH_NEXT);
+	if (ok) {
+		supervise_set_tls(&sv_tls_next);
+		log_info("reload: the new TLS certificate is in use");
+	} else {
+		tlsfiles_clear(&sv_tls_next);
+		log_warnx("reload: the TLS files do not make a working "
+		    "certificate; keeping the one before");
+	}
+	sv_tls_next_set = 0;
+	return (DISPATCH_NEXT);
+}
+
+/*
+ * A login a net child forwards.  Past SUPERVISE_AUTH_RATE a second the
+ * answer is no without a check: a compromised net child cannot make the
+ * parent hash without end.
+ */
+static int
+supervise_on_auth_check(void *arg, struct imsg *imsg)
+{
+	struct child	*ch = arg;
+	struct auth_req	 ar;
+	struct ibuf	 buf;
+	const void	*u, *p;
+	char		 user[AUTH_USER_MAX + 1], pass[AUTH_PASS_MAX + 1];
+	uint32_t	 ok = 0;
+	time_t		 now = time(NULL);
+
+	if (imsg_get_ibuf(imsg, &buf) == -1 ||
+	    ibuf_get(&buf, &ar, sizeof(ar)) == -1 ||
+	    ar.ar_ulen > AUTH_USER_MAX || ar.ar_plen > AUTH_PASS_MAX ||
+	    ibuf_size(&buf) != (size_t)ar.ar_ulen + ar.ar_plen ||
+	    wire_get_bytes(&buf, ar.ar_ulen, &u) == -1 ||
+	    wire_get_bytes(&buf, ar.ar_plen, &p) == -1) {
+		supervise_kill(ch, "bad AUTH_CHECK");
+		return (DISPATCH_STOP);
+	}
+	if (now != ch->ch_auth_second) {
+		ch->ch_auth_second = now;
+		ch->ch_auth_checks = 0;
+	}
+	if (++ch->ch_auth_checks <= SUPERVISE_AUTH_RATE) {
+		memcpy(user, u, ar.ar_ulen);
+		user[ar.ar_ulen] = '\0';
+		memcpy(pass, p, ar.ar_plen);
+		pass[ar.ar_plen] = '\0';
+		ok = authcheck(&ar, user, pass, now);
+		explicit_bzero(pass, sizeof(pass));
+	}
+	if (supervise_room(ch) && imsgev_compose(&ch->ch_iev,
+	    IMSG_CTL_AUTH_RESULT, imsg_get_id(imsg), -1, &ok,
+	    sizeof(ok)) == -1)
+		fatal("compose AUTH_RESULT");
+	return (DISPATCH_NEXT);
+}
+
 static const dispatch_fn supervise_handlers[] = {
 	[IMSG_CTL_READY] = supervise_on_ready,
 	[IMSG_CTL_LOG] = supervise_on_log,
 	[IMSG_CTL_PEER_BAD] = supervise_on_peer_bad,
 	[IMSG_CTL_SHUTDOWN] = supervise_on_shutdown,
+	[IMSG_CTL_TLS_RESULT] = supervise_on_tls_result,
+	[IMSG_CTL_AUTH_CHECK] = supervise_on_auth_check,
 };
 static const struct dispatch supervise_dispatch_tab = {
 	DISPATCH_PARENT, supervise_handlers, nitems(supervise_handlers)

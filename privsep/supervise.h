@@ -21,11 +21,13 @@
 #define SUPERVISE_BACKOFF_MAX	4	/* seconds */
 /*
  * Messages the parent holds for a child that does not read: two full
- * configurations (every -Y user, every TLS chunk) and some slack.
+ * configurations (every TLS chunk, about 3 MB) and some slack.
  */
-#define SUPERVISE_QUEUE_MAX	(2 * (AUTH_USERS_MAX + TLS_PEM_MAX * \
+#define SUPERVISE_QUEUE_MAX	(2 * (TLS_PEM_MAX * \
 				    (TLS_PEM_FILE_MAX / TLS_PEM_CHUNK + 1) + \
 				    64))
+/* Logins a net child may have checked per second; the rest fail. */
+#define SUPERVISE_AUTH_RATE	1000
 /* How long net gets to finish in-flight requests on a graceful stop. */
 #define SUPERVISE_DRAIN_MS	5000
 
@@ -44,10 +46,13 @@ struct supervise_conf {
 
 /* Spawns storage, then net; both are configured as they report ready. */
 void	supervise_start(const struct supervise_conf *);
-/* The -Y users to give every net child (taken over; NULL: none). */
-void	supervise_set_auth(struct auth_cred *, size_t);
 /* The TLS files to give every net child (taken over, *tf emptied). */
 void	supervise_set_tls(struct tls_files *tf);
+/*
+ * A reload's TLS files (taken over, *tf emptied): offered to the running
+ * net children, kept once one of them has made a context of them.
+ */
+void	supervise_offer_tls(struct tls_files *tf);
 /* Sends the running children what a reload changed. */
 void	supervise_reconfigure(void);
 /* Reaps children and schedules their respawn (SIGCHLD). */

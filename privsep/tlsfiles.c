@@ -1,7 +1,7 @@
 /*
  * Reading the TLS files (parent only; see tlsfiles.h).  The parent never
  * serves TLS: it builds a context only to refuse broken files at start
- * and to keep the working set when a reload finds them broken.
+ * and for --check-config; on a reload the net child judges them.
  */
 
 #include <sys/types.h>
@@ -90,8 +90,8 @@ tlsfiles_clear(struct tls_files *tf)
 }
 
 int
-tlsfiles_load(const struct config *conf, struct tls_files *tf, char *err,
-    size_t errlen)
+tlsfiles_load(const struct config *conf, const struct config *paths,
+    int check, struct tls_files *tf, char *err, size_t errlen)
 {
 	struct tls_files	 next;
 	struct tls_pem_set	 ps;
@@ -101,9 +101,9 @@ tlsfiles_load(const struct config *conf, struct tls_files *tf, char *err,
 	memset(&next, 0, sizeof(next));
 	memset(&ps, 0, sizeof(ps));
 	for (i = 0; i < TLS_PEM_MAX; i++) {
-		if (conf->c_tls_file[i] == NULL)
+		if (paths->c_tls_file[i] == NULL)
 			continue;
-		if (tlsfiles_read(i, conf->c_tls_file[i], &next.tf_pem[i],
+		if (tlsfiles_read(i, paths->c_tls_file[i], &next.tf_pem[i],
 		    &next.tf_len[i], err, errlen) == -1) {
 			tlsfiles_clear(&next);
 			return (-1);
@@ -113,12 +113,14 @@ tlsfiles_load(const struct config *conf, struct tls_files *tf, char *err,
 	}
 	next.tf_params = conf->c_tls;
 	next.tf_params.tp_loaded = time(NULL);
-	if ((ctx = tlsconf_server(&next.tf_params, &ps, err, errlen)) ==
-	    NULL) {
-		tlsfiles_clear(&next);
-		return (-1);
+	if (check) {
+		if ((ctx = tlsconf_server(&next.tf_params, &ps, err,
+		    errlen)) == NULL) {
+			tlsfiles_clear(&next);
+			return (-1);
+		}
+		tls_free(ctx);
 	}
-	tls_free(ctx);
 	tlsfiles_clear(tf);
 	*tf = next;
 	return (0);

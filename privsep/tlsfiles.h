@@ -20,12 +20,15 @@ struct tls_files {
 };
 
 /*
- * Reads the files conf names and checks that they make a working server
- * context.  0 and *tf filled, or -1 with a message naming the option and
- * file in err; *tf is untouched then.
+ * Reads the files paths names (the settings come from conf) and, with
+ * check, makes sure they build a working server context: at start and for
+ * --check-config only.  A reload reads bytes and leaves the parsing to the
+ * net child, so that root never runs OpenSSL on files that changed since
+ * the operator started it.  0 and *tf filled, or -1 with a message naming
+ * the option and file in err; *tf is untouched then.
  */
-int	tlsfiles_load(const struct config *, struct tls_files *tf,
-	    char *err, size_t errlen);
+int	tlsfiles_load(const struct config *conf, const struct config *paths,
+	    int check, struct tls_files *tf, char *err, size_t errlen);
 /* Wipes and frees what tlsfiles_load filled. */
 void	tlsfiles_clear(struct tls_files *);
 

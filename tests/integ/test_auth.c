@@ -103,6 +103,19 @@ Test(auth, failures_are_throttled)
 	cr_assert(daemon_log_has(&d, "failures from one address", 2000));
 }
 
+static int
+new_login_works(void *arg)
+{
+	int	fd, ok;
+
+	(void)arg;
+	if ((fd = client_connect(d.d_port)) == -1)
+		return (0);
+	ok = login(fd, "alice", "new");
+	close(fd);
+	return (ok);
+}
+
 Test(auth, reload_changes_users)
 {
 	const char	*args[] = { "-Y", users, NULL };
@@ -118,9 +131,11 @@ Test(auth, reload_changes_users)
 	write_users("alice:new\n");
 	cr_assert_eq(kill(d.d_pid, SIGHUP), 0);
 	cr_assert(daemon_log_has(&d, "reload: 1 users", 3000));
-	usleep(200 * 1000);
+	/* The parent has the users; the net child gets them next. */
+	cr_assert(client_wait_for(new_login_works, NULL, 3000),
+	    "the new password works");
 	cr_assert_geq(fd = client_connect(d.d_port), 0);
-	cr_assert(login(fd, "alice", "new"), "the new password works");
+	cr_assert(login(fd, "alice", "new"));
 	cr_assert(client_expect(fd, "get kept\r\n", "END\r\n",
 	    "VALUE kept 0 1\r\nk\r\nEND\r\n"), "data kept");
 	close(fd);

@@ -8,6 +8,7 @@
 
 #include <criterion/criterion.h>
 #include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -73,22 +74,6 @@ fd_count(pid_t pid)
 	return (n);
 }
 
-/* A stat's value from `stats' on fd, or -1. */
-static long long
-stat_value(int fd, const char *name)
-{
-	static char	 got[65536];
-	char		 want[128], *p;
-
-	if (client_sends(fd, "stats\r\n") == -1 ||
-	    client_recv_until(fd, got, sizeof(got), "END\r\n") <= 0)
-		return (-1);
-	(void)snprintf(want, sizeof(want), "STAT %s ", name);
-	if ((p = strstr(got, want)) == NULL)
-		return (-1);
-	return (strtoll(p + strlen(want), NULL, 10));
-}
-
 /* How many connections `stats conns' on fd lists: its net child's. */
 static int
 conns_seen(int fd)
@@ -103,6 +88,13 @@ conns_seen(int fd)
 	for (p = got; (p = strstr(p, ":addr ")) != NULL; p++)
 		n++;
 	return (n);
+}
+
+/* arg, a pid, no longer names a process. */
+static int
+process_gone(void *arg)
+{
+	return (kill(*(pid_t *)arg, 0) == -1 && errno == ESRCH);
 }
 
 Test(netchildren, spread_shared_cache_whole_stats)
@@ -156,18 +148,19 @@ Test(netchildren, spread_shared_cache_whole_stats)
 	for (i = 0; i < nextra; i++)
 		close(extra[i]);
 	cr_assert(fewer, "every connection landed on one net child");
-	/* The closes above reach the children before the counts are read. */
-	usleep(200 * 1000);
-	/* Counters are pushed each second; then any connection sees all. */
-	usleep(2500 * 1000);
+	/*
+	 * Each child pushes its counters each second, after it has seen the
+	 * closes above; then any connection sees all of them.
+	 */
 	for (i = 0; i < NCLIENTS; i += 5) {
-		v = stat_value(fds[i], "curr_connections");
+		v = client_stat_wait(fds[i], NULL, "curr_connections",
+		    NCLIENTS, 5000);
 		cr_assert_eq(v, NCLIENTS, "connection %d: curr_connections "
 		    "%lld", i, v);
-		cr_assert_eq(stat_value(fds[i], "threads"), 2);
+		cr_assert_eq(client_stat(fds[i], NULL, "threads"), 2);
 		/* The limit as set, not one child's share of it. */
-		cr_assert_eq(stat_value(fds[i], "max_connections"), 1024);
-		cr_assert_eq(stat_value(fds[i], "cmd_set"), NCLIENTS);
+		cr_assert_eq(client_stat(fds[i], NULL, "max_connections"), 1024);
+		cr_assert_eq(client_stat(fds[i], NULL, "cmd_set"), NCLIENTS);
 	}
 	for (i = 0; i < NCLIENTS; i++)
 		close(fds[i]);
@@ -178,25 +171,29 @@ Test(netchildren, one_dies_others_serve)
 	const char	*args[] = { "-t", "3", "-o", "conn_per_ip=0", NULL };
 	pid_t		 nets[4], after[4], victim;
 	int		 fds[NCLIENTS + EXTRA_MAX], alive[NCLIENTS + EXTRA_MAX];
-	int		 base[3], i, j, n, nfds = 0, nalive = 0, busy, most;
+	int		 base[3], now[3], i, j, n, nfds = 0, nalive = 0, busy;
+	int		 most, same;
 	int		 tries;
 
 	cr_assert_eq(daemon_start(&d, NULL, args), 0);
 	cr_assert_eq(net_children_wait(nets, 4, 3), 3, "three net children");
 	/*
 	 * Set up, every net child holds the same descriptors (channels,
-	 * listeners, epoll); wait for that before counting connections.
+	 * listeners, epoll); wait for that, the same in ten looks running,
+	 * before counting connections.
 	 */
-	for (tries = 0; tries < 500; tries++) {
+	for (tries = 0, same = 0; tries < 500 && same < 10; tries++) {
 		for (j = 0; j < 3; j++)
-			cr_assert_gt(base[j] = fd_count(nets[j]), 0);
-		if (base[0] == base[1] && base[1] == base[2])
-			break;
+			cr_assert_gt(now[j] = fd_count(nets[j]), 0);
+		if (now[0] == now[1] && now[1] == now[2] && now[0] == base[0])
+			same++;
+		else
+			same = 0;
+		memcpy(base, now, sizeof(base));
 		usleep(10 * 1000);
 	}
-	cr_assert(base[0] == base[1] && base[1] == base[2], "descriptors "
-	    "%d %d %d", base[0], base[1], base[2]);
-	usleep(100 * 1000);
+	cr_assert(same == 10, "descriptors %d %d %d", base[0], base[1],
+	    base[2]);
 	/*
 	 * Connections until at least two children hold some (which child
 	 * accepts is the kernel's race), so that one can die and another
@@ -222,7 +219,9 @@ Test(netchildren, one_dies_others_serve)
 	}
 	victim = nets[most];
 	cr_assert_eq(kill(victim, SIGKILL), 0);
-	usleep(200 * 1000);
+	/* Its connections die with it, once the parent has reaped it. */
+	cr_assert(client_wait_for(process_gone, &victim, 5000),
+	    "net child %d still there", (int)victim);
 	/* Connections on the other children go on as if nothing happened. */
 	for (i = 0; i < nfds; i++) {
 		alive[i] = client_expect(fds[i], "get shared\r\n", "END\r\n",
@@ -246,14 +245,9 @@ Test(netchildren, one_dies_others_serve)
 	cr_assert(daemon_log_has(&d, "lost child: net", 0));
 	for (i = 0; i < nfds; i++) {
 		/* The survivors hear of the restart once it is ready. */
-		for (tries = 0; alive[i] && tries < 200; tries++) {
-			if (stat_value(fds[i], "privcached_net_restarts") == 1)
-				break;
-			usleep(10 * 1000);
-		}
 		if (alive[i])
-			cr_assert_eq(stat_value(fds[i],
-			    "privcached_net_restarts"), 1);
+			cr_assert_eq(client_stat_wait(fds[i], NULL,
+			    "privcached_net_restarts", 1, 2000), 1);
 		close(fds[i]);
 	}
 }

@@ -426,3 +426,49 @@ Test(ops, syslog_facility_option)
 {
 	syslog_run("syslog_facility=local3", 19 << 3);
 }
+
+/* How often s occurs in the daemon's log so far. */
+static int
+log_count(const char *s)
+{
+	static char	 buf[65536];
+	const char	*p;
+	ssize_t		 n;
+	int		 fd, count = 0;
+
+	if ((fd = open(d.d_log, O_RDONLY)) == -1)
+		return (-1);
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n < 0)
+		return (-1);
+	buf[n] = '\0';
+	for (p = buf; (p = strstr(p, s)) != NULL; p += strlen(s))
+		count++;
+	return (count);
+}
+
+/* -v: one line when a client hangs up, naming who closed. */
+Test(ops, close_logged_once)
+{
+	const char	*args[] = { "-v", NULL };
+	char		 buf[128];
+	long		 end;
+	int		 fd;
+
+	cr_assert_eq(daemon_start(&d, NULL, args), 0);
+	cr_assert_geq(fd = client_connect(d.d_port), 0);
+	cr_assert_eq(client_sends(fd, "version\r\n"), 0);
+	cr_assert_gt(client_recv_until(fd, buf, sizeof(buf), "\r\n"), 0);
+	cr_assert(strncmp(buf, "VERSION ", 8) == 0, "%s", buf);
+	close(fd);
+	/*
+	 * daemon_start's probe ends with quit (the daemon hangs up), this
+	 * one is hung up by the client: two closes, one by the peer.
+	 */
+	end = client_now_ms() + 3000;
+	while (log_count(" closed by peer") < 1 && client_now_ms() < end)
+		client_sleep_ms(10);
+	cr_assert_eq(log_count(" closed by peer"), 1);
+	cr_assert_eq(log_count(" closed"), 2, "a close logged twice");
+}

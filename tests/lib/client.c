@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -174,5 +175,68 @@ client_closed_within(int fd, int ms)
 		return (errno == ECONNRESET);
 	default:
 		return (0);
+	}
+}
+
+int
+client_wait_for(int (*cond)(void *), void *arg, int ms)
+{
+	long	deadline = client_now_ms() + ms;
+
+	for (;;) {
+		if (cond(arg))
+			return (1);
+		if (client_now_ms() >= deadline)
+			return (0);
+		client_sleep_ms(CLIENT_POLL_MS);
+	}
+}
+
+long long
+client_stat(int fd, const char *group, const char *name)
+{
+	static char	 got[65536];
+	char		 req[128], want[128], *p;
+
+	(void)snprintf(req, sizeof(req), "stats%s%s\r\n",
+	    group != NULL ? " " : "", group != NULL ? group : "");
+	if (client_sends(fd, req) == -1 ||
+	    client_recv_until(fd, got, sizeof(got), "END\r\n") <= 0)
+		return (-1);
+	(void)snprintf(want, sizeof(want), "STAT %s ", name);
+	if ((p = strstr(got, want)) == NULL)
+		return (-1);
+	return (strtoll(p + strlen(want), NULL, 10));
+}
+
+long long
+client_stat_wait(int fd, const char *group, const char *name,
+    long long want, int ms)
+{
+	long		deadline = client_now_ms() + ms;
+	long long	v;
+
+	while ((v = client_stat(fd, group, name)) != want &&
+	    client_now_ms() < deadline)
+		client_sleep_ms(CLIENT_POLL_MS);
+	return (v);
+}
+
+int
+client_expect_within(int port, const char *req, const char *end,
+    const char *want, int ms)
+{
+	long	deadline = client_now_ms() + ms;
+	int	fd, ok;
+
+	for (;;) {
+		ok = 0;
+		if ((fd = client_connect(port)) != -1) {
+			ok = client_expect(fd, req, end, want);
+			close(fd);
+		}
+		if (ok || client_now_ms() >= deadline)
+			return (ok);
+		client_sleep_ms(CLIENT_POLL_MS);
 	}
 }

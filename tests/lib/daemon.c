@@ -17,6 +17,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
@@ -204,7 +205,7 @@ static int
 daemon_wait_ready(struct daemon *d, int port, const char *path)
 {
 	char	buf[256];
-	int	waited, fd, status;
+	int	waited, fd, status, rv;
 
 	for (waited = 0; waited < 10000; waited += 20) {
 		if (waitpid(d->d_pid, &status, WNOHANG) == d->d_pid) {
@@ -217,8 +218,15 @@ daemon_wait_ready(struct daemon *d, int port, const char *path)
 			if (client_sends(fd, "version\r\n") == 0 &&
 			    client_recv_until(fd, buf, sizeof(buf), "\r\n") >
 			    0 && daemon_answered(buf)) {
+				/*
+				 * The daemon hangs up first: once we see it,
+				 * the probe no longer counts against -c,
+				 * conn_per_ip or curr_connections.
+				 */
+				rv = client_sends(fd, "quit\r\n") == 0 &&
+				    client_closed(fd) ? 0 : -1;
 				close(fd);
-				return (0);
+				return (rv);
 			}
 			close(fd);
 		}
@@ -491,64 +499,23 @@ daemon_log_count(struct daemon *d, const char *s)
 	return (n);
 }
 
-/*
- * TLS material, made with the openssl command: EC keys (fast), valid for
- * a week.  The directory and certificates are world-readable, the keys
- * 0600 (a test that starts the daemon as another user gives it the key).
- */
-static const char tls_gen_script[] =
-	"set -e\n"
-	"O=/usr/bin/openssl\n"
-	"EC='-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes'\n"
-	"ca() {\n"
-	"	$O req -x509 $EC -keyout $1.key -out $1.crt -days 7 "
-	"-subj \"/CN=$2\" -addext basicConstraints=critical,CA:TRUE "
-	"-addext keyUsage=critical,keyCertSign,cRLSign\n"
-	"}\n"
-	"leaf() {\n"
-	"	$O req -new $EC -keyout $1.key -out $1.csr -subj \"/CN=$2\"\n"
-	"	printf 'basicConstraints=critical,CA:FALSE\\n"
-	"keyUsage=critical,digitalSignature\\nextendedKeyUsage=%s\\n"
-	"subjectKeyIdentifier=hash\\nauthorityKeyIdentifier=keyid\\n"
-	"subjectAltName=IP:127.0.0.1,DNS:localhost\\n' $5 > $1.ext\n"
-	"	$O x509 -req -in $1.csr -CA $3.crt -CAkey $3.key "
-	"-set_serial $4 -days 7 -extfile $1.ext -out $1.crt\n"
-	"	rm -f $1.csr $1.ext\n"
-	"}\n"
-	"ca ca privcached-test-ca\n"
-	/* The same name as the real CA: only the signature tells them apart. */
-	"ca rogue-ca privcached-test-ca\n"
-	"leaf server privcached-test-server-1 ca 4097 serverAuth\n"
-	"leaf server2 privcached-test-server-2 ca 8193 serverAuth\n"
-	"leaf client privcached-test-client ca 12289 clientAuth\n"
-	"leaf rogue privcached-test-client rogue-ca 16385 clientAuth\n"
-	"chmod 0644 *.crt\n"
-	"chmod 0600 *.key\n"
-	"rm -f gen.sh\n";
-
 int
 tls_make_certs(char *dir, size_t len)
 {
-	char	path[512], cmd[1024];
-	FILE	*fp;
+	char	cmd[2 * PATH_MAX], src[PATH_MAX];
 	int	st;
 
+	/* The script runs in dir: its own path must not be relative. */
+	if (realpath(daemon_src(), src) == NULL ||
+	    strchr(src, '\'') != NULL)
+		return (-1);
 	if (strlcpy(dir, "/tmp/privcached-tls.XXXXXX", len) >= len ||
 	    mkdtemp(dir) == NULL)
 		return (-1);
 	if (chmod(dir, 0755) == -1)
 		goto fail;
-	(void)snprintf(path, sizeof(path), "%s/gen.sh", dir);
-	if ((fp = fopen(path, "w")) == NULL)
-		goto fail;
-	if (fputs(tls_gen_script, fp) == EOF) {
-		(void)fclose(fp);
-		goto fail;
-	}
-	if (fclose(fp) == EOF)
-		goto fail;
-	(void)snprintf(cmd, sizeof(cmd), "cd '%s' && sh gen.sh "
-	    ">gen.log 2>&1 && rm -f gen.log", dir);
+	(void)snprintf(cmd, sizeof(cmd), "cd '%s' && sh '%s/tests/lib/"
+	    "tls_gen.sh' >gen.log 2>&1 && rm -f gen.log", dir, src);
 	st = system(cmd);
 	if (st == -1 || !WIFEXITED(st) || WEXITSTATUS(st) != 0) {
 		(void)snprintf(cmd, sizeof(cmd), "cat '%s/gen.log' >&2", dir);

@@ -36,6 +36,7 @@ cleanup() {
 		    echo "check-deb: could not purge privcached" >&2
 	fi
 	[ -n "${pid:-}" ] && kill "$pid" 2>/dev/null
+	[ -d /run/privcached ] && rm -rf /run/privcached
 	rm -rf "$scratch"
 }
 trap cleanup EXIT
@@ -74,7 +75,9 @@ check "chroot root-owned, 0755, empty" sh -c \
     [ -z "$(ls -A /var/lib/privcached/empty)" ]'
 
 # --- run it as the unit does ---------------------------------------------
-# The unit's own command lines, a free port appended (later flags win).
+# The unit's own command lines, a free port appended (later flags win),
+# in the RuntimeDirectory systemd would make.
+mkdir -m 0755 /run/privcached
 pre=$(sed -n 's/^ExecStartPre=//p' /lib/systemd/system/privcached.service)
 start=$(sed -n 's/^ExecStart=//p' /lib/systemd/system/privcached.service)
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
@@ -89,8 +92,13 @@ done
 NOTIFY_SOCKET=$scratch/notify $start -p "$port" \
     > "$scratch/daemon.log" 2>&1 &
 pid=$!
-check "READY=1 from the unit's ExecStart" sh -c \
-    "wait $listener && grep -q '^READY=1' $scratch/notify.log"
+# The listener exits 0 on READY=1, 1 after 10 s without it.
+if wait "$listener" && grep -q '^READY=1' "$scratch/notify.log"; then
+	ok "READY=1 from the unit's ExecStart"
+else
+	fail "READY=1 from the unit's ExecStart"
+fi
+check "pid file written" sh -c "[ \"\$(cat /run/privcached/privcached.pid)\" = $pid ]"
 check "children run as _privcached" sh -c \
     "ps -o user= --ppid $pid | grep -qx _privcached"
 check "serves memcached clients" python3 -c "
@@ -108,6 +116,7 @@ kill "$pid" 2>/dev/null || true
 wait "$pid" || true
 pid=
 check "stopped, pid file removed" test ! -e /run/privcached/privcached.pid
+rmdir /run/privcached
 
 # --- upgrade keeps an edited conffile ------------------------------------
 echo "-m 32  # edited by check-deb" >> /etc/privcached.conf

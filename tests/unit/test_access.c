@@ -18,7 +18,8 @@
 static void
 allow(const char *addr, int family, int prefix)
 {
-	struct net_cidr	*nr = &net_conf.nc_allow[net_conf.nc_nallow++];
+	struct net_live	*nl = &net_conf.nc_live;
+	struct net_cidr	*nr = &nl->nl_allow[nl->nl_nallow++];
 
 	memset(nr, 0, sizeof(*nr));
 	nr->nr_family = family;
@@ -96,7 +97,7 @@ Test(access, per_address_limit)
 {
 	struct access_addr	*a[3], *b;
 
-	net_conf.nc_conn_per_ip = 2;
+	net_conf.nc_live.nl_conn_per_ip = 2;
 	cr_assert_not_null(a[0] = access_acquire(v4("10.0.0.1")));
 	cr_assert_not_null(a[1] = access_acquire(v4("10.0.0.1")));
 	errno = 0;
@@ -110,7 +111,7 @@ Test(access, per_address_limit)
 	access_release(a[1]);
 	access_release(a[2]);
 	access_release(b);
-	net_conf.nc_conn_per_ip = 0;
+	net_conf.nc_live.nl_conn_per_ip = 0;
 	cr_assert_not_null(a[0] = access_acquire(v4("10.0.0.1")));
 	access_release(a[0]);
 }

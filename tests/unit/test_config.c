@@ -4,6 +4,7 @@
  */
 
 #include <criterion/criterion.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,7 +46,7 @@ Test(config, defaults)
 	cr_assert_eq(conf.c_port, 11211);
 	cr_assert_eq(conf.c_nlisten, 0, "no -l means the loopback set");
 	cr_assert_eq(conf.c_cache.cc_maxbytes, 64ULL << 20);
-	cr_assert_eq(conf.c_net.nc_maxconns, 1024);
+	cr_assert_eq(conf.c_net.nc_live.nl_maxconns, 1024);
 	cr_assert_eq(conf.c_cache.cc_item_size_max, 1024 * 1024);
 	cr_assert_str_eq(conf.c_chroot, "/var/empty");
 	cr_assert_eq(conf.c_udp_port, 0);
@@ -79,7 +80,7 @@ Test(config, conns)
 	cr_assert_eq(PARSE("-c", "abc"), CONFIG_ERROR);
 	cr_assert(strstr(err, "-c") != NULL, "%s", err);
 	cr_assert_eq(PARSE("-c", "5000"), CONFIG_OK);
-	cr_assert_eq(conf.c_net.nc_maxconns, 5000);
+	cr_assert_eq(conf.c_net.nc_live.nl_maxconns, 5000);
 }
 
 Test(config, udp_refused)
@@ -148,15 +149,15 @@ Test(config, factor_and_switches)
 	cr_assert_eq(conf.c_cache.cc_chunk_min, 64);
 	cr_assert_eq(conf.c_cache.cc_evict, 0);
 	cr_assert_eq(conf.c_cache.cc_cas, 0);
-	cr_assert_eq(conf.c_net.nc_flush_enabled, 0);
+	cr_assert_eq(conf.c_net.nc_live.nl_flush_enabled, 0);
 }
 
 Test(config, protocol)
 {
 	cr_assert_eq(PARSE("-B", "binary"), CONFIG_OK);
-	cr_assert_eq(conf.c_net.nc_protocol, LISTENER_PROTO_BINARY);
+	cr_assert_eq(conf.c_net.nc_live.nl_protocol, LISTENER_PROTO_BINARY);
 	cr_assert_eq(PARSE("-B", "ascii"), CONFIG_OK);
-	cr_assert_eq(conf.c_net.nc_protocol, LISTENER_PROTO_ASCII);
+	cr_assert_eq(conf.c_net.nc_live.nl_protocol, LISTENER_PROTO_ASCII);
 	cr_assert_eq(PARSE("-B", "morse"), CONFIG_ERROR);
 }
 
@@ -187,9 +188,9 @@ Test(config, extended_table)
 {
 	cr_assert_eq(PARSE("-o", "idle_timeout=30,hashpower=20,"
 	    "no_maxconns_fast,slab_chunk_max=256"), CONFIG_OK);
-	cr_assert_eq(conf.c_net.nc_idle_timeout, 30);
+	cr_assert_eq(conf.c_net.nc_live.nl_idle_timeout, 30);
 	cr_assert_eq(conf.c_cache.cc_hashpower, 20);
-	cr_assert_eq(conf.c_net.nc_maxconns_fast, 0);
+	cr_assert_eq(conf.c_net.nc_live.nl_maxconns_fast, 0);
 	cr_assert_eq(conf.c_cache.cc_slab_chunk_max, 256 * 1024);
 	cr_assert_eq(PARSE("-o", "hashpower=70"), CONFIG_ERROR);
 	cr_assert_eq(PARSE("-o", "idle_timeout=-1"), CONFIG_ERROR);
@@ -259,7 +260,7 @@ Test(config, other_letters)
 	    "-L", "-k", "-W", "-t", "4", "-R", "10", "-D", ":"), CONFIG_OK);
 	cr_assert_str_eq(conf.c_unix_path, "/tmp/pc.sock");
 	cr_assert_eq(conf.c_unix_mask, 0770);
-	cr_assert_eq(conf.c_net.nc_shutdown_enabled, 1);
+	cr_assert_eq(conf.c_net.nc_live.nl_shutdown_enabled, 1);
 	cr_assert_eq(conf.c_cache.cc_prealloc, 1);
 	cr_assert_eq(conf.c_cache.cc_lock_memory, 1);
 	cr_assert_eq(conf.c_threads, 4);
@@ -298,7 +299,7 @@ Test(config, file_like_debian)
 	cr_assert_eq(conf.c_port, 11311);
 	cr_assert_str_eq(conf.c_user, "memcache");
 	cr_assert_eq(conf.c_nlisten, 1);
-	cr_assert_eq(conf.c_net.nc_maxconns, 2048);
+	cr_assert_eq(conf.c_net.nc_live.nl_maxconns, 2048);
 	cr_assert_eq(conf.c_daemonize, 1);
 	cr_assert_eq(conf.c_nnotes, 1, "logfile is reported as ignored");
 	unlink(path);
@@ -374,27 +375,28 @@ Test(config, access_options)
 {
 	cr_assert_eq(PARSE("-o", "allow=10.0.0.0/8;::1;192.168.0.1",
 	    "-o", "allow=2001:db8::/32"), CONFIG_OK, "%s", err);
-	cr_assert_eq(conf.c_net.nc_nallow, 4);
-	cr_assert_eq(conf.c_net.nc_allow[0].nr_prefix, 8);
-	cr_assert_eq(conf.c_net.nc_allow[1].nr_prefix, 128);
-	cr_assert_eq(conf.c_net.nc_allow[2].nr_prefix, 32);
-	cr_assert_eq(conf.c_net.nc_allow[3].nr_prefix, 32);
+	cr_assert_eq(conf.c_net.nc_live.nl_nallow, 4);
+	cr_assert_eq(conf.c_net.nc_live.nl_allow[0].nr_prefix, 8);
+	cr_assert_eq(conf.c_net.nc_live.nl_allow[1].nr_prefix, 128);
+	cr_assert_eq(conf.c_net.nc_live.nl_allow[2].nr_prefix, 32);
+	cr_assert_eq(conf.c_net.nc_live.nl_allow[3].nr_prefix, 32);
 	cr_assert_eq(PARSE("-o", "allow=10.0.0.0/33"), CONFIG_ERROR);
 	cr_assert_eq(PARSE("-o", "allow=example.com"), CONFIG_ERROR);
 	cr_assert_eq(PARSE("-o", "allow="), CONFIG_ERROR);
 	cr_assert_eq(PARSE("-c", "1000"), CONFIG_OK);
-	cr_assert_eq(conf.c_net.nc_conn_per_ip, 500, "half of -c");
+	cr_assert_eq(conf.c_net.nc_live.nl_conn_per_ip, 500, "half of -c");
 	cr_assert_eq(PARSE("-c", "100"), CONFIG_OK);
-	cr_assert_eq(conf.c_net.nc_conn_per_ip, 64, "at least 64");
+	cr_assert_eq(conf.c_net.nc_live.nl_conn_per_ip, 64, "at least 64");
 	cr_assert_eq(PARSE("-c", "3"), CONFIG_OK);
-	cr_assert_eq(conf.c_net.nc_conn_per_ip, 3, "never more than -c");
-	cr_assert_eq(conf.c_net.nc_idle_timeout, 3600);
-	cr_assert_eq(conf.c_net.nc_request_timeout, 30);
+	cr_assert_eq(conf.c_net.nc_live.nl_conn_per_ip, 3,
+	    "never more than -c");
+	cr_assert_eq(conf.c_net.nc_live.nl_idle_timeout, 3600);
+	cr_assert_eq(conf.c_net.nc_live.nl_request_timeout, 30);
 	cr_assert_eq(PARSE("-o", "conn_per_ip=0,request_timeout=5,"
 	    "buffer_budget=64"), CONFIG_OK);
-	cr_assert_eq(conf.c_net.nc_conn_per_ip, 0);
-	cr_assert_eq(conf.c_net.nc_request_timeout, 5);
-	cr_assert_eq(conf.c_net.nc_buffer_budget, 64);
+	cr_assert_eq(conf.c_net.nc_live.nl_conn_per_ip, 0);
+	cr_assert_eq(conf.c_net.nc_live.nl_request_timeout, 5);
+	cr_assert_eq(conf.c_net.nc_live.nl_buffer_budget, 64);
 	cr_assert_eq(PARSE("-o", "buffer_budget=1"), CONFIG_ERROR);
 }
 
@@ -429,7 +431,7 @@ Test(config, table_rows)
 	cr_assert_eq(conf.c_sandbox, 1, "the sandbox is on by default");
 	cr_assert_eq(conf.c_unix_mask, 0700);
 	cr_assert_float_eq(conf.c_cache.cc_factor, 1.25, 1e-9);
-	cr_assert_eq(conf.c_net.nc_idle_timeout, 3600);
+	cr_assert_eq(conf.c_net.nc_live.nl_idle_timeout, 3600);
 }
 
 /* Is word one of the words of line (split at blanks and commas)? */
@@ -562,4 +564,38 @@ Test(config, foreground_and_syslog_facility)
 	cr_assert_eq(config_syslog_facility(&conf), LOG_LOCAL3);
 	cr_assert_eq(PARSE("-o", "syslog_facility=kern"), CONFIG_ERROR);
 	cr_assert(strstr(err, "syslog_facility") != NULL, "%s", err);
+}
+
+/*
+ * What a reload copies (net_conf's nc_live) is exactly what the table
+ * says a reload applies: a flag stored in net_conf is reloadable if and
+ * only if it is stored in nc_live.
+ */
+Test(config, reloadable_is_net_live)
+{
+	const struct config_flag	*tab[2], *f;
+	size_t				 n[2], i, t, net, net_end, live;
+	size_t				 live_end;
+	int				 in_live;
+
+	net = offsetof(struct config, c_net);
+	net_end = net + sizeof(struct net_conf);
+	live = net + offsetof(struct net_conf, nc_live);
+	live_end = live + sizeof(struct net_live);
+	tab[0] = config_flags(&n[0]);
+	tab[1] = config_suboptions(&n[1]);
+	for (t = 0; t < 2; t++)
+		for (i = 0; i < n[t]; i++) {
+			f = &tab[t][i];
+			if (f->cf_size == 0 || f->cf_off < net ||
+			    f->cf_off >= net_end)
+				continue;
+			in_live = f->cf_off >= live &&
+			    f->cf_off + f->cf_size <= live_end;
+			cr_assert_eq(in_live, f->cf_apply == CA_RELOAD,
+			    "%s: %s nc_live, but a reload %s apply it",
+			    f->cf_name != NULL ? f->cf_name : "?",
+			    in_live ? "in" : "not in",
+			    f->cf_apply == CA_RELOAD ? "does" : "does not");
+		}
 }

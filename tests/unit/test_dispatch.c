@@ -142,8 +142,8 @@ Test(dispatch, every_rule_takes_its_message)
 				    r->dr_fd), "chan %d type %u max", c, t);
 			}
 		}
-	/* 4 to the parent, 9 + 3 to net, 4 + 3 to storage. */
-	cr_assert_eq(rules, 23);
+	/* 5 to the parent, 9 + 3 to net, 4 + 3 to storage. */
+	cr_assert_eq(rules, 24);
 	chan_close();
 }
 

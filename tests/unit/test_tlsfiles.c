@@ -64,7 +64,7 @@ make_file(const char *name, size_t size)
 static void
 expect_refused(const char *needle)
 {
-	cr_assert_eq(tlsfiles_load(&conf, &tf, err, sizeof(err)), -1);
+	cr_assert_eq(tlsfiles_load(&conf, &conf, 1, &tf, err, sizeof(err)), -1);
 	cr_assert(strstr(err, needle) != NULL, "message: %s", err);
 	cr_assert_null(tf.tf_pem[TLS_PEM_CERT], "nothing kept on failure");
 }
@@ -97,6 +97,29 @@ Test(tlsfiles, readable_files_that_are_not_pem)
 	conf.c_tls_file[TLS_PEM_KEY] = make_file("key.pem", 100);
 	/* Read whole, then libtls refuses them, named by option. */
 	expect_refused("ssl_");
+}
+
+/*
+ * A reload's read (check 0) takes the bytes without judging them: the
+ * net child parses them, not root; the paths are the ones given apart.
+ */
+Test(tlsfiles, reload_reads_bytes_only)
+{
+	struct config	paths;
+
+	memset(&paths, 0, sizeof(paths));
+	paths.c_tls_file[TLS_PEM_CERT] = make_file("cert.pem", 100);
+	paths.c_tls_file[TLS_PEM_KEY] = make_file("key.pem", 50);
+	conf.c_tls_file[TLS_PEM_CERT] = strdup("/nonexistent/other.pem");
+	cr_assert_eq(tlsfiles_load(&conf, &paths, 0, &tf, err, sizeof(err)),
+	    0, "%s", err);
+	cr_assert_eq(tf.tf_len[TLS_PEM_CERT], 100);
+	cr_assert_eq(tf.tf_len[TLS_PEM_KEY], 50);
+	cr_assert_eq(tf.tf_pem[TLS_PEM_CERT][0], 'A');
+	cr_assert_eq(tlsfiles_load(&conf, &paths, 1, &tf, err, sizeof(err)),
+	    -1, "checked, the same bytes are refused");
+	free(paths.c_tls_file[TLS_PEM_CERT]);
+	free(paths.c_tls_file[TLS_PEM_KEY]);
 }
 
 Test(tlsfiles, symlinked_key_refused)

@@ -1,8 +1,9 @@
 /*
- * SipHash-2-4, written from the SipHash paper (Aumasson, Bernstein 2012).
- * Part of the cache engine of the storage child; no I/O.  Two compression
- * rounds per 8-byte word and four finalisation rounds, little-endian words
- * whatever the host order, so hashes are the same on every machine.
+ * SipHash-2-4, written from the SipHash paper (Aumasson, Bernstein 2012),
+ * for the cache's hash table and the parent's login limits; no I/O.  Two
+ * compression rounds per 8-byte word and four finalisation rounds,
+ * little-endian words whatever the host order, so hashes are the same on
+ * every machine.
  */
 
 #include <stddef.h>
