@@ -489,6 +489,13 @@ storage_dispatch_net(int fd, short event, void *arg)
 
 	(void)fd;
 	if ((rv = imsgev_io(&ch->ch_iev, event)) <= 0) {
+		/* A frame no correct net child sends: say who it was. */
+		if (rv == -1 && (errno == ERANGE || errno == EBADMSG ||
+		    errno == EMSGSIZE)) {
+			storage_peer_bad(ch, errno == ERANGE ?
+			    "oversized message" : "malformed message");
+			return;
+		}
 		if (rv == -1)
 			log_warn("data channel");
 		else

@@ -11,7 +11,7 @@
 
 #include <stdint.h>
 
-#include "imsg.h"
+#include "compat.h"	/* base imsg on OpenBSD, ours elsewhere */
 
 /*
  * Sends the parent type with iov and waits for its IMSG_CTL_AUTH_RESULT:

@@ -24,11 +24,11 @@
 #define MISBEHAVE_FLOOD		50000
 
 /*
- * Raw frames on the control channel: a well-framed message of a type
- * nobody knows with junk after its header, or a header announcing 2 GB.
+ * Raw frames on a channel: a well-framed message of a type nobody knows
+ * with junk after its header, or a header announcing 2 GB.
  */
 static int
-misbehave_raw(int oversized)
+misbehave_raw(int fd, int oversized)
 {
 	struct {
 		struct imsg_hdr	hdr;
@@ -45,7 +45,7 @@ misbehave_raw(int oversized)
 		msg.hdr.len = 0x7ffffff0;
 		len = sizeof(msg.hdr);
 	}
-	return (write(PROC_CTL_FD, &msg, len) == (ssize_t)len ? 0 : -1);
+	return (write(fd, &msg, len) == (ssize_t)len ? 0 : -1);
 }
 
 static int
@@ -84,6 +84,34 @@ misbehave_stats_flood(void)
 	 */
 	imsgev_pause_read(&net_storage, 1);
 	net_storage_up = 0;
+	return (0);
+}
+
+/*
+ * Logins for the parent to check, without end and without waiting for
+ * the answers: the parent checks at most its rate and the answers it
+ * cannot deliver count against the child's queue.
+ */
+static int
+misbehave_auth_flood(void)
+{
+	struct {
+		struct auth_req	ar;
+		char		up[8];
+	}		q;
+	size_t		i;
+
+	memset(&q, 0, sizeof(q));
+	q.ar.ar_family = AF_INET;
+	q.ar.ar_ulen = 4;
+	q.ar.ar_plen = 4;
+	memcpy(q.up, "userpass", 8);
+	imsgev_pause_read(&proc_ctl, 1);
+	for (i = 0; i < MISBEHAVE_FLOOD; i++)
+		if (imsg_compose(&proc_ctl.iev_ibuf, IMSG_CTL_AUTH_CHECK, 0, 0,
+		    -1, &q, sizeof(q)) == -1)
+			return (-1);
+	imsgev_add(&proc_ctl);
 	return (0);
 }
 
@@ -138,9 +166,11 @@ net_misbehave(const char *what, size_t len)
 		return (imsgev_compose(&proc_ctl, IMSG_CTL_READY, 0,
 		    STDIN_FILENO, NULL, 0));
 	if (IS("garbage"))
-		return (misbehave_raw(0));
+		return (misbehave_raw(PROC_CTL_FD, 0));
 	if (IS("oversized"))
-		return (misbehave_raw(1));
+		return (misbehave_raw(PROC_CTL_FD, 1));
+	if (IS("storagehuge"))
+		return (misbehave_raw(net_storage.iev_ibuf.fd, 1));
 	if (IS("logbytes"))
 		return (misbehave_log(LOG_EMERG,
 		    "evil \x9b" "31m \xe2\x80\xae \x1b[2J end", 1));
@@ -154,6 +184,8 @@ net_misbehave(const char *what, size_t len)
 	}
 	if (IS("unlisten"))
 		return (misbehave_unlisten());
+	if (IS("authflood"))
+		return (misbehave_auth_flood());
 	if (IS("flush"))
 		return (misbehave_flush());
 	if (IS("exit"))

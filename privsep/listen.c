@@ -44,19 +44,18 @@ listen_name(const struct sockaddr *sa, socklen_t salen, char *name,
 		(void)strlcpy(name, "?", namelen);
 }
 
+/*
+ * A TCP socket bound to sa and listening, with the options every listener
+ * carries: its fd, or -1 with errno.  At start and to replace a dead one.
+ */
 static int
-listen_one(const struct addrinfo *ai, int backlog, struct listener *l,
-    char *err, size_t errlen)
+listen_tcp(const struct sockaddr *sa, socklen_t salen, int backlog)
 {
-	int	fd, on = 1;
+	int	fd, on = 1, saved;
 
-	listen_name(ai->ai_addr, ai->ai_addrlen, l->l_conf.lc_name,
-	    sizeof(l->l_conf.lc_name));
-	l->l_conf.lc_family = ai->ai_family;
-	if ((fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK |
-	    SOCK_CLOEXEC, ai->ai_protocol)) == -1)
-		return (errbuf_set(err, errlen, "socket %s: %s",
-		    l->l_conf.lc_name, strerror(errno)));
+	if ((fd = socket(sa->sa_family, SOCK_STREAM | SOCK_NONBLOCK |
+	    SOCK_CLOEXEC, 0)) == -1)
+		return (-1);
 	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) == -1)
 		goto fail;
 	/*
@@ -67,23 +66,34 @@ listen_one(const struct addrinfo *ai, int backlog, struct listener *l,
 	if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on)) == -1)
 		goto fail;
 	/* One listener per family: ::1 must not also take 127.0.0.1. */
-	if (ai->ai_family == AF_INET6 && setsockopt(fd, IPPROTO_IPV6,
+	if (sa->sa_family == AF_INET6 && setsockopt(fd, IPPROTO_IPV6,
 	    IPV6_V6ONLY, &on, sizeof(on)) == -1)
 		goto fail;
-	if (bind(fd, ai->ai_addr, ai->ai_addrlen) == -1)
+	if (bind(fd, sa, salen) == -1 || listen(fd, backlog) == -1)
 		goto fail;
-	if (listen(fd, backlog) == -1)
-		goto fail;
-	l->l_fd = fd;
+	return (fd);
+ fail:
+	saved = errno;
+	close(fd);
+	errno = saved;
+	return (-1);
+}
+
+static int
+listen_one(const struct addrinfo *ai, int backlog, struct listener *l,
+    char *err, size_t errlen)
+{
+	listen_name(ai->ai_addr, ai->ai_addrlen, l->l_conf.lc_name,
+	    sizeof(l->l_conf.lc_name));
+	l->l_conf.lc_family = ai->ai_family;
+	if ((l->l_fd = listen_tcp(ai->ai_addr, ai->ai_addrlen,
+	    backlog)) == -1)
+		return (errbuf_set(err, errlen, "listen on %s: %s",
+		    l->l_conf.lc_name, strerror(errno)));
 	memcpy(&l->l_addr, ai->ai_addr, ai->ai_addrlen);
 	l->l_addrlen = ai->ai_addrlen;
 	l->l_backlog = backlog;
 	return (0);
- fail:
-	(void)errbuf_set(err, errlen, "listen on %s: %s", l->l_conf.lc_name,
-	    strerror(errno));
-	close(fd);
-	return (-1);
 }
 
 static int
@@ -259,33 +269,27 @@ static int
 listen_rebind(const struct listener *l)
 {
 	const struct sockaddr_un	*sun;
-	mode_t				 old = 0;
-	int				 fd, on = 1, family;
+	mode_t				 old;
+	int				 fd;
 
-	family = l->l_addr.ss_family;
-	if ((fd = socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	if (l->l_addr.ss_family != AF_UNIX)
+		return (listen_tcp((const struct sockaddr *)&l->l_addr,
+		    l->l_addrlen, l->l_backlog));
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
 	    0)) == -1)
 		return (-1);
-	if (family == AF_UNIX) {
-		/* Ours was there: the path may be taken over again. */
-		sun = (const struct sockaddr_un *)&l->l_addr;
-		(void)unlink(sun->sun_path);
-		old = umask(~l->l_mask & 0777);
-	} else if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on,
-	    sizeof(on)) == -1 || (family == AF_INET6 && setsockopt(fd,
-	    IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on)) == -1))
-		goto fail;
-	if (bind(fd, (const struct sockaddr *)&l->l_addr, l->l_addrlen) == -1 ||
-	    listen(fd, l->l_backlog) == -1)
-		goto fail;
-	if (family == AF_UNIX)
+	/* Ours was there: the path may be taken over again. */
+	sun = (const struct sockaddr_un *)&l->l_addr;
+	(void)unlink(sun->sun_path);
+	old = umask(~l->l_mask & 0777);
+	if (bind(fd, (const struct sockaddr *)sun, l->l_addrlen) == -1 ||
+	    listen(fd, l->l_backlog) == -1) {
 		(void)umask(old);
+		close(fd);
+		return (-1);
+	}
+	(void)umask(old);
 	return (fd);
- fail:
-	if (family == AF_UNIX)
-		(void)umask(old);
-	close(fd);
-	return (-1);
 }
 
 int

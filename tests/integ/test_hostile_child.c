@@ -356,6 +356,12 @@ Test(hostile_child, garbage_to_storage)
 	attack(plain, "storage", "storage reports garbage from it");
 }
 
+Test(hostile_child, oversized_frame_to_storage)
+{
+	attack(plain, "storagehuge", "oversized message");
+	cr_assert(daemon_log_has(&d, "storage reports garbage from it", 0));
+}
+
 Test(hostile_child, log_flood)
 {
 	attack(plain, "logflood", "log flood; killing it");
@@ -465,6 +471,16 @@ Test(hostile_child, deaf_to_control_channel)
 	cr_assert_geq(fd = client_connect(tlsport), 0);
 	close(fd);
 	tls_remove_certs(certdir);
+}
+
+/*
+ * Logins for the parent to check, 50 000 at once, answers never read:
+ * the parent checks at most 1000 a second, and the answers piling up for
+ * the child hit the bound of its queue.
+ */
+Test(hostile_child, login_flood)
+{
+	attack(plain, "authflood", "does not read its control channel");
 }
 
 /* A net child that exits on every request: respawned, never given up. */

@@ -256,6 +256,9 @@ Test(dispatch, unknown_types_are_refused)
 			cr_assert_not_null(why);
 			cr_assert_str_eq(why, "unexpected message");
 		}
+	/* No password material goes to net any more. */
+	cr_assert_null(dispatch_rule(DISPATCH_NET_CTL, IMSG_CFG_AUTH));
+	cr_assert_null(dispatch_rule(DISPATCH_NET_CTL, IMSG_CFG_AUTH_END));
 	cr_assert_null(dispatch_rule(DISPATCH_CHAN_MAX, IMSG_CTL_READY));
 	cr_assert_null(dispatch_rule(DISPATCH_PARENT, UINT32_MAX));
 	chan_close();
