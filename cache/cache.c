@@ -1,7 +1,7 @@
 /*
- * The cache engine's state: setup, the clock, and linking items into the
- * hash table and their class's LRU.  No I/O, no processes: storage.c feeds
- * it decoded requests and a clock.
+ * The cache engine's state: setup, the clock and flush_all's epochs, and
+ * linking items into the hash table and their class's LRU.  No I/O, no
+ * processes: storage.c feeds it decoded requests and a clock.
  *
  * Items are linked (hash table + LRU of their head's class) or free; the
  * item an op works on is marked IT_BUSY while the op allocates, so that
@@ -33,6 +33,12 @@
 struct cache *
 cache_new(const struct cache_conf *conf)
 {
+	return (cache_new_mem(conf, NULL, NULL));
+}
+
+struct cache *
+cache_new_mem(const struct cache_conf *conf, void *mem, uint8_t *pgcls)
+{
 	struct cache	*c;
 	uint8_t		 key[SIPHASH_KEY_LEN];
 	int		 saved;
@@ -45,7 +51,7 @@ cache_new(const struct cache_conf *conf)
 	}
 	if ((c = calloc(1, sizeof(*c))) == NULL)
 		return (NULL);
-	if (slab_init(&c->c_slab, conf, ITEM_HDR) == -1) {
+	if (slab_init_mem(&c->c_slab, conf, ITEM_HDR, mem, pgcls) == -1) {
 		saved = errno;
 		free(c);
 		errno = saved;
@@ -107,6 +113,7 @@ cache_set_time(struct cache *c, int64_t now)
 		c->c_flush_at = 0;
 		cache_flush_now(c);
 	}
+	cache_region_sync(c);
 }
 
 /* Finds a valid item; an expired or flushed one is reclaimed on the way. */
@@ -138,6 +145,7 @@ cache_link(struct cache *c, struct item *it, uint64_t hv)
 	it->it_type = (it->it_type & ~IT_BUSY) | IT_LINKED;
 	it->it_mtime = c->c_mepoch;
 	c->c_mepoch_used = 1;
+	item_seal(it);
 	assoc_insert(&c->c_assoc, &c->c_slab, it, hv);
 	lru_link(&c->c_slab, &c->c_lru[it->it_clsid], it);
 	c->c_curr_items++;
@@ -184,4 +192,18 @@ cache_drop(struct cache *c, struct item *it)
 	cache_unlink(c, it, assoc_hash(&c->c_assoc, item_keyp(it),
 	    it->it_nkey));
 	cache_item_free(c, it);
+}
+
+/* flush_all: a new epoch; the crawler reclaims what is older. */
+void
+cache_flush_now(struct cache *c)
+{
+	if (c->c_mepoch_used) {
+		c->c_mepoch++;
+		c->c_mepoch_used = 0;
+	}
+	c->c_flush_mepoch = c->c_mepoch;
+	c->c_crawl_flush = 1;
+	/* Before the reply: a storage child dying next must not undo it. */
+	cache_region_sync(c);
 }

@@ -25,6 +25,32 @@ struct cache_conf;
 struct cache	*cache_new(const struct cache_conf *conf);
 void		 cache_free(struct cache *);
 
+/* What a storage child made of the shared item memory it was handed. */
+enum cache_recovery_state {
+	CACHE_RECOVERY_FRESH,		/* never used: started empty */
+	CACHE_RECOVERY_READ,		/* items read back */
+	CACHE_RECOVERY_CLEARED		/* unreadable: started empty */
+};
+struct cache_recovery {
+	enum cache_recovery_state rc_state;
+	const char	*rc_why;	/* CLEARED: why */
+	uint64_t	 rc_recovered;	/* items kept */
+	uint64_t	 rc_dropped;	/* live items that failed a check */
+	uint64_t	 rc_bad_pages;	/* pages with no valid class */
+	uint64_t	 rc_usec;	/* time the scan took */
+};
+
+/*
+ * Builds a cache over the shared item memory (mem, len bytes, sized by
+ * region_layout() for conf) and reads back the items a former storage
+ * child left there.  That memory is hostile input: every item is checked
+ * (bounds, class, links, checksum, expiry) and dropped if it fails, and a
+ * header of another layout clears the memory.  Fills *rc.  Returns NULL
+ * with errno on error, as cache_new.
+ */
+struct cache	*cache_open(const struct cache_conf *conf, void *mem,
+		    size_t len, struct cache_recovery *rc);
+
 /*
  * The clock: absolute unix seconds.  storage.c sets it from time(3) once
  * per batch; tests inject any value.  Times from 1970 to 2093 are exact,
@@ -89,6 +115,30 @@ int		 cache_maintain(struct cache *, unsigned int budget);
  * (sizes_status disabled, as stock memcached); RESET zeroes the
  * resettable counters and emits nothing.
  */
+/* One live item as the admin listings (cache/admin.c) see it. */
+struct cache_item_info {
+	const void	*ii_key;
+	size_t		 ii_nkey;
+	int64_t		 ii_exptime;	/* unix seconds, 0: never */
+	int64_t		 ii_atime;	/* unix seconds */
+	uint64_t	 ii_cas;
+	uint32_t	 ii_size;	/* bytes in memory */
+	uint32_t	 ii_nbytes;	/* value length */
+	unsigned int	 ii_clsid;
+	int		 ii_fetched;
+};
+/* The largest slab class id. */
+unsigned int	 cache_nclasses(const struct cache *);
+/*
+ * Calls fn for each live item of slab class clsid, oldest first, until fn
+ * returns nonzero.  Changes nothing: no bump, no access mark.
+ */
+void		 cache_walk(struct cache *, unsigned int clsid,
+		    int (*fn)(void *, const struct cache_item_info *),
+		    void *arg);
+/* cache_memlimit: a new budget within the arena; 0, or -1 past it. */
+int		 cache_set_maxbytes(struct cache *, uint64_t);
+
 void		 cache_stats(struct cache *, enum cache_stats_kind,
 		    void (*emit)(void *arg, const char *name,
 		    const char *value), void *arg);

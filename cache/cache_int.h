@@ -1,8 +1,9 @@
 /*
- * The cache engine's private state, and the calls between its files:
- * cache.c (setup, clock, linking), lru.c (the LRU policy), alloc.c
- * (memory for items), ops.c (the operations), maint.c (background
- * reclamation), prefetch.c and cache_stats.c.  Not for outside cache/.
+ * The cache engine's private state, and the calls between its files,
+ * each calling only those listed after it: ops.c (the operations),
+ * maint.c (background reclamation), prefetch.c, cache_stats.c, alloc.c
+ * (memory for items), lru.c (the LRU policy), cache.c (setup, clock,
+ * linking).  Not for outside cache/.
  */
 
 #ifndef PRIVCACHED_CACHE_INT_H
@@ -13,6 +14,7 @@
 #include "assoc.h"
 #include "item.h"
 #include "lru.h"
+#include "region.h"
 #include "slab.h"
 
 struct cache_cls_stats {
@@ -91,9 +93,16 @@ struct cache {
 	uint64_t		 c_crawl_pos;
 	uint32_t		 c_next_exp;	/* earliest expiry, 0: none */
 	uint32_t		 c_pass_exp;
+
+	/* The shared item memory's header (recover.c), NULL: private. */
+	struct region_hdr	*c_region;
+	struct cache_recovery	 c_recovery;
 };
 
 /* cache.c */
+/* cache_new over mem and its page table (slab_init_mem), or private. */
+struct cache	*cache_new_mem(const struct cache_conf *, void *mem,
+		    uint8_t *pgcls);
 struct item	*cache_lookup(struct cache *, const void *, size_t, uint64_t);
 void		 cache_link(struct cache *, struct item *, uint64_t);
 void		 cache_unlink(struct cache *, struct item *, uint64_t);
@@ -101,6 +110,8 @@ void		 cache_unlink(struct cache *, struct item *, uint64_t);
 void		 cache_item_free(struct cache *, struct item *);
 /* Unlinks and frees a linked item whose hash we do not have. */
 void		 cache_drop(struct cache *, struct item *);
+/* flush_all now: every item stored before is invalid. */
+void		 cache_flush_now(struct cache *);
 
 /* lru.c */
 void		 cache_evict(struct cache *, struct item *);
@@ -112,9 +123,6 @@ unsigned int	 cache_size_clsid(const struct cache *, size_t, uint64_t,
 		    uint32_t);
 struct item	*cache_item_alloc(struct cache *, const void *, size_t,
 		    uint64_t, uint32_t, int *);
-
-/* maint.c */
-void		 cache_flush_now(struct cache *);
 
 /* Converts an absolute expiry to item time: 0 never, 1 already past. */
 static inline uint32_t
@@ -141,6 +149,22 @@ cache_item_dead(const struct cache *c, const struct item *it)
 	if (it->it_exptime != 0 && it->it_exptime <= c->c_rnow)
 		return (1);
 	return (0);
+}
+
+/*
+ * What decides which items a later storage child may read back: kept in
+ * the shared header whenever it changes (a flush) and on each clock tick.
+ */
+static inline void
+cache_region_sync(struct cache *c)
+{
+	struct region_hdr	*h = c->c_region;
+
+	if (h == NULL)
+		return;
+	h->rh_mepoch = c->c_mepoch;
+	h->rh_flush_mepoch = c->c_flush_mepoch;
+	h->rh_flush_at = c->c_flush_at;
 }
 
 /* Keeps the earliest expiry known, so the crawler knows when to run. */

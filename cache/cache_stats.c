@@ -124,6 +124,11 @@ cache_stats_general(struct cache *c, struct cache_emit *e)
 	cache_emit_u64(e, "lru_bumps_dropped", 0);
 	/* memcached repeats it here, and monitoring reads it here. */
 	cache_emit_u64(e, "total_malloced", slab_malloced(&c->c_slab));
+	/* What this storage child read back of the item memory at start. */
+	cache_emit_u64(e, "privcached_recovered_items",
+	    c->c_recovery.rc_recovered);
+	cache_emit_u64(e, "privcached_dropped_items", c->c_recovery.rc_dropped);
+	cache_emit_u64(e, "privcached_recovery_usec", c->c_recovery.rc_usec);
 }
 
 static void

@@ -11,7 +11,12 @@
 
 #include "msg.h"
 #include "cache.h"
+#include "crc32c.h"
 #include "item.h"
+#include "region.h"
+
+_Static_assert(ITEM_HDR == REGION_ITEM_HDR,
+    "struct item changed: change REGION_ITEM_HDR and REGION_VERSION");
 
 const void *
 item_key(const struct item *it)
@@ -114,4 +119,38 @@ item_value_copy(const struct item *it, void *dst)
 		s.ic_left = s.ic_next->ch_len;
 		s.ic_next = s.ic_next->ch_next;
 	}
+}
+
+/* Type bits that say the layout; the rest change while linked. */
+#define ITEM_CRC_TYPE	(IT_HEAD | IT_CHUNKED | IT_CFLAGS | IT_CAS)
+
+uint32_t
+item_crc(const struct item *it)
+{
+	struct item_cursor	 s;
+	uint8_t			 hdr[16];
+	uint32_t		 crc;
+
+	hdr[0] = it->it_type & ITEM_CRC_TYPE;
+	hdr[1] = it->it_nkey;
+	hdr[2] = it->it_clsid;
+	hdr[3] = 0;
+	memcpy(hdr + 4, &it->it_nbytes, 4);
+	memcpy(hdr + 8, &it->it_exptime, 4);
+	memcpy(hdr + 12, &it->it_mtime, 4);
+	crc = crc32c(0, hdr, sizeof(hdr));
+	/* cas, client flags and key sit together in front of the value. */
+	crc = crc32c(crc, it->it_data, (size_t)(item_keyp((struct item *)it) -
+	    it->it_data) + it->it_nkey);
+	item_cursor_init((struct item *)it, &s);
+	for (;;) {
+		if (s.ic_left > 0)
+			crc = crc32c(crc, s.ic_p, s.ic_left);
+		if (s.ic_next == NULL)
+			break;
+		s.ic_p = s.ic_next->ch_data;
+		s.ic_left = s.ic_next->ch_len;
+		s.ic_next = s.ic_next->ch_next;
+	}
+	return (crc);
 }

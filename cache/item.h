@@ -1,5 +1,5 @@
 /*
- * Item layout of the cache engine.  An item is a 32-byte header, the cas
+ * Item layout of the cache engine.  An item is a 36-byte header, the cas
  * (8 bytes, unless the cache runs with -C), the client flags (4 bytes, only
  * when not zero), the key and the value, in one chunk.  An item too big for
  * the largest class is chunked: its head chunk (of the largest class) holds
@@ -41,6 +41,7 @@ struct item {
 	uint32_t	it_exptime;	/* cache-relative seconds, 0 never */
 	uint32_t	it_atime;	/* cache-relative last access */
 	uint32_t	it_mtime;	/* modification epoch, for flush_all */
+	uint32_t	it_crc;		/* item_crc() when linked */
 	uint8_t		it_data[];
 };
 
@@ -147,5 +148,18 @@ void		 item_cursor_write(struct item_cursor *, const void *, size_t);
 void		 item_cursor_copy(struct item_cursor *, const struct item *src);
 /* Returns 1 if the keys are equal. */
 int		 item_key_eq(const struct item *, const void *, size_t);
+/*
+ * CRC32C of what a later storage child needs of a linked item: its type,
+ * sizes, class, times that decide validity, cas, flags, key and value (not
+ * the links, the LRU marks or the access time, which change on reads).
+ */
+uint32_t	 item_crc(const struct item *);
+
+/* Stamps the checksum: after linking, and after any change it covers. */
+static inline void
+item_seal(struct item *it)
+{
+	it->it_crc = item_crc(it);
+}
 
 #endif /* PRIVCACHED_ITEM_H */

@@ -1,6 +1,6 @@
 /*
- * Background work between requests: flush_all's epochs, the crawler that
- * reclaims expired and flushed items, and the hash table's growth.
+ * Background work between requests: the crawler that reclaims expired
+ * and flushed items, and the hash table's growth.
  */
 
 #include <sys/types.h>
@@ -10,17 +10,6 @@
 #include "msg.h"
 #include "cache.h"
 #include "cache_int.h"
-
-void
-cache_flush_now(struct cache *c)
-{
-	if (c->c_mepoch_used) {
-		c->c_mepoch++;
-		c->c_mepoch_used = 0;
-	}
-	c->c_flush_mepoch = c->c_mepoch;
-	c->c_crawl_flush = 1;
-}
 
 int
 cache_maintain(struct cache *c, unsigned int budget)

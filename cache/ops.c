@@ -181,6 +181,7 @@ cache_op_get(struct cache *c, const struct cache_req *rq, const void *key,
 		if (touch) {
 			it->it_exptime = cache_reltime(c, rq->cr_exptime);
 			cache_note_exp(c, it->it_exptime);
+			item_seal(it);
 		}
 		if ((rq->cr_opts & CACHE_OPT_RECACHE) &&
 		    (it->it_mark & IT_WIN_SENT) == 0 &&
@@ -227,6 +228,7 @@ cache_op_touch(struct cache *c, const struct cache_req *rq, const void *key,
 	}
 	it->it_exptime = cache_reltime(c, rq->cr_exptime);
 	cache_note_exp(c, it->it_exptime);
+	item_seal(it);
 	c->c_cls[it->it_clsid].cs_touch_hits++;
 	cache_bump(c, it, 1);
 	rp->rp_status = CACHE_OK;
@@ -433,6 +435,7 @@ cache_op_delete(struct cache *c, const struct cache_req *rq,
 		}
 		it->it_mark = (it->it_mark | IT_STALE) & ~IT_WIN_SENT;
 		item_set_cas(it, cache_new_cas(c, rq));
+		item_seal(it);
 	}
 	rp->rp_status = CACHE_OK;
 	cache_rep_meta(c, it, rp);
@@ -562,6 +565,7 @@ cache_op_arith(struct cache *c, const struct cache_req *rq, const void *key,
 		it->it_mtime = c->c_mepoch;
 		c->c_mepoch_used = 1;
 		item_set_cas(it, cache_new_cas(c, rq));
+		item_seal(it);
 		cache_bump(c, it, 0);
 	} else {
 		it->it_type |= IT_BUSY;
@@ -586,6 +590,7 @@ cache_op_arith(struct cache *c, const struct cache_req *rq, const void *key,
 	if (rq->cr_opts & CACHE_OPT_SET_TTL) {
 		it->it_exptime = cache_reltime(c, rq->cr_exptime);
 		cache_note_exp(c, it->it_exptime);
+		item_seal(it);
 	}
 	rp->rp_status = CACHE_OK;
 	cache_rep_item(c, rq, it, rp, itp, 1);

@@ -21,6 +21,7 @@
 #include <sys/mman.h>
 
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,10 +42,18 @@ static void	slab_page_give(struct slab *, uint32_t, unsigned int);
 int
 slab_init(struct slab *s, const struct cache_conf *conf, size_t hdr)
 {
+	return (slab_init_mem(s, conf, hdr, NULL, NULL));
+}
+
+int
+slab_init_mem(struct slab *s, const struct cache_conf *conf, size_t hdr,
+    void *mem, uint8_t *pgcls)
+{
 	uint64_t	 npages, units;
 	size_t		 unit, chunk_max, size;
 	unsigned int	 i;
 	double		 grown;
+	volatile uint8_t *v;
 	void		*p;
 
 	memset(s, 0, sizeof(*s));
@@ -68,6 +77,7 @@ slab_init(struct slab *s, const struct cache_conf *conf, size_t hdr)
 		return (-1);
 	}
 	s->s_npages = (uint32_t)npages;
+	s->s_nlimit = s->s_npages;
 	s->s_size = (size_t)npages * s->s_page_size;
 
 	/*
@@ -113,6 +123,12 @@ slab_init(struct slab *s, const struct cache_conf *conf, size_t hdr)
 	if (s->s_pages == NULL)
 		return (-1);
 
+	if (mem != NULL) {
+		s->s_base = mem;
+		s->s_shared = 1;
+		s->s_pgcls = pgcls;
+		goto mapped;
+	}
 	/*
 	 * One mapping for the whole budget; the kernel backs a page only
 	 * when a class first writes it.
@@ -132,10 +148,15 @@ slab_init(struct slab *s, const struct cache_conf *conf, size_t hdr)
 	}
 	s->s_base = p;
 
+mapped:
 	if (conf->cc_prealloc) {
-		/* -L: fault the whole budget in now rather than on demand. */
+		/*
+		 * -L: fault the whole budget in now rather than on demand,
+		 * writing back what is there: shared memory holds items.
+		 */
+		v = s->s_base;
 		for (units = 0; units < s->s_size; units += 4096)
-			s->s_base[units] = 0;
+			v[units] = v[units];
 	}
 	return (0);
 }
@@ -143,7 +164,7 @@ slab_init(struct slab *s, const struct cache_conf *conf, size_t hdr)
 void
 slab_destroy(struct slab *s)
 {
-	if (s->s_base != NULL)
+	if (s->s_base != NULL && !s->s_shared)
 		munmap(s->s_base, s->s_size);
 	free(s->s_pages);
 	memset(s, 0, sizeof(*s));
@@ -195,14 +216,11 @@ slab_unlink_free(struct slab_class *sc, struct slab_free *f)
 	sc->sc_nfree--;
 }
 
-/* Hands page idx to class id: list it and cut it into free chunks. */
-static void
-slab_page_give(struct slab *s, uint32_t idx, unsigned int id)
+void
+slab_page_adopt(struct slab *s, uint32_t idx, unsigned int id)
 {
 	struct slab_class	*sc = &s->s_class[id];
 	struct slab_page	*pg = &s->s_pages[idx];
-	uint8_t			*base;
-	uint32_t		 n;
 
 	pg->pg_clsid = (uint8_t)id;
 	pg->pg_prev = 0;
@@ -211,11 +229,40 @@ slab_page_give(struct slab *s, uint32_t idx, unsigned int id)
 		s->s_pages[sc->sc_pages - 1].pg_prev = idx + 1;
 	sc->sc_pages = idx + 1;
 	sc->sc_npages++;
+}
 
+void
+slab_release(struct slab *s, unsigned int id, void *p)
+{
+	slab_push_free(&s->s_class[id], p);
+}
+
+/* Hands page idx to class id: list it and cut it into free chunks. */
+static void
+slab_page_give(struct slab *s, uint32_t idx, unsigned int id)
+{
+	struct slab_class	*sc = &s->s_class[id];
+	uint8_t			*base;
+	uint32_t		 n;
+
+	/*
+	 * The shared table names no class while the page is cut: a storage
+	 * child dying half way leaves a page a later one frees whole, never
+	 * one whose old bytes it reads as chunks of the new class.
+	 */
+	if (s->s_pgcls != NULL) {
+		s->s_pgcls[idx] = 0;
+		atomic_signal_fence(memory_order_seq_cst);
+	}
+	slab_page_adopt(s, idx, id);
 	/* Pushed backwards so that allocation walks the page forwards. */
 	base = s->s_base + (size_t)idx * s->s_page_size;
 	for (n = sc->sc_perslab; n > 0; n--)
 		slab_push_free(sc, base + (size_t)(n - 1) * sc->sc_size);
+	if (s->s_pgcls != NULL) {
+		atomic_signal_fence(memory_order_seq_cst);
+		s->s_pgcls[idx] = (uint8_t)id;
+	}
 }
 
 void *
@@ -225,7 +272,7 @@ slab_alloc(struct slab *s, unsigned int id, size_t requested)
 	struct slab_free	*f;
 
 	if (sc->sc_free == NULL) {
-		if (s->s_nused >= s->s_npages)
+		if (s->s_nused >= s->s_nlimit)
 			return (NULL);
 		slab_page_give(s, s->s_nused++, id);
 	}

@@ -42,7 +42,8 @@ struct slab_page {
 	uint32_t		 pg_next;	/* class page list, index + 1 */
 	uint32_t		 pg_prev;
 	uint8_t			 pg_clsid;	/* 0: still in the pool */
-	uint8_t			 pg_pad[3];
+	uint8_t			 pg_unread;	/* recovery: page not read */
+	uint8_t			 pg_pad[2];
 };
 
 struct slab {
@@ -52,7 +53,11 @@ struct slab {
 	uint32_t		 s_page_size;
 	uint32_t		 s_npages;	/* pages in the region */
 	uint32_t		 s_nused;	/* pages handed to classes */
+	uint32_t		 s_nlimit;	/* cache_memlimit: pages classes
+						 * may have, <= s_npages */
 	unsigned int		 s_largest;	/* largest class id */
+	int			 s_shared;	/* region not ours to unmap */
+	uint8_t			*s_pgcls;	/* shared copy of pg_clsid */
 	struct slab_page	*s_pages;
 	struct slab_class	 s_class[SLAB_CLASS_MAX];
 };
@@ -64,6 +69,21 @@ struct slab {
  */
 int		 slab_init(struct slab *, const struct cache_conf *,
 		    size_t hdr);
+/*
+ * The same over memory the caller mapped (the shared item memory, sized
+ * by region_layout()): mem for the pages, pgcls for a byte per page that
+ * says its class, kept up to date so that a later storage child can read
+ * the pages back.
+ */
+int		 slab_init_mem(struct slab *, const struct cache_conf *,
+		    size_t hdr, void *mem, uint8_t *pgcls);
+/*
+ * Recovery only: lists page idx in class id without cutting it into free
+ * chunks (the caller frees those that hold nothing with slab_release).
+ */
+void		 slab_page_adopt(struct slab *, uint32_t idx, unsigned int id);
+/* Recovery only: puts an unused chunk of class id on its free list. */
+void		 slab_release(struct slab *, unsigned int id, void *);
 void		 slab_destroy(struct slab *);
 /* Returns the smallest class holding size bytes, or 0 if none does. */
 unsigned int	 slab_clsid(const struct slab *, size_t size);

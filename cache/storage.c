@@ -17,12 +17,15 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "admin.h"
 #include "cache.h"
 #include "dispatch.h"
 #include "log.h"
 #include "msg.h"
+#include "prefix.h"
 #include "privsep/proc.h"
 #include "privsep/sandbox.h"
+#include "region.h"
 #include "wire.h"
 
 /* Reply messages waiting to be written before a batch pauses. */
@@ -236,6 +239,7 @@ storage_batch_run(struct storage_chan *ch)
 			continue;
 		}
 		cache_exec(storage_cache, &req, key, value, &rep, &it);
+		prefix_record(&req, key, &rep);
 		cur->sb_conn_bytes += rep.rp_nvalue;
 		/*
 		 * A request that asked for the key gets the one it asked
@@ -402,6 +406,8 @@ storage_stats(struct storage_chan *ch, struct imsg *imsg)
 	}
 	if (kind == CACHE_STATS_GENERAL)
 		storage_peer_stats(ch, imsg_get_id(imsg));
+	if (kind == CACHE_STATS_RESET)
+		prefix_clear();
 	memset(&sc, 0, sizeof(sc));
 	if ((sc.sc_buf = imsg_create(&ch->ch_iev.iev_ibuf, IMSG_CACHE_STATS,
 	    imsg_get_id(imsg), 0, 8192)) == NULL)
@@ -459,10 +465,31 @@ storage_on_stats_req(void *arg, struct imsg *imsg)
 	return (ch->ch_iev.iev_active ? DISPATCH_NEXT : DISPATCH_STOP);
 }
 
+/* An admin command (cache/admin.c): checked, then answered. */
+static int
+storage_on_admin(void *arg, struct imsg *imsg)
+{
+	struct storage_chan	*ch = arg;
+	struct cache_admin_req	 rq;
+
+	/* The rule fixed the length. */
+	if (imsg_get_data(imsg, &rq, sizeof(rq)) == -1)
+		fatal("IMSG_CACHE_ADMIN_REQ");
+	if (cache_admin_check(&rq) == -1) {
+		storage_peer_bad(ch, "bad admin request");
+		return (DISPATCH_STOP);
+	}
+	cache_set_time(storage_cache, time(NULL));
+	cache_admin(storage_cache, &ch->ch_iev.iev_ibuf, imsg_get_id(imsg),
+	    &rq);
+	return (DISPATCH_NEXT);
+}
+
 static const dispatch_fn storage_net_handlers[] = {
 	[IMSG_CACHE_REQ] = storage_on_req,
 	[IMSG_CACHE_STATS_REQ] = storage_on_stats_req,
 	[IMSG_CACHE_NET_STATS] = storage_on_net_stats,
+	[IMSG_CACHE_ADMIN_REQ] = storage_on_admin,
 };
 static const struct dispatch storage_net_tab = {
 	DISPATCH_STORAGE_DATA, storage_net_handlers,
@@ -542,6 +569,45 @@ storage_dispatch_net(int fd, short event, void *arg)
 	    storage_queue_full(ch));
 }
 
+/*
+ * Maps the item memory the parent created (it outlives us) and reads back
+ * what a former storage child left in it.  Net children's requests wait
+ * unread on their channels meanwhile: the parent connects them when we
+ * are ready, and we read nothing before the scan is over.
+ */
+static void
+storage_open(int fd)
+{
+	struct region_layout	 rl;
+	struct cache_recovery	 rc;
+	void			*mem;
+
+	if (region_layout(&storage_conf, &rl) == -1)
+		fatal("item memory layout");
+	mem = mmap(NULL, (size_t)rl.rl_size, PROT_READ | PROT_WRITE,
+	    MAP_SHARED, fd, 0);
+	if (mem == MAP_FAILED)
+		fatal("mmap item memory");
+	close(fd);
+	if ((storage_cache = cache_open(&storage_conf, mem,
+	    (size_t)rl.rl_size, &rc)) == NULL)
+		fatal("cannot build the cache");
+	switch (rc.rc_state) {
+	case CACHE_RECOVERY_FRESH:
+		break;
+	case CACHE_RECOVERY_CLEARED:
+		log_warnx("item memory %s: starting empty", rc.rc_why);
+		break;
+	case CACHE_RECOVERY_READ:
+		log_info("recovered %llu items, dropped %llu%s in %llu ms",
+		    (unsigned long long)rc.rc_recovered,
+		    (unsigned long long)rc.rc_dropped,
+		    rc.rc_bad_pages > 0 ? " (and pages with no class)" : "",
+		    (unsigned long long)(rc.rc_usec / 1000));
+		break;
+	}
+}
+
 static int
 storage_on_cache(void *arg, struct imsg *imsg)
 {
@@ -552,8 +618,7 @@ storage_on_cache(void *arg, struct imsg *imsg)
 		fatal("IMSG_CFG_CACHE");
 	if (storage_conf.cc_reply_budget == 0)
 		fatalx("IMSG_CFG_CACHE without a reply budget");
-	if ((storage_cache = cache_new(&storage_conf)) == NULL)
-		fatal("cannot build the cache");
+	storage_open(imsg_get_fd(imsg));
 #ifdef __OpenBSD__
 	/* No pledge(2) promise allows mlockall(2): the call would kill us. */
 	if (storage_conf.cc_lock_memory)

@@ -63,12 +63,15 @@ static const struct dispatch_rule rules_net_data[] = {
 				    SIZE_MAX),
 	[IMSG_CACHE_PEER_STATS] = EXACT(FROM_STORAGE,
 				    sizeof(struct net_stats)),
+	[IMSG_CACHE_ADMIN] =	RANGE(FROM_STORAGE,
+				    sizeof(struct cache_admin_hdr), SIZE_MAX),
 };
 
 static const struct dispatch_rule rules_storage_ctl[] = {
 	[IMSG_CTL_VERBOSE] =	EXACT(FROM_PARENT, sizeof(int32_t)),
 	[IMSG_CTL_PEER] =	WITH_FD(FROM_PARENT, sizeof(uint32_t)),
-	[IMSG_CFG_CACHE] =	EXACT(FROM_PARENT, sizeof(struct cache_conf)),
+	/* With the item memory, which outlives every storage child. */
+	[IMSG_CFG_CACHE] =	WITH_FD(FROM_PARENT, sizeof(struct cache_conf)),
 	[IMSG_CFG_POLICY] =	EXACT(FROM_PARENT, sizeof(struct cache_policy)),
 };
 
@@ -77,6 +80,8 @@ static const struct dispatch_rule rules_storage_data[] = {
 				    SIZE_MAX),
 	[IMSG_CACHE_STATS_REQ] = EXACT(FROM_NET, sizeof(uint32_t)),
 	[IMSG_CACHE_NET_STATS] = EXACT(FROM_NET, sizeof(struct net_stats)),
+	[IMSG_CACHE_ADMIN_REQ] = EXACT(FROM_NET,
+				    sizeof(struct cache_admin_req)),
 };
 
 static const struct {

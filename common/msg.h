@@ -43,7 +43,8 @@ enum imsg_type {
 	IMSG_CTL_VERBOSE,	/* parent -> child: int */
 	IMSG_CTL_PEER,		/* parent -> child: fd of data channel +
 				 * uint32 slot of the net child */
-	IMSG_CFG_CACHE,		/* parent -> storage: struct cache_conf */
+	IMSG_CFG_CACHE,		/* parent -> storage: fd of the item memory
+				 * + struct cache_conf */
 	IMSG_CFG_NET,		/* parent -> net: struct net_conf */
 	IMSG_CFG_LISTENER,	/* parent -> net: fd + struct listener_conf */
 	IMSG_CFG_DONE,		/* parent -> net, empty */
@@ -70,6 +71,10 @@ enum imsg_type {
 				 * and the password a client sent */
 	IMSG_CTL_AUTH_RESULT,	/* parent -> net: uint32 1 if they match,
 				 * peerid echoed */
+	IMSG_CACHE_ADMIN_REQ,	/* net -> storage: struct cache_admin_req */
+	IMSG_CACHE_ADMIN,	/* storage -> net: struct cache_admin_hdr +
+				 * records, in order, the last without
+				 * CACHE_ADMIN_MORE */
 };
 
 /* -t: net children, each with its own channel to storage. */
@@ -96,6 +101,8 @@ struct net_stats {
 	uint64_t	ns_auth_errors;
 	uint64_t	ns_listen_disabled;	/* accepting paused */
 	uint64_t	ns_tls_handshake_errors;
+	uint64_t	ns_admin_refused;	/* admin_allow said no */
+	uint64_t	ns_meta_cmds;		/* mg ms md ma me */
 };
 #define NET_STATS_FIELDS	(sizeof(struct net_stats) / sizeof(uint64_t))
 
@@ -237,6 +244,10 @@ struct net_live {
 	uint8_t		nl_protocol;		/* -B: enum listener_proto */
 	uint8_t		nl_maxconns_fast;	/* refuse, not pause, at -c */
 	uint8_t		nl_shutdown_enabled;	/* -A */
+	/* -o admin_allow: who may run admin commands (none set: loopback;
+	 * the unix socket always). */
+	struct net_cidr	nl_admin_allow[NET_ALLOW_MAX];
+	uint32_t	nl_nadmin_allow;
 };
 
 /* IMSG_CFG_NET: the net child's reloadable part, then what is fixed. */
@@ -259,7 +270,8 @@ struct net_conf {
 	uint32_t	nc_backlog;		/* -b */
 	uint32_t	nc_net_children;	/* -t */
 	uint8_t		nc_client_verbosity;	/* -o client_verbosity */
-	uint8_t		nc_pad[3];
+	uint8_t		nc_lru_crawler_off;	/* -o no_lru_crawler */
+	uint8_t		nc_pad[2];
 };
 
 enum listener_proto {
@@ -408,5 +420,63 @@ enum cache_stats_kind {
  */
 #define CACHE_STAT_NAME_MAX	64
 #define CACHE_STAT_VALUE_MAX	64
+
+/*
+ * Admin commands storage answers (net/admin.c asks, cache/admin.c
+ * answers): key listings, per-prefix counters, the memory limit.
+ */
+enum cache_admin_op {
+	CACHE_ADMIN_CACHEDUMP,	/* stats cachedump: ca_class, ca_limit */
+	CACHE_ADMIN_METADUMP,	/* lru_crawler metadump: ca_classes */
+	CACHE_ADMIN_DETAIL,	/* stats detail on|off: ca_arg 1|0 */
+	CACHE_ADMIN_DETAIL_DUMP,/* stats detail dump */
+	CACHE_ADMIN_MEMLIMIT,	/* cache_memlimit: ca_arg MB */
+	CACHE_ADMIN_MAX
+};
+#define CACHE_CLASSES_MAX	256
+struct cache_admin_req {
+	uint32_t	ca_op;		/* enum cache_admin_op */
+	uint32_t	ca_arg;
+	uint32_t	ca_class;
+	uint32_t	ca_limit;	/* items, 0: all */
+	uint8_t		ca_classes[CACHE_CLASSES_MAX / 8];	/* bitmap */
+};
+enum cache_admin_status {
+	CACHE_ADMIN_OK,
+	CACHE_ADMIN_BADCLASS,	/* no such slab class */
+	CACHE_ADMIN_REFUSED,	/* memlimit out of bounds */
+	CACHE_ADMIN_STATUS_MAX
+};
+#define CACHE_ADMIN_MORE	0x0001
+/* Records per message stop near this, the last may pass it by one. */
+#define CACHE_ADMIN_CHUNK	(48 * 1024)
+struct cache_admin_hdr {
+	uint32_t	ah_op;		/* echo of ca_op */
+	uint32_t	ah_status;	/* enum cache_admin_status */
+	uint32_t	ah_flags;	/* CACHE_ADMIN_MORE */
+	uint32_t	ah_count;	/* records that follow */
+};
+/* CACHEDUMP and METADUMP records: this, then di_nkey key bytes. */
+struct cache_dump_item {
+	int64_t		di_exptime;	/* unix seconds, 0: never */
+	int64_t		di_atime;	/* last access, unix seconds */
+	uint64_t	di_cas;
+	uint32_t	di_size;	/* item bytes in memory */
+	uint32_t	di_nbytes;	/* value length */
+	uint8_t		di_nkey;
+	uint8_t		di_clsid;
+	uint8_t		di_fetched;
+	uint8_t		di_pad[5];
+};
+/* DETAIL_DUMP records: this, then dp_nprefix prefix bytes. */
+#define CACHE_PREFIX_MAX	250
+struct cache_prefix_stat {
+	uint64_t	dp_get;
+	uint64_t	dp_hit;
+	uint64_t	dp_set;
+	uint64_t	dp_del;
+	uint8_t		dp_nprefix;
+	uint8_t		dp_pad[7];
+};
 
 #endif /* PRIVCACHED_MSG_H */

@@ -12,9 +12,10 @@ debian_build="gcc make pkg-config libbsd-dev libmd-dev libevent-dev libseccomp-d
 libtls-dev"
 debian_test="$debian_build clang libclang-rt-dev libcriterion-dev python3 python3-pymemcache \
 python3-memcache python3-pylibmc libmemcached-tools memcached nutcracker \
-procps util-linux mandoc openssl"
+procps util-linux mandoc openssl php-cli php-memcached \
+libcache-memcached-fast-perl"
 debian_deb="$debian_build debhelper dpkg-dev fakeroot lintian git python3 \
-adduser"
+adduser strace"
 # Only for ../shared/openbsd-check in .ci/run (the clang of OpenBSD 7.7 and
 # of 7.8): `make deps' installs them, `make check' never asks for them.
 debian_xcheck="clang-16 clang-19"
@@ -52,7 +53,16 @@ have_test() {
 	    command -v memcached >/dev/null 2>&1 &&
 	    have_linux_test &&
 	    command -v mandoc >/dev/null 2>&1 &&
-	    command -v openssl >/dev/null 2>&1
+	    command -v openssl >/dev/null 2>&1 &&
+	    have_admin_clients
+}
+
+# The admin-command clients of test_admin_tools (Debian only).
+have_admin_clients() {
+	[ "$(uname -s)" != Linux ] && return 0
+	command -v php >/dev/null 2>&1 &&
+	    php -r 'exit(class_exists("Memcached") ? 0 : 1);' 2>/dev/null &&
+	    perl -MCache::Memcached::Fast -e 1 2>/dev/null
 }
 
 have_deb() {
@@ -62,7 +72,8 @@ have_deb() {
 	    command -v lintian >/dev/null 2>&1 &&
 	    command -v git >/dev/null 2>&1 &&
 	    command -v python3 >/dev/null 2>&1 &&
-	    command -v adduser >/dev/null 2>&1
+	    command -v adduser >/dev/null 2>&1 &&
+	    command -v strace >/dev/null 2>&1
 }
 
 install() {

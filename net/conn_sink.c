@@ -18,6 +18,9 @@ static int
 conn_sink_storage(void *arg, const struct cache_req *req, const void *key,
     const void *value, const struct proto_ctx *ctx)
 {
+	/* memcached's cmd_meta: each meta command asks storage once. */
+	if (ctx->px_kind == PROTO_META)
+		net_stats.ns_meta_cmds++;
 	return (batch_add(arg, req, key, value, ctx));
 }
 
@@ -31,6 +34,23 @@ static int
 conn_sink_stats(void *arg, int kind, const struct proto_ctx *ctx)
 {
 	return (stats_request(arg, kind, ctx));
+}
+
+static int
+conn_sink_admin(void *arg, const struct cache_admin_req *rq,
+    const struct proto_ctx *ctx)
+{
+	return (admin_request(arg, rq, ctx));
+}
+
+static void
+conn_sink_admin_refused(void *arg)
+{
+	struct conn	*c = arg;
+
+	net_stats.ns_admin_refused++;
+	log_info("connection %llu from %s: admin command refused",
+	    (unsigned long long)c->c_id, c->c_peer);
 }
 
 static int
@@ -119,6 +139,8 @@ conn_parse(struct conn *c, const char *data, size_t len)
 	lim.pl_cas = net_conf.nc_cas;
 	lim.pl_flush = net_conf.nc_live.nl_flush_enabled;
 	lim.pl_shutdown = net_conf.nc_live.nl_shutdown_enabled;
+	lim.pl_admin = admin_allowed((struct sockaddr *)&c->c_ss);
+	lim.pl_settings = &admin_settings;
 	lim.pl_auth = net_conf.nc_auth && !c->c_authed;
 	lim.pl_sasl = net_conf.nc_sasl;
 	memset(&sink, 0, sizeof(sink));
@@ -129,6 +151,8 @@ conn_parse(struct conn *c, const char *data, size_t len)
 	sink.ps_verbosity = conn_sink_verbosity;
 	sink.ps_shutdown = conn_sink_shutdown;
 	sink.ps_auth = conn_sink_auth;
+	sink.ps_admin = conn_sink_admin;
+	sink.ps_admin_refused = conn_sink_admin_refused;
 	if (log_getverbose() >= 2)
 		sink.ps_trace = conn_sink_trace;
 #ifdef TEST_HOOKS

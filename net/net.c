@@ -88,6 +88,7 @@ net_storage_lost(const char *why)
 	net_storage_up = 0;
 	batch_fail_all();
 	stats_fail_all();
+	admin_fail_all();
 }
 
 static int
@@ -117,10 +118,20 @@ net_on_peer_stats(void *arg, struct imsg *imsg)
 	return (DISPATCH_NEXT);
 }
 
+static int
+net_on_admin(void *arg, struct imsg *imsg)
+{
+	(void)arg;
+	if (admin_reply(imsg) == -1)
+		fatalx("bad admin reply from storage");
+	return (DISPATCH_NEXT);
+}
+
 static const dispatch_fn net_storage_handlers[] = {
 	[IMSG_CACHE_REP] = net_on_rep,
 	[IMSG_CACHE_STATS] = net_on_stats,
 	[IMSG_CACHE_PEER_STATS] = net_on_peer_stats,
+	[IMSG_CACHE_ADMIN] = net_on_admin,
 };
 static const struct dispatch net_storage_tab = {
 	DISPATCH_NET_DATA, net_storage_handlers, nitems(net_storage_handlers)
@@ -188,12 +199,15 @@ net_on_cfg_net(void *arg, struct imsg *imsg)
 	if (nc.nc_live.nl_maxconns == 0 || nc.nc_batch_max < 1024 ||
 	    nc.nc_inflight_max == 0 || nc.nc_line_max < 1024 ||
 	    nc.nc_live.nl_nallow > NET_ALLOW_MAX || nc.nc_net_children == 0 ||
+	    nc.nc_live.nl_nadmin_allow > NET_ALLOW_MAX ||
 	    nc.nc_net_children > NET_CHILDREN_MAX)
 		fatalx("IMSG_CFG_NET out of range");
 	if (net_configured)
 		net_reload(&nc);
-	else
+	else {
 		net_conf = nc;
+		admin_settings.ps_lru_crawler = !nc.nc_lru_crawler_off;
+	}
 	net_configured = 1;
 	return (DISPATCH_NEXT);
 }

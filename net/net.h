@@ -214,4 +214,17 @@ int	conn_all_answered(void);
 struct pending	*pending_get(void);
 void	 pending_put(struct pending *);
 
+/* admin.c */
+/* The admin commands' settings, as stats settings shows them. */
+extern struct proto_settings	admin_settings;
+/* 1 if a client at sa may run admin commands. */
+int	admin_allowed(const struct sockaddr *);
+/* An admin command storage answers, from c; 0, or -1. */
+int	admin_request(struct conn *, const struct cache_admin_req *,
+	    const struct proto_ctx *);
+/* Handles one IMSG_CACHE_ADMIN; -1 if it is not a valid answer. */
+int	admin_reply(struct imsg *);
+/* Storage went away: waiting admin requests get an error. */
+void	admin_fail_all(void);
+
 #endif /* PRIVCACHED_NET_H */

@@ -109,3 +109,37 @@ proto_parse_i64(const char *s, size_t len, int64_t min, int64_t max,
 		return (-1);
 	return (0);
 }
+
+size_t
+proto_tokenize(const char *line, size_t len, struct proto_token *tok,
+    size_t max)
+{
+	size_t	n = 0, i = 0, start;
+
+	while (i < len && n < max) {
+		while (i < len && line[i] == ' ')
+			i++;
+		if (i == len)
+			break;
+		start = i;
+		while (i < len && line[i] != ' ')
+			i++;
+		tok[n].t_s = line + start;
+		tok[n].t_len = i - start;
+		n++;
+	}
+	/* A token past max makes the count max + 1: too many. */
+	while (i < len && line[i] == ' ')
+		i++;
+	if (i < len)
+		n = max + 1;
+	return (n);
+}
+
+int
+proto_tok_is(const struct proto_token *t, const char *s)
+{
+	size_t	len = strlen(s);
+
+	return (t->t_len == len && memcmp(t->t_s, s, len) == 0);
+}

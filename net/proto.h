@@ -37,6 +37,28 @@ struct proto_ctx {
 	uint64_t	 px_priv[PROTO_PRIV_SIZE / sizeof(uint64_t)];
 };
 
+/*
+ * Run-time settings the admin commands change (net/proto_admin.c), as
+ * stats settings shows them.  memcached's tuning knobs are kept and shown;
+ * privcached's own LRU and crawler do not read them (README).
+ */
+struct proto_settings {
+	uint32_t	ps_lru_crawler;		/* enabled */
+	uint32_t	ps_crawler_sleep;	/* microseconds */
+	uint32_t	ps_crawler_tocrawl;
+	uint32_t	ps_slab_automove;	/* 0..2 */
+	double		ps_automove_ratio;
+	uint32_t	ps_hot_lru_pct;
+	uint32_t	ps_warm_lru_pct;
+	double		ps_hot_max_factor;
+	double		ps_warm_max_factor;
+	uint32_t	ps_lru_segmented;
+	uint32_t	ps_temp_lru;
+	int32_t		ps_temporary_ttl;
+	uint32_t	ps_detail;		/* stats detail on */
+	uint64_t	ps_maxbytes;		/* as cache_memlimit set it */
+};
+
 /* Limits a parser enforces before anything reaches storage. */
 struct proto_limits {
 	size_t		 pl_line_max;
@@ -46,6 +68,8 @@ struct proto_limits {
 	int		 pl_auth;	/* must log in before anything else */
 	int		 pl_sasl;	/* binary SASL PLAIN offered */
 	int		 pl_shutdown;	/* -A: shutdown may be asked for */
+	int		 pl_admin;	/* may run admin commands */
+	struct proto_settings *pl_settings;	/* NULL: no admin commands */
 };
 
 /* What an ASCII login may carry: "user password". */
@@ -78,6 +102,14 @@ struct proto_sink {
 	/* A login: 1 accepted (the connection may go on), 0 refused. */
 	int	(*ps_auth)(void *, const char *user, size_t,
 		    const char *pass, size_t);
+	/*
+	 * An admin command storage answers (net/admin.c): 0, or -1 when the
+	 * connection must close.
+	 */
+	int	(*ps_admin)(void *, const struct cache_admin_req *,
+		    const struct proto_ctx *);
+	/* An admin command refused for the client's address (a counter). */
+	void	(*ps_admin_refused)(void *);
 	/* -vv: each request line as received, before it is handled. */
 	void	(*ps_trace)(void *, const char *, size_t);
 #ifdef TEST_HOOKS
@@ -145,6 +177,22 @@ enum proto_line
 	    const struct proto_sink *, int64_t now, const char *line,
 	    size_t len, const char *rest, size_t restlen, size_t *extra,
 	    int *failed);
+/*
+ * The admin commands of the text protocol (net/proto_admin.c): 1 if line
+ * was one (answered or handed to ps_admin), 0 if not.  pipelined says
+ * commands came before it in the same read.  *failed is set when a sink
+ * failed.
+ */
+int	proto_admin_line(const struct proto_limits *,
+	    const struct proto_sink *, const char *line, size_t len,
+	    int pipelined, int *failed);
+/* 1 if the text command word cmd needs an admin address. */
+int	proto_admin_gated(const char *cmd, size_t len);
+/* Formats storage's answer to an admin command for ctx; 0, or -1. */
+int	proto_admin_reply(const struct proto_ctx *,
+	    const struct cache_admin_hdr *, const void *recs, size_t len,
+	    struct buf *out, size_t max);
+
 /* Formats a meta answer; 0, or -1 past max bytes in out. */
 int	proto_meta_reply(const struct proto_ctx *, const struct cache_rep *,
 	    const void *key, const void *value, struct buf *out, size_t max);
@@ -167,6 +215,20 @@ int	proto_bin_stats_end(const struct proto_ctx *, struct buf *out,
 	    size_t max);
 
 /* Shared by the protocols (net/proto.c). */
+
+/* One space-separated word of a request line. */
+struct proto_token {
+	const char	*t_s;
+	size_t		 t_len;
+};
+/*
+ * Splits line on spaces into at most max tokens: how many, or max + 1
+ * when there are more.
+ */
+size_t	proto_tokenize(const char *, size_t, struct proto_token *,
+	    size_t max);
+/* 1 if the token is exactly s. */
+int	proto_tok_is(const struct proto_token *, const char *);
 
 /* enum proto_stats for a stats group name ("" is general), or -1. */
 int	proto_stats_kind(const char *, size_t);

@@ -28,6 +28,12 @@
 /* Extras lengths of the requests that carry them. */
 #define BIN_STORE_EXTLEN	8	/* flags, expiration */
 #define BIN_ARITH_EXTLEN	20	/* delta, initial, expiration */
+/* Where each field of the extras starts. */
+#define BIN_STORE_FLAGS		0
+#define BIN_STORE_EXPTIME	4
+#define BIN_ARITH_DELTA		0
+#define BIN_ARITH_INITIAL	8
+#define BIN_ARITH_EXPTIME	16
 #define BIN_TOUCH_EXTLEN	4	/* expiration */
 #define BIN_FLUSH_EXTLEN	4	/* optional delay */
 #define BIN_VERB_EXTLEN		4	/* level */
@@ -477,6 +483,45 @@ bin_too_large(struct bin_parser *bp, const struct bin_hdr *h,
 	bin_storage(bp, h, BIN_SET, 0, &req, key, NULL);
 }
 
+/*
+ * stat "detail on|off|dump", as memcached: on and off answer the empty
+ * stat that ends a stat reply, dump one "detailed" stat with the text.
+ */
+static void
+bin_stat_detail(struct bin_parser *bp, const struct bin_hdr *h,
+    const char *key)
+{
+	struct cache_admin_req	rq;
+	struct proto_ctx	ctx;
+	size_t			len = h->bh_keylen;
+
+	memset(&rq, 0, sizeof(rq));
+	if (len == 9 && memcmp(key, "detail on", 9) == 0) {
+		rq.ca_op = CACHE_ADMIN_DETAIL;
+		rq.ca_arg = 1;
+	} else if (len == 10 && memcmp(key, "detail off", 10) == 0)
+		rq.ca_op = CACHE_ADMIN_DETAIL;
+	else if (len == 11 && memcmp(key, "detail dump", 11) == 0)
+		rq.ca_op = CACHE_ADMIN_DETAIL_DUMP;
+	else {
+		bin_local_error(bp, h, BIN_ENOENT);
+		return;
+	}
+	if (!bp->bp_lim->pl_admin || bp->bp_sink->ps_admin == NULL ||
+	    bp->bp_lim->pl_settings == NULL) {
+		/* Prefixes of other clients' keys: admin addresses only. */
+		if (bp->bp_sink->ps_admin_refused != NULL)
+			bp->bp_sink->ps_admin_refused(bp->bp_sink->ps_arg);
+		bin_local_error(bp, h, BIN_ENOENT);
+		return;
+	}
+	if (rq.ca_op == CACHE_ADMIN_DETAIL)
+		bp->bp_lim->pl_settings->ps_detail = rq.ca_arg;
+	bin_ctx(&ctx, h, BIN_STAT, 0, NULL);
+	if (bp->bp_sink->ps_admin(bp->bp_sink->ps_arg, &rq, &ctx) == -1)
+		bp->bp_failed = 1;
+}
+
 /* stat [items|slabs|sizes|settings|conns|reset] */
 static void
 bin_stat(struct bin_parser *bp, const struct bin_hdr *h, const char *key)
@@ -484,6 +529,10 @@ bin_stat(struct bin_parser *bp, const struct bin_hdr *h, const char *key)
 	struct proto_ctx	ctx;
 	int			kind;
 
+	if (h->bh_keylen > 6 && memcmp(key, "detail", 6) == 0) {
+		bin_stat_detail(bp, h, key);
+		return;
+	}
 	/* An empty key is every general statistic. */
 	kind = proto_stats_kind(key, h->bh_keylen);
 	if (bp->bp_sink->ps_stats == NULL) {
@@ -561,8 +610,9 @@ bin_dispatch(struct bin_parser *bp, const struct bin_hdr *h, uint8_t base,
 			req.cr_mode = CACHE_STORE_REPLACE;
 		else
 			req.cr_mode = CACHE_STORE_SET;
-		req.cr_flags = get32(ext);
-		req.cr_exptime = proto_exptime(get32(ext + 4), bp->bp_now);
+		req.cr_flags = get32(ext + BIN_STORE_FLAGS);
+		req.cr_exptime = proto_exptime(get32(ext + BIN_STORE_EXPTIME),
+		    bp->bp_now);
 		req.cr_nvalue = h->bh_bodylen - h->bh_keylen - h->bh_extlen;
 		bin_storage(bp, h, base, quiet, &req, key, value);
 		return (0);
@@ -596,11 +646,11 @@ bin_dispatch(struct bin_parser *bp, const struct bin_hdr *h, uint8_t base,
 		req.cr_mode = base == BIN_INCR ? CACHE_ARITH_INCR :
 		    CACHE_ARITH_DECR;
 		req.cr_opts = CACHE_OPT_WANT_VALUE;
-		req.cr_delta = get64(ext);
-		exptime = get32(ext + 16);
+		req.cr_delta = get64(ext + BIN_ARITH_DELTA);
+		exptime = get32(ext + BIN_ARITH_EXPTIME);
 		if (exptime != BIN_ARITH_NO_CREATE) {
 			req.cr_opts |= CACHE_OPT_VIVIFY;
-			req.cr_initial = get64(ext + 8);
+			req.cr_initial = get64(ext + BIN_ARITH_INITIAL);
 			req.cr_vivify_exptime = proto_exptime(exptime,
 			    bp->bp_now);
 		}

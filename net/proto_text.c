@@ -35,10 +35,6 @@ enum text_cmd {
 	TEXT_STATS,
 };
 
-struct token {
-	const char	*t_s;
-	size_t		 t_len;
-};
 
 
 struct text_parser {
@@ -48,6 +44,7 @@ struct text_parser {
 	int64_t				 tp_now;
 	int				 tp_failed;	/* a sink said no */
 	int				 tp_authed;	/* may run commands */
+	int				 tp_lines;	/* handled in this read */
 };
 
 static const char	str_error[] = "ERROR\r\n";
@@ -82,39 +79,6 @@ text_storage(struct text_parser *tp, const struct cache_req *req,
 	if (tp->tp_sink->ps_storage(tp->tp_sink->ps_arg, req, key, value,
 	    ctx) == -1)
 		tp->tp_failed = 1;
-}
-
-static size_t
-text_tokenize(const char *line, size_t len, struct token *tok, size_t max)
-{
-	size_t	n = 0, i = 0, start;
-
-	while (i < len && n < max) {
-		while (i < len && line[i] == ' ')
-			i++;
-		if (i == len)
-			break;
-		start = i;
-		while (i < len && line[i] != ' ')
-			i++;
-		tok[n].t_s = line + start;
-		tok[n].t_len = i - start;
-		n++;
-	}
-	/* A token past max makes the count max + 1: too many. */
-	while (i < len && line[i] == ' ')
-		i++;
-	if (i < len)
-		n = max + 1;
-	return (n);
-}
-
-static int
-tok_is(const struct token *t, const char *s)
-{
-	size_t	len = strlen(s);
-
-	return (t->t_len == len && memcmp(t->t_s, s, len) == 0);
 }
 
 static void
@@ -285,7 +249,7 @@ text_get_rest(struct text_parser *tp, const char *line, size_t len)
  */
 static enum proto_line
 text_too_large(struct text_parser *tp, enum text_cmd cmd,
-    const struct token *key, int noreply)
+    const struct proto_token *key, int noreply)
 {
 	struct cache_req	 req;
 	struct proto_ctx	 ctx;
@@ -309,7 +273,7 @@ text_too_large(struct text_parser *tp, enum text_cmd cmd,
  * rest; *extra says how much of it was consumed.
  */
 static enum proto_line
-text_store(struct text_parser *tp, enum text_cmd cmd, struct token *tok,
+text_store(struct text_parser *tp, enum text_cmd cmd, struct proto_token *tok,
     size_t ntok, const char *rest, size_t restlen, size_t *extra)
 {
 	struct cache_req	 req;
@@ -321,7 +285,7 @@ text_store(struct text_parser *tp, enum text_cmd cmd, struct token *tok,
 
 	/* As memcached, a last token other than noreply is ignored. */
 	if (ntok == nargs + 1)
-		noreply = tok_is(&tok[nargs], "noreply");
+		noreply = proto_tok_is(&tok[nargs], "noreply");
 	else if (ntok != nargs) {
 		/*
 		 * memcached answers ERROR and runs the data block as
@@ -397,7 +361,7 @@ text_store(struct text_parser *tp, enum text_cmd cmd, struct token *tok,
 
 /* delete <key> [0] [noreply] */
 static enum proto_line
-text_delete(struct text_parser *tp, struct token *tok, size_t ntok)
+text_delete(struct text_parser *tp, struct proto_token *tok, size_t ntok)
 {
 	struct cache_req	 req;
 	struct proto_ctx	 ctx;
@@ -408,12 +372,12 @@ text_delete(struct text_parser *tp, struct token *tok, size_t ntok)
 		LOCAL(tp, str_error);
 		return (PROTO_LINE_DONE);
 	}
-	if (ntok > 2 && tok_is(&tok[ntok - 1], "noreply")) {
+	if (ntok > 2 && proto_tok_is(&tok[ntok - 1], "noreply")) {
 		noreply = 1;
 		ntok--;
 	}
 	/* Old clients send a hold time; only 0 still means anything. */
-	if (ntok == 3 && tok_is(&tok[2], "0"))
+	if (ntok == 3 && proto_tok_is(&tok[2], "0"))
 		ntok--;
 	/* As memcached, a noreply command's errors are not sent either. */
 	if (ntok != 2) {
@@ -437,7 +401,7 @@ text_delete(struct text_parser *tp, struct token *tok, size_t ntok)
 
 /* incr|decr <key> <delta> [noreply] */
 static enum proto_line
-text_arith(struct text_parser *tp, enum text_cmd cmd, struct token *tok,
+text_arith(struct text_parser *tp, enum text_cmd cmd, struct proto_token *tok,
     size_t ntok)
 {
 	struct cache_req	 req;
@@ -445,7 +409,7 @@ text_arith(struct text_parser *tp, enum text_cmd cmd, struct token *tok,
 	uint64_t		 delta;
 	int			 noreply = 0;
 
-	if (ntok == 4 && tok_is(&tok[3], "noreply"))
+	if (ntok == 4 && proto_tok_is(&tok[3], "noreply"))
 		noreply = 1;
 	else if (ntok != 3) {
 		LOCAL(tp, str_error);
@@ -475,14 +439,14 @@ text_arith(struct text_parser *tp, enum text_cmd cmd, struct token *tok,
 
 /* touch <key> <exptime> [noreply] */
 static enum proto_line
-text_touch(struct text_parser *tp, struct token *tok, size_t ntok)
+text_touch(struct text_parser *tp, struct proto_token *tok, size_t ntok)
 {
 	struct cache_req	 req;
 	struct proto_ctx	 ctx;
 	int64_t			 exptime;
 	int			 noreply = 0;
 
-	if (ntok == 4 && tok_is(&tok[3], "noreply"))
+	if (ntok == 4 && proto_tok_is(&tok[3], "noreply"))
 		noreply = 1;
 	else if (ntok != 3) {
 		LOCAL(tp, str_error);
@@ -510,7 +474,7 @@ text_touch(struct text_parser *tp, struct token *tok, size_t ntok)
 
 /* flush_all [delay] [noreply] */
 static enum proto_line
-text_flush(struct text_parser *tp, struct token *tok, size_t ntok)
+text_flush(struct text_parser *tp, struct proto_token *tok, size_t ntok)
 {
 	struct cache_req	 req;
 	struct proto_ctx	 ctx;
@@ -521,7 +485,7 @@ text_flush(struct text_parser *tp, struct token *tok, size_t ntok)
 		LOCAL(tp, str_error);
 		return (PROTO_LINE_DONE);
 	}
-	if (ntok > 1 && tok_is(&tok[ntok - 1], "noreply"))
+	if (ntok > 1 && proto_tok_is(&tok[ntok - 1], "noreply"))
 		noreply = 1;
 	if (!tp->tp_lim->pl_flush) {
 		if (!noreply)
@@ -548,7 +512,7 @@ text_flush(struct text_parser *tp, struct token *tok, size_t ntok)
 
 /* verbosity <level> [noreply] */
 static enum proto_line
-text_verbosity(struct text_parser *tp, struct token *tok, size_t ntok)
+text_verbosity(struct text_parser *tp, struct proto_token *tok, size_t ntok)
 {
 	uint64_t	level = 0;
 	int		noreply = 0;
@@ -557,7 +521,7 @@ text_verbosity(struct text_parser *tp, struct token *tok, size_t ntok)
 		LOCAL(tp, str_error);
 		return (PROTO_LINE_DONE);
 	}
-	noreply = tok_is(&tok[ntok - 1], "noreply");
+	noreply = proto_tok_is(&tok[ntok - 1], "noreply");
 	/* "verbosity noreply" is level 0, quietly, as in memcached. */
 	if (!(ntok == 2 && noreply) && proto_parse_u64(tok[1].t_s,
 	    tok[1].t_len, UINT32_MAX, &level) == -1) {
@@ -576,7 +540,7 @@ text_verbosity(struct text_parser *tp, struct token *tok, size_t ntok)
 
 /* stats [items|slabs|sizes|settings|conns|reset] */
 static enum proto_line
-text_stats(struct text_parser *tp, struct token *tok, size_t ntok)
+text_stats(struct text_parser *tp, struct proto_token *tok, size_t ntok)
 {
 	struct proto_ctx	ctx;
 	int			kind = -1;
@@ -602,7 +566,7 @@ text_stats(struct text_parser *tp, struct token *tok, size_t ntok)
  * commands have their block swallowed; anything else is refused.
  */
 static enum proto_line
-text_unauthed(struct text_parser *tp, enum text_cmd cmd, struct token *tok,
+text_unauthed(struct text_parser *tp, enum text_cmd cmd, struct proto_token *tok,
     size_t ntok, const char *rest, size_t restlen, size_t *extra)
 {
 	static const char	 fail[] =
@@ -656,7 +620,7 @@ text_unauthed(struct text_parser *tp, enum text_cmd cmd, struct token *tok,
 
 /* mg ms md ma mn me: two letters, the first an m. */
 static int
-text_is_meta(const struct token *t)
+text_is_meta(const struct proto_token *t)
 {
 	return (t->t_len == 2 && t->t_s[0] == 'm' && strchr("gsdane",
 	    t->t_s[1]) != NULL);
@@ -687,27 +651,27 @@ static enum proto_line
 text_line(struct text_parser *tp, const char *line, size_t len,
     const char *rest, size_t restlen, size_t *extra)
 {
-	struct token	tok[TEXT_TOKENS_MAX + 1];
+	struct proto_token	tok[TEXT_TOKENS_MAX + 1];
 	size_t		ntok, i;
 	enum text_cmd	cmd = 0;
 
 	*extra = 0;
-	ntok = text_tokenize(line, len, tok, TEXT_TOKENS_MAX);
+	ntok = proto_tokenize(line, len, tok, TEXT_TOKENS_MAX);
 	if (ntok == 0) {
 		LOCAL(tp, str_error);
 		return (PROTO_LINE_DONE);
 	}
 	if (!tp->tp_authed) {
-		if (tok_is(&tok[0], "quit") && ntok == 1)
+		if (proto_tok_is(&tok[0], "quit") && ntok == 1)
 			return (PROTO_LINE_CLOSE);
 		for (i = 0; i < sizeof(text_commands) /
 		    sizeof(text_commands[0]); i++)
-			if (tok_is(&tok[0], text_commands[i].name))
+			if (proto_tok_is(&tok[0], text_commands[i].name))
 				cmd = text_commands[i].cmd;
 		if (ntok > TEXT_TOKENS_MAX)
 			ntok = TEXT_TOKENS_MAX;
 		/* ms carries a block whose framing is not trusted yet. */
-		if (tok_is(&tok[0], "ms")) {
+		if (proto_tok_is(&tok[0], "ms")) {
 			LOCAL(tp, "CLIENT_ERROR unauthenticated\r\n");
 			return (PROTO_LINE_CLOSE);
 		}
@@ -719,7 +683,7 @@ text_line(struct text_parser *tp, const char *line, size_t len,
 		    tp->tp_now, line, len, rest, restlen, extra,
 		    &tp->tp_failed));
 	for (i = 0; i < nitems(text_commands); i++) {
-		if (tok_is(&tok[0], text_commands[i].name)) {
+		if (proto_tok_is(&tok[0], text_commands[i].name)) {
 			cmd = text_commands[i].cmd;
 			break;
 		}
@@ -745,9 +709,22 @@ text_line(struct text_parser *tp, const char *line, size_t len,
 	default:
 		break;
 	}
+	/* Admin commands take key prefixes and class lists: not tokenized. */
+	if (proto_admin_line(tp->tp_lim, tp->tp_sink, line, len,
+	    tp->tp_lines > 1, &tp->tp_failed))
+		return (PROTO_LINE_DONE);
 	/* The handlers below look at tok[ntok - 1]: it must be filled. */
 	if (ntok > TEXT_TOKENS_MAX) {
 		LOCAL(tp, str_error);
+		return (PROTO_LINE_DONE);
+	}
+	/* shutdown, verbosity and flush_all change the whole server. */
+	if (tp->tp_lim->pl_settings != NULL && !tp->tp_lim->pl_admin &&
+	    proto_admin_gated(tok[0].t_s, tok[0].t_len)) {
+		if (tp->tp_sink->ps_admin_refused != NULL)
+			tp->tp_sink->ps_admin_refused(tp->tp_sink->ps_arg);
+		LOCAL(tp, "CLIENT_ERROR admin commands not allowed from this "
+		    "address\r\n");
 		return (PROTO_LINE_DONE);
 	}
 	switch (cmd) {
@@ -764,16 +741,16 @@ text_line(struct text_parser *tp, const char *line, size_t len,
 		break;
 	}
 	/* memcached answers version whatever follows it. */
-	if (tok_is(&tok[0], "version")) {
+	if (proto_tok_is(&tok[0], "version")) {
 		LOCAL(tp, "VERSION " PRIVCACHED_MEMCACHED_LEVEL "\r\n");
 		return (PROTO_LINE_DONE);
 	}
-	if (tok_is(&tok[0], "verbosity"))
+	if (proto_tok_is(&tok[0], "verbosity"))
 		return (text_verbosity(tp, tok, ntok));
-	if (tok_is(&tok[0], "stats"))
+	if (proto_tok_is(&tok[0], "stats"))
 		return (text_stats(tp, tok, ntok));
 #ifdef TEST_HOOKS
-	if (tok_is(&tok[0], "misbehave") && ntok == 2 &&
+	if (proto_tok_is(&tok[0], "misbehave") && ntok == 2 &&
 	    tp->tp_sink->ps_misbehave != NULL) {
 		if (tp->tp_sink->ps_misbehave(tp->tp_sink->ps_arg, tok[1].t_s,
 		    tok[1].t_len) == -1)
@@ -783,11 +760,11 @@ text_line(struct text_parser *tp, const char *line, size_t len,
 		return (PROTO_LINE_DONE);
 	}
 #endif
-	if (tok_is(&tok[0], "quit") && ntok == 1)
+	if (proto_tok_is(&tok[0], "quit") && ntok == 1)
 		return (PROTO_LINE_CLOSE);
-	if (tok_is(&tok[0], "shutdown")) {
+	if (proto_tok_is(&tok[0], "shutdown")) {
 		if (tp->tp_lim->pl_shutdown && ntok != 1 && !(ntok == 2 &&
-		    tok_is(&tok[1], "graceful"))) {
+		    proto_tok_is(&tok[1], "graceful"))) {
 			LOCAL(tp, "CLIENT_ERROR invalid shutdown mode\r\n");
 			return (PROTO_LINE_DONE);
 		}
@@ -860,6 +837,7 @@ proto_text_parse(struct proto_text_state *st, const struct proto_limits *lim,
 		if (linelen > 0 && line[linelen - 1] == '\r')
 			linelen--;
 		extra = 0;
+		tp.tp_lines++;
 		if (st->pt_getcont != 0)
 			res = text_get_rest(&tp, line, linelen);
 		else

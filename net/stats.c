@@ -171,6 +171,33 @@ stats_general_head(struct buf *out, const struct proto_ctx *ctx)
 }
 
 /* privcached's own counters, after the cache's. */
+/*
+ * The rest of memcached 1.6.18's general keys.  No watchers, no log
+ * workers, no per-worker read buffers or response objects here: those
+ * count zero; the client buffers are privcached_buffer_bytes.
+ */
+static int
+stats_general_memcached(struct buf *out, const struct proto_ctx *ctx,
+    const struct net_stats *all)
+{
+	static const char *const zero[] = {
+		"log_worker_dropped", "log_worker_written",
+		"log_watcher_skipped", "log_watcher_sent", "log_watchers",
+		"read_buf_count", "read_buf_bytes", "read_buf_bytes_free",
+		"read_buf_oom", "response_obj_oom", "response_obj_count",
+		"response_obj_bytes", "round_robin_fallback",
+		"unexpected_napi_ids", "time_in_listen_disabled_us",
+		"reserved_fds",
+	};
+	char		val[64];
+	size_t		i;
+
+	PUTF("cmd_meta", "%llu", (unsigned long long)all->ns_meta_cmds);
+	for (i = 0; i < sizeof(zero) / sizeof(zero[0]); i++)
+		PUTF(zero[i], "%d", 0);
+	return (0);
+}
+
 static int
 stats_general_tail(struct buf *out, const struct proto_ctx *ctx)
 {
@@ -181,6 +208,8 @@ stats_general_tail(struct buf *out, const struct proto_ctx *ctx)
 
 	PUTF("idle_kicks", "%llu",
 	    (unsigned long long)all.ns_idle_kicks);
+	if (stats_general_memcached(out, ctx, &all) == -1)
+		return (-1);
 	PUTF("privcached_net_restarts", "%u", net_conf.nc_net_restarts);
 	PUTF("privcached_storage_restarts", "%u",
 	    net_conf.nc_storage_restarts);
@@ -190,6 +219,8 @@ stats_general_tail(struct buf *out, const struct proto_ctx *ctx)
 	    (unsigned long long)all.ns_rejected_per_ip);
 	PUTF("privcached_request_timeouts", "%llu",
 	    (unsigned long long)all.ns_request_timeouts);
+	PUTF("privcached_admin_refused", "%llu",
+	    (unsigned long long)all.ns_admin_refused);
 	PUTF("privcached_buffer_bytes", "%zu", buf_total_bytes());
 	PUTF("privcached_ipc_batches", "%llu",
 	    (unsigned long long)all.ns_batches);
@@ -198,11 +229,60 @@ stats_general_tail(struct buf *out, const struct proto_ctx *ctx)
 	return (0);
 }
 
+/*
+ * The rest of memcached 1.6.18's stats settings keys, so that tools that
+ * read them (the Prometheus exporter reads lru_crawler) find them all.
+ * Those the admin commands change show what they were set to.
+ */
+static int
+stats_settings_memcached(struct buf *out, const struct proto_ctx *ctx)
+{
+	const struct proto_settings *ps = &admin_settings;
+	char			 val[64];
+
+	PUTF("inter", "%s", "NULL");
+	PUTF("oldest", "%d", 0);
+	PUTF("domain_socket", "%s", "NULL");
+	PUTF("umask", "%o", 0700);
+	PUTF("num_threads_per_udp", "%u", net_conf.nc_net_children);
+	PUTF("stat_key_prefix", "%c", ':');
+	PUTF("detail_enabled", "%s", yesno(ps->ps_detail));
+	PUTF("reqs_per_event", "%d", 20);
+	PUTF("slab_reassign", "%s", yesno(1));
+	PUTF("slab_automove", "%u", ps->ps_slab_automove);
+	PUTF("slab_automove_ratio", "%.2f", ps->ps_automove_ratio);
+	PUTF("slab_automove_window", "%u", 30);
+	PUTF("slab_automove_freeratio", "%.3f", 0.01);
+	PUTF("lru_crawler", "%s", yesno(ps->ps_lru_crawler));
+	PUTF("lru_crawler_sleep", "%u", ps->ps_crawler_sleep);
+	PUTF("lru_crawler_tocrawl", "%u", ps->ps_crawler_tocrawl);
+	PUTF("tail_repair_time", "%d", 0);
+	PUTF("dump_enabled", "%s", yesno(1));
+	PUTF("hash_algorithm", "%s", "siphash");
+	PUTF("lru_maintainer_thread", "%s", yesno(1));
+	PUTF("lru_segmented", "%s", yesno(ps->ps_lru_segmented));
+	PUTF("hot_lru_pct", "%u", ps->ps_hot_lru_pct);
+	PUTF("warm_lru_pct", "%u", ps->ps_warm_lru_pct);
+	PUTF("hot_max_factor", "%.2f", ps->ps_hot_max_factor);
+	PUTF("warm_max_factor", "%.2f", ps->ps_warm_max_factor);
+	PUTF("temp_lru", "%s", yesno(ps->ps_temp_lru));
+	PUTF("temporary_ttl", "%d", ps->ps_temporary_ttl);
+	PUTF("watcher_logbuf_size", "%u", 262144);
+	PUTF("worker_logbuf_size", "%u", 65536);
+	PUTF("read_buf_mem_limit", "%u", 0);
+	PUTF("track_sizes", "%s", yesno(0));
+	PUTF("inline_ascii_response", "%s", yesno(0));
+	PUTF("num_napi_ids", "%s", "(null)");
+	PUTF("memory_file", "%s", "(null)");
+	return (0);
+}
+
 static int
 stats_settings(struct buf *out, const struct proto_ctx *ctx)
 {
 	const struct cache_conf	*cc = &net_conf.nc_cache;
 	const struct net_live	*nl = &net_conf.nc_live;
+	const struct proto_settings *ps = &admin_settings;
 	const struct tls_params	*tp;
 	char			 val[64];
 	const char		*proto;
@@ -218,7 +298,8 @@ stats_settings(struct buf *out, const struct proto_ctx *ctx)
 		proto = "auto-negotiate";
 		break;
 	}
-	PUTF("maxbytes", "%llu", (unsigned long long)cc->cc_maxbytes);
+	PUTF("maxbytes", "%llu", (unsigned long long)(ps->ps_maxbytes != 0 ?
+	    ps->ps_maxbytes : cc->cc_maxbytes));
 	PUTF("maxconns", "%u", net_conf.nc_live.nl_maxconns_all);
 	PUTF("tcpport", "%u", net_conf.nc_tcp_port);
 	PUTF("udpport", "%d", 0);
@@ -256,7 +337,7 @@ stats_settings(struct buf *out, const struct proto_ctx *ctx)
 	PUTF("privcached_inflight_max", "%u", net_conf.nc_inflight_max);
 	PUTF("privcached_line_max", "%u", net_conf.nc_line_max);
 	PUTF("privcached_outbuf_max", "%u", net_conf.nc_outbuf_max);
-	return (0);
+	return (stats_settings_memcached(out, ctx));
 }
 
 static int

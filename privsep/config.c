@@ -128,11 +128,11 @@ config_number(const char *flag, const char *arg, long long min,
 /* A byte count with an optional k or m suffix, as memcached's -I. */
 static int
 config_size(const char *flag, const char *arg, long long min, long long max,
-    long long *out, char *err, size_t errlen)
+    long long unit, long long *out, char *err, size_t errlen)
 {
 	char		 digits[32];
 	size_t		 len;
-	long long	 unit = 1, n;
+	long long	 n;
 	const char	*errstr;
 
 	len = strlen(arg);
@@ -149,6 +149,11 @@ config_size(const char *flag, const char *arg, long long min, long long max,
 	case 'm':
 	case 'M':
 		unit = 1024 * 1024;
+		digits[--len] = '\0';
+		break;
+	case 'g':
+	case 'G':
+		unit = 1024 * 1024 * 1024;
 		digits[--len] = '\0';
 		break;
 	}
@@ -323,8 +328,9 @@ config_value(struct config *conf, const struct config_flag *f,
 			    f->cf_scale : 1), name, err, errlen);
 		break;
 	case CT_SIZE:
-		if ((rv = config_size(name, arg, f->cf_min, f->cf_max, &n,
-		    err, errlen)) == 0)
+		/* Without a suffix the unit is cf_scale (-m: megabytes). */
+		if ((rv = config_size(name, arg, f->cf_min, f->cf_max,
+		    f->cf_scale > 0 ? f->cf_scale : 1, &n, err, errlen)) == 0)
 			rv = config_store(conf, f, n, name, err, errlen);
 		break;
 	case CT_OCTAL:
@@ -365,7 +371,7 @@ config_value(struct config *conf, const struct config_flag *f,
 			conf->c_listen_from_file = 1;
 		break;
 	case CT_CIDRS:
-		rv = config_allow(conf, arg, err, errlen);
+		rv = config_allow(conf, f->cf_name, arg, err, errlen);
 		break;
 	case CT_EXTENDED:
 		rv = config_extended(conf, arg, err, errlen);
@@ -498,6 +504,7 @@ config_clear(struct config *conf)
 	free(conf->c_unix_path);
 	free(conf->c_config_file);
 	free(conf->c_auth_file);
+	free(conf->c_memory_file);
 	for (i = 0; i < TLS_PEM_MAX; i++)
 		free(conf->c_tls_file[i]);
 	for (i = 0; i < conf->c_nnotes; i++)

@@ -76,6 +76,7 @@ struct config {
 	int			 c_check_only;	/* --check-config */
 	char			*c_config_file;	/* --config */
 	char			*c_auth_file;	/* -Y */
+	char			*c_memory_file;	/* -e */
 	/* -o ssl_chain_cert, ssl_key, ssl_ca_cert: absolute paths */
 	char			*c_tls_file[TLS_PEM_MAX];
 	struct tls_params	 c_tls;		/* the other ssl_* settings */
@@ -195,6 +196,7 @@ int	config_number(const char *flag, const char *arg, long long min,
 /* Adds -l's comma separated listeners; 0 or -1 with err. */
 int	config_listen(struct config *, const char *, char *, size_t);
 /* Adds -o allow's networks; 0 or -1 with err. */
-int	config_allow(struct config *, const char *, char *, size_t);
+int	config_allow(struct config *, const char *, const char *, char *,
+	    size_t);
 
 #endif /* PRIVCACHED_CONFIG_H */

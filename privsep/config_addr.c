@@ -88,30 +88,39 @@ config_listen(struct config *conf, const char *arg, char *err, size_t errlen)
 	return (rv);
 }
 
-/* allow=CIDR[;CIDR...]: who may connect over TCP; repeatable. */
+/*
+ * allow=CIDR[;CIDR...]: who may connect over TCP; admin_allow: who may run
+ * admin commands.  Repeatable.
+ */
 int
-config_allow(struct config *conf, const char *val, char *err, size_t errlen)
+config_allow(struct config *conf, const char *name, const char *val,
+    char *err, size_t errlen)
 {
 	struct net_live	*nl = &conf->c_net.nc_live;
-	struct net_cidr	*nr;
+	struct net_cidr	*nr, *arr = nl->nl_allow;
+	uint32_t	*count = &nl->nl_nallow;
 	char		*list, *p, *elem, *slash;
 	const char	*errstr;
 	long long	 prefix;
 	int		 rv = 0, max;
 
+	if (strcmp(name, "admin_allow") == 0) {
+		arr = nl->nl_admin_allow;
+		count = &nl->nl_nadmin_allow;
+	}
 	if (*val == '\0')
-		return (errbuf_set(err, errlen, "-o allow: needs "
-		    "addresses, e.g. allow=10.0.0.0/8;::1"));
+		return (errbuf_set(err, errlen, "-o %s: needs "
+		    "addresses, e.g. %s=10.0.0.0/8;::1", name, name));
 	if ((list = strdup(val)) == NULL)
 		return (errbuf_set(err, errlen, "%s", strerror(errno)));
 	p = list;
 	while (rv == 0 && (elem = strsep(&p, ";")) != NULL) {
-		if (nl->nl_nallow >= NET_ALLOW_MAX) {
-			rv = errbuf_set(err, errlen, "-o allow: more than "
-			    "%d entries", NET_ALLOW_MAX);
+		if (*count >= NET_ALLOW_MAX) {
+			rv = errbuf_set(err, errlen, "-o %s: more than "
+			    "%d entries", name, NET_ALLOW_MAX);
 			break;
 		}
-		nr = &nl->nl_allow[nl->nl_nallow];
+		nr = &arr[*count];
 		memset(nr, 0, sizeof(*nr));
 		if ((slash = strchr(elem, '/')) != NULL)
 			*slash++ = '\0';
@@ -122,22 +131,22 @@ config_allow(struct config *conf, const char *val, char *err, size_t errlen)
 			nr->nr_family = AF_INET6;
 			max = 128;
 		} else {
-			rv = errbuf_set(err, errlen, "-o allow: '%s' is not "
-			    "an IPv4 or IPv6 address", elem);
+			rv = errbuf_set(err, errlen, "-o %s: '%s' is not "
+			    "an IPv4 or IPv6 address", name, elem);
 			break;
 		}
 		prefix = max;
 		if (slash != NULL) {
 			prefix = strtonum(slash, 0, max, &errstr);
 			if (errstr != NULL) {
-				rv = errbuf_set(err, errlen, "-o allow: "
-				    "prefix /%s of %s is %s (0..%d)", slash,
-				    elem, errstr, max);
+				rv = errbuf_set(err, errlen, "-o %s: "
+				    "prefix /%s of %s is %s (0..%d)", name,
+				    slash, elem, errstr, max);
 				break;
 			}
 		}
 		nr->nr_prefix = prefix;
-		nl->nl_nallow++;
+		(*count)++;
 	}
 	free(list);
 	return (rv);

@@ -76,8 +76,10 @@ static const struct config_flag flags[] = {
 	  .cf_arg = "<user>",
 	  .cf_help = "unprivileged user for the children\n"
 	  "(default: _privcached, privcached or nobody)" },
-	{ .cf_letter = 'm', .cf_name = "memory-limit", .cf_type = CT_INT,
-	  .cf_min = 1, .cf_max = CONFIG_MEMORY_MAX, .cf_scale = 1 << 20,
+	/* memcached reads "-m 64m" as 64: suffixes k, m and g here. */
+	{ .cf_letter = 'm', .cf_name = "memory-limit", .cf_type = CT_SIZE,
+	  .cf_min = 1 << 20, .cf_max = (long long)CONFIG_MEMORY_MAX << 20,
+	  .cf_scale = 1 << 20,
 	  .cf_default = "64", .cf_apply = CA_MEMORY,
 	  FIELD(c_cache.cc_maxbytes),
 	  .cf_arg = "<num>", .cf_help = "item memory in megabytes" },
@@ -145,9 +147,11 @@ static const struct config_flag flags[] = {
 	  FIELD(c_coredumps),
 	  .cf_why = "only the parent may dump core; the children run "
 	  "chrooted without a writable directory" },
-	{ .cf_letter = 'e', .cf_name = "memory-file", .cf_type = CT_REFUSED,
-	  .cf_why = "the cache lives in a sandboxed process with no "
-	  "filesystem" },
+	{ .cf_letter = 'e', .cf_name = "memory-file", .cf_type = CT_PATH,
+	  .cf_apply = CA_MEMORY, FIELD(c_memory_file),
+	  .cf_arg = "<file>",
+	  .cf_help = "keep the item memory in <file> (absolute; tmpfs\n"
+	  "for speed): the cache survives a restart" },
 	{ .cf_letter = 'o', .cf_name = "extended", .cf_type = CT_EXTENDED,
 	  .cf_arg = "<opts>", .cf_help = "comma separated:" },
 	{ .cf_letter = 'Y', .cf_name = "auth-file", .cf_type = CT_PATH,
@@ -205,6 +209,10 @@ static const struct config_flag suboptions[] = {
 	{ .cf_name = "allow", .cf_type = CT_CIDRS, .cf_apply = CA_RELOAD,
 	  FIELD(c_net.nc_live.nl_allow), .cf_arg = "<cidr>[;<cidr>]",
 	  .cf_help = "who may connect over TCP (default: anyone)" },
+	{ .cf_name = "admin_allow", .cf_type = CT_CIDRS,
+	  .cf_apply = CA_RELOAD, FIELD(c_net.nc_live.nl_admin_allow),
+	  .cf_arg = "<cidr>[;<cidr>]", .cf_help = "who may run admin "
+	  "commands (default:\nloopback; the unix socket always)" },
 	{ .cf_name = "conn_per_ip", .cf_type = CT_INT, .cf_min = 0,
 	  .cf_max = CONFIG_MAXCONNS_MAX, .cf_apply = CA_RELOAD,
 	  FIELD(c_conn_per_ip), .cf_hook = hook_conn_per_ip,
@@ -236,10 +244,11 @@ static const struct config_flag suboptions[] = {
 	  .cf_min = CONFIG_HASHPOWER_MIN, .cf_max = CONFIG_HASHPOWER_MAX,
 	  .cf_apply = CA_MEMORY, FIELD(c_cache.cc_hashpower),
 	  .cf_arg = "<n>", .cf_help = "initial hash table size, 2^n" },
-	{ .cf_name = "slab_chunk_max", .cf_type = CT_INT, .cf_min = 1,
-	  .cf_max = CONFIG_SLAB_PAGE_SIZE / 1024, .cf_scale = 1024,
+	/* Bytes, as memcached 1.6 reads it (its -h says kilobytes). */
+	{ .cf_name = "slab_chunk_max", .cf_type = CT_SIZE, .cf_min = 1,
+	  .cf_max = CONFIG_SLAB_PAGE_SIZE,
 	  .cf_apply = CA_MEMORY, FIELD(c_cache.cc_slab_chunk_max),
-	  .cf_hook = hook_slab_chunk_max, .cf_arg = "<kb>",
+	  .cf_hook = hook_slab_chunk_max, .cf_arg = "<bytes>",
 	  .cf_help = "largest chunk before items are chained" },
 	{ .cf_name = "syslog_facility", .cf_type = CT_CHOICE,
 	  .cf_choices = facility_names, .cf_default = "daemon",
@@ -285,13 +294,20 @@ static const struct config_flag suboptions[] = {
 	{ .cf_name = "ssl_keyformat", .cf_type = CT_INT, .cf_min = 0,
 	  .cf_max = 0 },
 	IGNORED("modern", "nothing differs in 1.6"),
-	IGNORED("no_modern", "1.4 defaults are not kept"),
+	/* The crawler runs always; these set what stats settings says. */
+	{ .cf_name = "no_modern", .cf_type = CT_SWITCH, .cf_on = 1,
+	  .cf_apply = CA_MEMORY, FIELD(c_net.nc_lru_crawler_off),
+	  .cf_why = "ignored but for lru_crawler: 1.4 defaults are not "
+	  "kept" },
 	IGNORED("hash_algorithm", "keys are hashed with keyed SipHash"),
 	IGNORED("no_hashexpand", "the table grows incrementally"),
-	IGNORED("lru_crawler", "expired items are reclaimed in the "
-	    "background always"),
-	IGNORED("no_lru_crawler", "expired items are reclaimed in the "
-	    "background always"),
+	{ .cf_name = "lru_crawler", .cf_type = CT_SWITCH, .cf_on = 0,
+	  .cf_apply = CA_MEMORY, FIELD(c_net.nc_lru_crawler_off),
+	  .cf_help = "lru_crawler commands allowed (default)" },
+	{ .cf_name = "no_lru_crawler", .cf_type = CT_SWITCH, .cf_on = 1,
+	  .cf_apply = CA_MEMORY, FIELD(c_net.nc_lru_crawler_off),
+	  .cf_help = "lru_crawler crawl and metadump refused until\n"
+	  "lru_crawler enable; expired items are still reclaimed" },
 	IGNORED("lru_crawler_sleep", "no crawler thread"),
 	IGNORED("lru_crawler_tocrawl", "no crawler thread"),
 	IGNORED("lru_maintainer", "one LRU per class"),
@@ -315,6 +331,11 @@ static const struct config_flag suboptions[] = {
 	IGNORED("slab_automove_freeratio", "pages move to starving classes "
 	    "always"),
 	IGNORED("track_sizes", "stats sizes is not tracked"),
+	IGNORED("inline_ascii_resp", "replies are built whole"),
+	IGNORED("no_inline_ascii_resp", "replies are built whole"),
+	IGNORED("no_temp_lru", "one LRU per class"),
+	IGNORED("num_napi_ids", "no NAPI id grouping"),
+	IGNORED("relaxed_privileges", "the children are always sandboxed"),
 	IGNORED("read_buf_mem_limit", "buffers have their own caps"),
 	IGNORED("resp_obj_mem_limit", "buffers have their own caps"),
 	IGNORED("watcher_logbuf_size", "no watch command"),
@@ -405,9 +426,9 @@ hook_slab_chunk_max(struct config *conf, char *err, size_t errlen)
 	if (conf->c_cache.cc_slab_page_size %
 	    conf->c_cache.cc_slab_chunk_max != 0)
 		return (errbuf_set(err, errlen, "-o slab_chunk_max: %u "
-		    "KB does not divide the %u KB slab page",
-		    conf->c_cache.cc_slab_chunk_max / 1024,
-		    conf->c_cache.cc_slab_page_size / 1024));
+		    "bytes do not divide the %u-byte slab page",
+		    conf->c_cache.cc_slab_chunk_max,
+		    conf->c_cache.cc_slab_page_size));
 	conf->c_chunk_max_set = 1;
 	return (0);
 }

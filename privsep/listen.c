@@ -20,6 +20,7 @@
 
 #include "errbuf.h"
 #include "listen.h"
+#include "upgrade.h"
 #include "log.h"
 
 /* Without -l: loopback only, IPv6 when the host has it. */
@@ -53,6 +54,12 @@ listen_tcp(const struct sockaddr *sa, socklen_t salen, int backlog)
 {
 	int	fd, on = 1, saved;
 
+	/* Handed over by SIGUSR2: its backlog was never closed. */
+	if ((fd = upgrade_listener(sa, salen)) != -1) {
+		if (listen(fd, backlog) == -1)
+			goto fail;
+		return (fd);
+	}
 	if ((fd = socket(sa->sa_family, SOCK_STREAM | SOCK_NONBLOCK |
 	    SOCK_CLOEXEC, 0)) == -1)
 		return (-1);
@@ -137,6 +144,31 @@ listen_host(const char *host, in_port_t port, int backlog, int optional,
 	return (0);
 }
 
+/* -s handed over by SIGUSR2, still bound and listening. */
+static int
+listen_unix_adopt(const struct config *conf, int fd,
+    const struct sockaddr_un *sun, struct listener **ls, size_t *nls,
+    char *err, size_t errlen)
+{
+	struct listener	*l;
+
+	if ((l = calloc(1, sizeof(*l))) == NULL) {
+		close(fd);
+		return (errbuf_set(err, errlen, "%s", strerror(errno)));
+	}
+	(void)snprintf(l->l_conf.lc_name, sizeof(l->l_conf.lc_name),
+	    "unix:%s", conf->c_unix_path);
+	l->l_conf.lc_family = AF_UNIX;
+	l->l_fd = fd;
+	memcpy(&l->l_addr, sun, sizeof(*sun));
+	l->l_addrlen = sizeof(*sun);
+	l->l_backlog = conf->c_backlog;
+	l->l_mask = conf->c_unix_mask;
+	*ls = l;
+	*nls = 1;
+	return (0);
+}
+
 /* memcached's -s: a unix socket with the -a mask, and no TCP. */
 static int
 listen_unix(const struct config *conf, struct listener **ls, size_t *nls,
@@ -154,6 +186,10 @@ listen_unix(const struct config *conf, struct listener **ls, size_t *nls,
 	    sizeof(sun.sun_path))
 		return (errbuf_set(err, errlen, "-s %s: path too long",
 		    conf->c_unix_path));
+	if ((fd = upgrade_listener((struct sockaddr *)&sun,
+	    sizeof(sun))) != -1)
+		return (listen_unix_adopt(conf, fd, &sun, ls, nls, err,
+		    errlen));
 	/* A socket left by a previous run may go; anything else stays. */
 	if (lstat(conf->c_unix_path, &st) == 0) {
 		if (!S_ISSOCK(st.st_mode))

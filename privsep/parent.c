@@ -30,8 +30,10 @@
 #include "authfile.h"
 #include "checkconf.h"
 #include "tlsfiles.h"
+#include "upgrade.h"
 #include "config.h"
 #include "listen.h"
+#include "itemmem.h"
 #include "log.h"
 #include "msg.h"
 #include "pidfile.h"
@@ -53,10 +55,13 @@ static char		*parent_self;
 static int		 parent_selffd = -1;
 /* The flags as started: the title shows them, a reload re-reads them. */
 static char		**parent_argv;
+static int		 parent_memfd = -1;	/* the item memory */
+static int		 parent_upgraded;	/* started by SIGUSR2 */
 static char		*parent_pidfile;
 static const char	*parent_user;
 static struct event	 ev_sigchld, ev_sigterm, ev_sigint, ev_sighup;
 static struct event	 ev_sigusr1;
+static struct event	 ev_sigusr2;
 
 /*
  * Children inherit our descriptor limit and can only lower it after the
@@ -166,6 +171,20 @@ parent_reload(void)
 	log_info("configuration reloaded");
 }
 
+/*
+ * SIGUSR2: the binary at our path, again, in this process; connections
+ * wait in the listeners' backlog meanwhile, the cache in the item memory.
+ */
+static void
+parent_upgrade(void)
+{
+	log_info("SIGUSR2 received: upgrading in place");
+	supervise_quiesce();
+	upgrade_exec(parent_self, parent_argv, parent_memfd, parent_listeners,
+	    parent_nlisteners);
+	supervise_resume();
+}
+
 static void
 parent_signal(int sig, short event, void *arg)
 {
@@ -179,6 +198,9 @@ parent_signal(int sig, short event, void *arg)
 		sdnotify_reloading();
 		parent_reload();
 		sdnotify_reloaded();
+		break;
+	case SIGUSR2:
+		parent_upgrade();
 		break;
 	case SIGTERM:
 	case SIGINT:
@@ -359,6 +381,7 @@ main(int argc, char **argv, char **envp)
 		fatal("cannot find our own binary from %s", parent_argv[0]);
 	if ((parent_selffd = proc_self_open(parent_self)) == -1)
 		fatal("cannot open our own binary %s", parent_self);
+	parent_upgraded = upgrade_init();
 	if (listen_bind_all(&parent_conf, &parent_listeners,
 	    &parent_nlisteners, errbuf, sizeof(errbuf)) == -1)
 		fatalx("%s", errbuf);
@@ -374,8 +397,12 @@ main(int argc, char **argv, char **envp)
 		parent_pidfile = parent_absolute(parent_conf.c_pidfile);
 	parent_config_absolute();
 
-	/* --foreground wins: a unit passes it over a memcached.conf's -d. */
-	if (parent_conf.c_daemonize && !parent_conf.c_foreground) {
+	/*
+	 * --foreground wins: a unit passes it over a memcached.conf's -d.
+	 * An upgrade is a daemon already: the pid must stay.
+	 */
+	if (parent_conf.c_daemonize && !parent_conf.c_foreground &&
+	    !parent_upgraded) {
 		if (daemon(0, 0) == -1)
 			fatal("daemon");
 		log_init(0, config_syslog_facility(&parent_conf));
@@ -399,6 +426,8 @@ main(int argc, char **argv, char **envp)
 	signal_add(&ev_sigint, NULL);
 	signal_add(&ev_sighup, NULL);
 	signal_set(&ev_sigusr1, SIGUSR1, parent_signal, NULL);
+	signal_set(&ev_sigusr2, SIGUSR2, parent_signal, NULL);
+	signal_add(&ev_sigusr2, NULL);
 	/* The argv copy must end with NULL for a reload's parse. */
 	signal_add(&ev_sigusr1, NULL);
 
@@ -414,6 +443,10 @@ main(int argc, char **argv, char **envp)
 	sc.sc_net_nofile = nofile;
 	sc.sc_storage_nofile = STORAGE_NOFILE;
 	sc.sc_start_time = parent_start_time;
+	parent_memfd = itemmem_adopt(upgrade_memfd(), &parent_conf.c_cache,
+	    parent_conf.c_memory_file);
+	upgrade_done();
+	sc.sc_memfd = parent_memfd;
 	supervise_start(&sc);
 
 	memset(&sp, 0, sizeof(sp));

@@ -28,6 +28,7 @@
 #include "budget.h"
 #include "childlog.h"
 #include "dispatch.h"
+#include "itemmem.h"
 #include "proc.h"
 #include "sdnotify.h"
 #include "supervise.h"
@@ -234,9 +235,14 @@ supervise_configure(struct child *ch)
 	struct config	*conf = sv.sc_conf;
 	struct net_conf	 nc;
 	size_t		 i;
+	int		 fd;
 
 	if (ch->ch_role == PROC_STORAGE) {
-		supervise_compose(ch, IMSG_CFG_CACHE, -1, &conf->c_cache,
+		/* Each storage child its own copy; ours outlives them all. */
+		itemmem_resize(sv.sc_memfd, &conf->c_cache);
+		if ((fd = dup(sv.sc_memfd)) == -1)
+			fatal("dup item memory");
+		supervise_compose(ch, IMSG_CFG_CACHE, fd, &conf->c_cache,
 		    sizeof(conf->c_cache));
 		supervise_policy(ch);
 		return;
@@ -743,6 +749,38 @@ supervise_stop_range(size_t first, size_t last, int ms)
 		if (children[i].ch_pid > 0)
 			(void)kill(children[i].ch_pid, SIGKILL);
 	(void)supervise_wait(first, last, 1000);
+}
+
+void
+supervise_quiesce(void)
+{
+	size_t	i;
+
+	sv_stopping = 1;
+	if (nchildren > 1)
+		supervise_stop_range(1, nchildren - 1,
+		    SUPERVISE_DRAIN_MS + 1000);
+	supervise_stop_range(0, 0, 2000);
+	for (i = 0; i < nchildren; i++) {
+		children[i].ch_ready = 0;
+		imsgev_close(&children[i].ch_iev);
+		if (children[i].ch_respawn_pending) {
+			evtimer_del(&children[i].ch_respawn_ev);
+			children[i].ch_respawn_pending = 0;
+		}
+	}
+}
+
+void
+supervise_resume(void)
+{
+	size_t	i;
+
+	sv_stopping = 0;
+	for (i = 0; i < nchildren; i++)
+		if (children[i].ch_pid == 0)
+			supervise_spawn(&children[i]);
+	supervise_reap();
 }
 
 void

@@ -42,6 +42,7 @@ struct supervise_conf {
 	rlim_t			 sc_net_nofile;
 	rlim_t			 sc_storage_nofile;
 	time_t			 sc_start_time;
+	int			 sc_memfd;	/* the item memory */
 };
 
 /* Spawns storage, then net; both are configured as they report ready. */
@@ -62,5 +63,12 @@ void	supervise_reap(void);
  * storage goes; anything left is killed.  Exits with code.
  */
 __attribute__((__noreturn__)) void supervise_stop(int code);
+/*
+ * SIGUSR2: stops every child as supervise_stop does, but returns, with
+ * the listeners and the item memory untouched, ready to be handed over.
+ */
+void	supervise_quiesce(void);
+/* Starts the children again after a quiesce (the exec failed). */
+void	supervise_resume(void);
 
 #endif /* PRIVCACHED_SUPERVISE_H */

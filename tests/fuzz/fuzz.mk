@@ -3,7 +3,7 @@
 # it uses CPPFLAGS, PKG_CFLAGS and PKG_LIBS from there, expanded late, so
 # `make -f GNUmakefile -f tests/fuzz/fuzz.mk fuzz-run' works as well.
 #
-#   make fuzz-build            obj-fuzz/fuzz_{text,meta,bin,wire}
+#   make fuzz-build            obj-fuzz/fuzz_{text,meta,bin,wire,recover}
 #   make fuzz-run              each for FUZZ_SECONDS (30) over a copy of its
 #                              corpus; non-zero exit on any crash
 #   make fuzz-run FUZZ_TARGETS=bin FUZZ_SECONDS=300
@@ -15,7 +15,7 @@
 FUZZ_CC?=	clang
 FUZZ_DIR=	obj-fuzz
 FUZZ_SECONDS?=	30
-FUZZ_TARGETS?=	text meta bin wire
+FUZZ_TARGETS?=	text meta bin wire recover
 FUZZ_NICE?=	nice -n 10
 FUZZ_SAN=	-fsanitize=address,undefined -fno-sanitize-recover=undefined
 # The harnesses always link our own imsg (FUZZ_LIB_SRCS), so they use its
@@ -25,8 +25,15 @@ FUZZ_CFLAGS=	-std=c11 -Wall -Wextra -Werror -g -O1 \
 
 FUZZ_LIB_SRCS=	common/wire.c common/imsg.c common/imsg-buffer.c \
 		common/log.c net/proto.c net/proto_text.c net/proto_meta.c \
-		net/proto_bin.c net/buf.c
+		net/proto_bin.c net/proto_admin.c net/buf.c
 FUZZ_LIB_OBJS=	$(FUZZ_LIB_SRCS:%.c=$(FUZZ_DIR)/%.o)
+# The recovery scan's target: the cache engine, which does no I/O.
+FUZZ_CACHE_SRCS=	cache/cache.c cache/ops.c cache/alloc.c cache/maint.c \
+			cache/prefetch.c cache/cache_stats.c cache/slab.c \
+			cache/item.c cache/crc32c.c common/region.c \
+			cache/recover.c cache/assoc.c cache/lru.c \
+			common/siphash.c
+FUZZ_CACHE_OBJS=	$(FUZZ_CACHE_SRCS:%.c=$(FUZZ_DIR)/%.o)
 FUZZ_PROTO_OBJ=	$(FUZZ_DIR)/tests/fuzz/fuzz_proto.o
 FUZZ_BINS=	$(FUZZ_TARGETS:%=$(FUZZ_DIR)/fuzz_%)
 
@@ -51,6 +58,10 @@ $(FUZZ_DIR)/fuzz_text $(FUZZ_DIR)/fuzz_meta $(FUZZ_DIR)/fuzz_bin: \
 	$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $^ $(PKG_LIBS)
 
 $(FUZZ_DIR)/fuzz_wire: $(FUZZ_DIR)/tests/fuzz/fuzz_wire.o $(FUZZ_LIB_OBJS)
+	$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $^ $(PKG_LIBS)
+
+$(FUZZ_DIR)/fuzz_recover: $(FUZZ_DIR)/tests/fuzz/fuzz_recover.o \
+    $(FUZZ_CACHE_OBJS) $(FUZZ_LIB_OBJS)
 	$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $^ $(PKG_LIBS)
 
 # The seed writer is an ordinary program (its own main), same objects.
@@ -87,4 +98,5 @@ fuzz-clean:
 	rm -rf $(FUZZ_DIR)
 
 -include $(FUZZ_LIB_OBJS:.o=.d) $(FUZZ_PROTO_OBJ:.o=.d) \
+    $(FUZZ_CACHE_OBJS:.o=.d) \
     $(FUZZ_TARGETS:%=$(FUZZ_DIR)/tests/fuzz/fuzz_%.d)

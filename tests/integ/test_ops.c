@@ -12,6 +12,7 @@
 #include <sys/wait.h>
 
 #include <criterion/criterion.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pwd.h>
@@ -31,6 +32,33 @@
 static struct daemon	d;
 static char		scratch[64];
 
+/*
+ * The /dev of private_dev_log: its mounts die with this process's mount
+ * namespace, its files would not.
+ */
+static void
+remove_dev(void)
+{
+	struct dirent	*de;
+	DIR		*dir;
+	char		 dev[128], node[400];
+
+	(void)snprintf(dev, sizeof(dev), "%s/dev", scratch);
+	if ((dir = opendir(dev)) == NULL)
+		return;
+	(void)umount2("/dev", MNT_DETACH);
+	while ((de = readdir(dir)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 ||
+		    strcmp(de->d_name, "..") == 0)
+			continue;
+		(void)snprintf(node, sizeof(node), "%s/%s", dev, de->d_name);
+		(void)umount2(node, MNT_DETACH);
+		(void)unlink(node);
+	}
+	closedir(dir);
+	(void)rmdir(dev);
+}
+
 static void
 fini(void)
 {
@@ -38,6 +66,7 @@ fini(void)
 
 	daemon_stop(&d);
 	if (scratch[0] != '\0') {
+		remove_dev();
 		(void)snprintf(path, sizeof(path), "%s/notify", scratch);
 		(void)unlink(path);
 		(void)snprintf(path, sizeof(path), "%s/log", scratch);

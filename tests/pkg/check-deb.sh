@@ -89,16 +89,19 @@ i=0
 while [ ! -S "$scratch/notify" ] && [ $i -lt 100 ]; do
 	sleep 0.05; i=$((i + 1))
 done
-NOTIFY_SOCKET=$scratch/notify $start -p "$port" \
-    > "$scratch/daemon.log" 2>&1 &
-pid=$!
+# Traced: every system call of the three processes must be one the
+# unit's SystemCallFilter= allows (systemd is not PID 1 here).
+NOTIFY_SOCKET=$scratch/notify strace -f -qq -o "$scratch/strace" \
+    $start -p "$port" > "$scratch/daemon.log" 2>&1 &
+tracer=$!
 # The listener exits 0 on READY=1, 1 after 10 s without it.
 if wait "$listener" && grep -q '^READY=1' "$scratch/notify.log"; then
 	ok "READY=1 from the unit's ExecStart"
 else
 	fail "READY=1 from the unit's ExecStart"
 fi
-check "pid file written" sh -c "[ \"\$(cat /run/privcached/privcached.pid)\" = $pid ]"
+pid=$(sed -n 's/^MAINPID=//p' "$scratch/notify.log")
+check "pid file written" sh -c "[ \"\$(cat /run/privcached/privcached.pid)\" = '$pid' ]"
 check "children run as _privcached" sh -c \
     "ps -o user= --ppid $pid | grep -qx _privcached"
 check "serves memcached clients" python3 -c "
@@ -112,10 +115,21 @@ while len(got) < len(want):
     if not b: break
     got += b
 assert got == want, got"
+# A reload's calls too, then a stop's.
+kill -HUP "$pid" 2>/dev/null || true
+i=0
+while ! grep -q "configuration reloaded" "$scratch/daemon.log" &&
+    [ $i -lt 100 ]; do
+	sleep 0.05; i=$((i + 1))
+done
+check "reloads" grep -q "configuration reloaded" "$scratch/daemon.log"
 kill "$pid" 2>/dev/null || true
-wait "$pid" || true
+wait "$tracer" || true
 pid=
 check "stopped, pid file removed" test ! -e /run/privcached/privcached.pid
+check "every system call within the unit's SystemCallFilter" python3 \
+    "$here/syscalls_allowed.py" /lib/systemd/system/privcached.service \
+    "$scratch/strace"
 rmdir /run/privcached
 
 # --- upgrade keeps an edited conffile ------------------------------------

@@ -145,7 +145,7 @@ Test(cache_memory, lru_eviction_order)
 			    CACHE_OK);
 		}
 	}
-	cr_expect_eq(n, 1048576 / 176, "one page of 176-byte chunks");
+	cr_expect_eq(n, 1048576 / 184, "one page of 184-byte chunks");
 	cr_expect_eq(ct_get(c, "key:000000", buf, sizeof(buf)), CACHE_OK,
 	    "recently read item survived");
 	cr_expect_eq(ct_get(c, "key:000001", buf, sizeof(buf)), CACHE_MISS,
@@ -181,7 +181,7 @@ Test(cache_memory, no_evict)
 			break;
 	}
 	cr_expect_eq(st, CACHE_NO_MEMORY);
-	cr_expect_eq(n, 1048576 / 176);
+	cr_expect_eq(n, 1048576 / 184);
 	cr_expect_eq(ct_get(c, "key:000000", buf, sizeof(buf)), CACHE_OK);
 	cr_expect_eq(ct_stat_get(c, CACHE_STATS_GENERAL, "evictions"), 0);
 	cr_expect_eq(ct_stat_get(c, CACHE_STATS_GENERAL, "store_no_memory"), 1);
@@ -404,11 +404,11 @@ Test(cache_memory, stats_names)
 	cr_expect_eq(ct_stat_get(c, CACHE_STATS_GENERAL, "hash_bytes"), 262144);
 	cr_expect_eq(ct_stat_get(c, CACHE_STATS_GENERAL, "get_hits"), 1);
 	cr_expect_eq(ct_stat_get(c, CACHE_STATS_GENERAL, "get_misses"), 1);
-	cr_expect_eq(ct_stat_get(c, CACHE_STATS_GENERAL, "bytes"), 46);
+	cr_expect_eq(ct_stat_get(c, CACHE_STATS_GENERAL, "bytes"), 50);
 	cr_expect_eq(ct_stat_get(c, CACHE_STATS_ITEMS, "items:1:number"), 1);
 	cr_expect_eq(ct_stat_get(c, CACHE_STATS_ITEMS, "items:1:mem_requested"),
-	    46);
-	cr_expect_eq(ct_stat_get(c, CACHE_STATS_SLABS, "1:chunk_size"), 80);
+	    50);
+	cr_expect_eq(ct_stat_get(c, CACHE_STATS_SLABS, "1:chunk_size"), 88);
 	cr_expect_eq(ct_stat_get(c, CACHE_STATS_SLABS, "1:used_chunks"), 1);
 	cr_expect_eq(ct_stat_get(c, CACHE_STATS_SLABS, "1:get_hits"), 1);
 	cr_expect_eq(ct_stat_get(c, CACHE_STATS_SLABS, "active_slabs"), 1);

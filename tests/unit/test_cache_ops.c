@@ -34,7 +34,7 @@ Test(cache_ops, set_get)
 	cr_expect_neq(rp.rp_cas, 0);
 	cr_expect_eq(rp.rp_info & CACHE_INFO_FETCHED, 0);
 	cr_expect_eq(rp.rp_clsid, 1);
-	cr_expect_eq(rp.rp_size, 32 + 8 + 4 + 3 + 3);
+	cr_expect_eq(rp.rp_size, 36 + 8 + 4 + 3 + 3);
 	/* Second hit: fetched before; last access counts seconds. */
 	cache_set_time(c, T0 + 5);
 	rp = ct_run(c, &rq, "foo", NULL, buf, sizeof(buf));
@@ -204,7 +204,7 @@ Test(cache_ops, cas_disabled)
 	rq = ct_req(CACHE_OP_GET, 0, 0);
 	rp = ct_run(c, &rq, "k", NULL, NULL, 0);
 	cr_expect_eq(rp.rp_cas, 0);
-	cr_expect_eq(rp.rp_size, 32 + 1 + 1, "-C saves the 8 cas bytes");
+	cr_expect_eq(rp.rp_size, 36 + 1 + 1, "-C saves the 8 cas bytes");
 	rq = ct_req(CACHE_OP_STORE, CACHE_STORE_SET, CACHE_OPT_CAS);
 	rq.cr_nvalue = 1;
 	rq.cr_cas = 0;

@@ -184,6 +184,22 @@ Test(config, help_version_user)
 	cr_assert_eq(PARSE("-u", ""), CONFIG_ERROR);
 }
 
+/* -m as memcached reads it: megabytes, a unit suffix allowed. */
+Test(config, memory_suffixes)
+{
+	cr_assert_eq(PARSE("-m", "64"), CONFIG_OK);
+	cr_assert_eq(conf.c_cache.cc_maxbytes, 64ULL << 20);
+	cr_assert_eq(PARSE("-m", "64m"), CONFIG_OK);
+	cr_assert_eq(conf.c_cache.cc_maxbytes, 64ULL << 20);
+	cr_assert_eq(PARSE("-m", "2g"), CONFIG_OK);
+	cr_assert_eq(conf.c_cache.cc_maxbytes, 2ULL << 30);
+	cr_assert_eq(PARSE("-m", "2048k"), CONFIG_OK);
+	cr_assert_eq(conf.c_cache.cc_maxbytes, 2ULL << 20);
+	cr_assert_eq(PARSE("-m", "512k"), CONFIG_ERROR, "under a megabyte");
+	cr_assert_eq(PARSE("-m", "0"), CONFIG_ERROR);
+	cr_assert_eq(PARSE("-m", "64x"), CONFIG_ERROR);
+}
+
 Test(config, extended_table)
 {
 	cr_assert_eq(PARSE("-o", "idle_timeout=30,hashpower=20,"
@@ -191,15 +207,28 @@ Test(config, extended_table)
 	cr_assert_eq(conf.c_net.nc_live.nl_idle_timeout, 30);
 	cr_assert_eq(conf.c_cache.cc_hashpower, 20);
 	cr_assert_eq(conf.c_net.nc_live.nl_maxconns_fast, 0);
-	cr_assert_eq(conf.c_cache.cc_slab_chunk_max, 256 * 1024);
+	cr_assert_eq(conf.c_cache.cc_slab_chunk_max, 256);
 	cr_assert_eq(PARSE("-o", "hashpower=70"), CONFIG_ERROR);
 	cr_assert_eq(PARSE("-o", "idle_timeout=-1"), CONFIG_ERROR);
 	cr_assert_eq(PARSE("-o", "slab_chunk_max=300"), CONFIG_ERROR,
-	    "300 KB does not divide a 1 MB page");
+	    "300 bytes do not divide a 1 MB page");
+	/* Bytes, as memcached's own tests give it. */
+	cr_assert_eq(PARSE("-o", "slab_chunk_max=16384"), CONFIG_OK);
+	cr_assert_eq(conf.c_cache.cc_slab_chunk_max, 16384);
+	cr_assert_eq(PARSE("-o", "slab_chunk_max=512k"), CONFIG_OK);
+	cr_assert_eq(conf.c_cache.cc_slab_chunk_max, 512 * 1024);
 	cr_assert_eq(PARSE("-o", "modern,lru_crawler,hot_lru_pct=20"),
 	    CONFIG_OK);
-	cr_assert_eq(conf.c_nnotes, 3, "each ignored option is reported");
-	cr_assert(strstr(conf.c_notes[2], "hot_lru_pct") != NULL);
+	cr_assert_eq(conf.c_nnotes, 2, "each ignored option is reported");
+	cr_assert(strstr(conf.c_notes[1], "hot_lru_pct") != NULL);
+	cr_assert_eq(conf.c_net.nc_lru_crawler_off, 0);
+	cr_assert_eq(PARSE("-o", "no_modern,inline_ascii_resp,"
+	    "relaxed_privileges"), CONFIG_OK);
+	cr_assert_eq(conf.c_net.nc_lru_crawler_off, 1);
+	cr_assert_eq(PARSE("-o", "admin_allow=10.0.0.0/8;::1"), CONFIG_OK);
+	cr_assert_eq(conf.c_net.nc_live.nl_nadmin_allow, 2);
+	cr_assert_eq(conf.c_net.nc_live.nl_nallow, 0, "allow is a list of its own");
+	cr_assert_eq(PARSE("-o", "admin_allow=10.0.0.300"), CONFIG_ERROR);
 	cr_assert_eq(PARSE("-o", "ext_path=/tmp/x:1G"), CONFIG_ERROR);
 	cr_assert(strstr(err, "refused") != NULL, "%s", err);
 	cr_assert_eq(PARSE("-o", "no_drop_privileges"), CONFIG_ERROR);
@@ -266,7 +295,9 @@ Test(config, other_letters)
 	cr_assert_eq(conf.c_threads, 4);
 	cr_assert_eq(PARSE("-s", "relative.sock"), CONFIG_ERROR);
 	cr_assert_eq(PARSE("-a", "999"), CONFIG_ERROR);
-	cr_assert_eq(PARSE("-e", "/tmp/mem"), CONFIG_ERROR);
+	cr_assert_eq(PARSE("-e", "mem"), CONFIG_ERROR, "-e: absolute only");
+	cr_assert_eq(PARSE("-e", "/dev/shm/mem"), CONFIG_OK);
+	cr_assert_str_eq(conf.c_memory_file, "/dev/shm/mem");
 	cr_assert_eq(PARSE("-Z"), CONFIG_ERROR);
 	cr_assert_eq(PARSE("-t", "0"), CONFIG_ERROR);
 }

@@ -142,8 +142,8 @@ Test(dispatch, every_rule_takes_its_message)
 				    r->dr_fd), "chan %d type %u max", c, t);
 			}
 		}
-	/* 5 to the parent, 9 + 3 to net, 4 + 3 to storage. */
-	cr_assert_eq(rules, 24);
+	/* 5 to the parent, 9 + 4 to net, 4 + 4 to storage. */
+	cr_assert_eq(rules, 26);
 	chan_close();
 }
 
@@ -236,8 +236,11 @@ Test(dispatch, descriptors_only_where_the_rule_says)
 				    DISPATCH_FROM(PROC_PARENT));
 			}
 		}
-	/* CTL_PEER to both children, CFG_LISTENER to net. */
-	cr_assert_eq(with, 3);
+	/*
+	 * CTL_PEER to both children, CFG_LISTENER to net, CFG_CACHE (the
+	 * item memory) to storage.
+	 */
+	cr_assert_eq(with, 4);
 	chan_close();
 }
 
@@ -288,6 +291,7 @@ static const dispatch_fn storage_fns[] = {
 	[IMSG_CACHE_REQ] = count_handler,
 	[IMSG_CACHE_STATS_REQ] = stop_handler,
 	[IMSG_CACHE_NET_STATS] = count_handler,
+	[IMSG_CACHE_ADMIN_REQ] = count_handler,
 };
 static const struct dispatch storage_tab = {
 	DISPATCH_STORAGE_DATA, storage_fns, nitems(storage_fns)
