@@ -12,7 +12,7 @@
 
 #include "admin.h"
 #include "cache.h"
-#include "imsg.h"
+#include "compat.h"
 #include "log.h"
 #include "prefix.h"
 #include "wire.h"

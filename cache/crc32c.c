@@ -48,6 +48,8 @@ crc32c_sw(uint32_t crc, const void *p, size_t n)
 }
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <cpuid.h>
+
 __attribute__((__target__("sse4.2")))
 static uint32_t
 crc32c_sse42(uint32_t crc, const void *p, size_t n)
@@ -67,8 +69,16 @@ crc32c_sse42(uint32_t crc, const void *p, size_t n)
 int
 crc32c_hw(void)
 {
+	unsigned int	a, b, c, d;
+
+	/*
+	 * cpuid itself, not __builtin_cpu_supports: that one needs
+	 * __cpu_model from the compiler's runtime, which OpenBSD's base
+	 * libraries do not export.
+	 */
 	if (crc32c_have_hw == -1)
-		crc32c_have_hw = __builtin_cpu_supports("sse4.2") ? 1 : 0;
+		crc32c_have_hw = __get_cpuid(1, &a, &b, &c, &d) &&
+		    (c & bit_SSE4_2) != 0;
 	return (crc32c_have_hw);
 }
 

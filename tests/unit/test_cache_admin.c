@@ -15,7 +15,7 @@
 
 #include "admin.h"
 #include "cache_test.h"
-#include "imsg.h"
+#include "compat.h"
 #include "prefix.h"
 #include "wire.h"
 
