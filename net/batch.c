@@ -134,6 +134,8 @@ batch_add(struct conn *c, const struct cache_req *req, const void *key,
 	p->p_connid = c->c_id;
 	p->p_waiting = 1;
 	p->p_ctx = *ctx;
+	if (watch_count > 0)
+		watch_note(p, req, key);
 	TAILQ_INSERT_TAIL(&c->c_pending, p, p_conn_entry);
 	TAILQ_INSERT_TAIL(&batch_flight, p, p_flight_entry);
 	return (0);

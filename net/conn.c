@@ -158,6 +158,7 @@ conn_close(struct conn *c)
 		tls_free(c->c_tls);
 	}
 	close(c->c_fd);
+	watch_stop(c);
 	while ((p = TAILQ_FIRST(&c->c_pending)) != NULL) {
 		TAILQ_REMOVE(&c->c_pending, p, p_conn_entry);
 		/* Storage still owes an answer: the batch FIFO frees it. */

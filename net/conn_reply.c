@@ -131,6 +131,8 @@ conn_reply_storage(struct pending *p, const struct cache_rep *rep,
 	struct conn_storage_reply	 sr = { rep, key, value };
 	struct conn			*c = p->p_conn;
 
+	if (p->p_watch != NULL)
+		watch_reply(p, rep);
 	/* Storage stopped copying for it: more than we would buffer. */
 	if (rep->rp_status == CACHE_REPLY_LIMIT) {
 		conn_complete(p, conn_fmt_refuse, NULL);

@@ -37,6 +37,12 @@ conn_sink_stats(void *arg, int kind, const struct proto_ctx *ctx)
 }
 
 static int
+conn_sink_watch(void *arg, unsigned int flags)
+{
+	return (watch_start(arg, flags));
+}
+
+static int
 conn_sink_admin(void *arg, const struct cache_admin_req *rq,
     const struct proto_ctx *ctx)
 {
@@ -133,6 +139,9 @@ conn_parse(struct conn *c, const char *data, size_t len)
 	enum proto_status	 st;
 	size_t			 used;
 
+	/* A watcher only listens, as in memcached. */
+	if (c->c_watch != 0)
+		return (len);
 	memset(&lim, 0, sizeof(lim));
 	lim.pl_line_max = net_conf.nc_line_max;
 	lim.pl_value_max = net_conf.nc_item_size_max;
@@ -153,6 +162,7 @@ conn_parse(struct conn *c, const char *data, size_t len)
 	sink.ps_auth = conn_sink_auth;
 	sink.ps_admin = conn_sink_admin;
 	sink.ps_admin_refused = conn_sink_admin_refused;
+	sink.ps_watch = conn_sink_watch;
 	if (log_getverbose() >= 2)
 		sink.ps_trace = conn_sink_trace;
 #ifdef TEST_HOOKS

@@ -22,6 +22,7 @@
 struct conn;
 struct access_addr;
 struct tls;
+struct watch_note;
 
 /*
  * One reply a connection is owed, in request order.  A pending entry waits
@@ -37,6 +38,7 @@ struct pending {
 	struct proto_ctx	 p_ctx;
 	char			*p_text;	/* local reply */
 	size_t			 p_textlen;
+	struct watch_note	*p_watch;	/* only while watched */
 };
 TAILQ_HEAD(pendingq, pending);
 
@@ -82,6 +84,8 @@ struct conn {
 	struct tls		*c_tls;		/* NULL: plaintext */
 	int			 c_tls_ready;	/* handshake done */
 	char			 c_peer[64];
+	unsigned int		 c_watch;	/* PROTO_WATCH_*: a watcher */
+	uint64_t		 c_watch_skipped;	/* lines not sent */
 };
 TAILQ_HEAD(connq, conn);
 
@@ -226,5 +230,17 @@ int	admin_request(struct conn *, const struct cache_admin_req *,
 int	admin_reply(struct imsg *);
 /* Storage went away: waiting admin requests get an error. */
 void	admin_fail_all(void);
+
+/* watch.c */
+/* Connections watching: the one test the reply path pays otherwise. */
+extern unsigned int	watch_count;
+/* c asked to watch (PROTO_WATCH_*): says OK; 0, or -1. */
+int	watch_start(struct conn *, unsigned int);
+/* c closes. */
+void	watch_stop(struct conn *);
+/* While watched: keeps what p asked for its log line. */
+void	watch_note(struct pending *, const struct cache_req *, const void *);
+/* Storage answered p, which has a note: the log line to the watchers. */
+void	watch_reply(struct pending *, const struct cache_rep *);
 
 #endif /* PRIVCACHED_NET_H */

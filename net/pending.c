@@ -36,6 +36,8 @@ pending_put(struct pending *p)
 {
 	free(p->p_text);
 	p->p_text = NULL;
+	free(p->p_watch);
+	p->p_watch = NULL;
 	if (pending_nfree >= PENDING_FREE_MAX) {
 		free(p);
 		return;

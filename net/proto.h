@@ -112,11 +112,27 @@ struct proto_sink {
 	void	(*ps_admin_refused)(void *);
 	/* -vv: each request line as received, before it is handled. */
 	void	(*ps_trace)(void *, const char *, size_t);
+	/*
+	 * watch: the connection becomes a log stream of the PROTO_WATCH_*
+	 * events asked for (it says OK itself); 0, or -1 to close it.
+	 */
+	int	(*ps_watch)(void *, unsigned int);
 #ifdef TEST_HOOKS
 	/* Test builds only: "misbehave <what>" (see net/conn.c). */
 	int	(*ps_misbehave)(void *, const char *, size_t);
 #endif
 };
+
+/* What a watch connection asked to see. */
+#define PROTO_WATCH_FETCHERS	0x01
+#define PROTO_WATCH_MUTATIONS	0x02
+#define PROTO_WATCH_EVICTIONS	0x04
+
+/*
+ * memcached's uriencode: nkey bytes of key into out (3 * nkey + 1 bytes),
+ * all but [A-Za-z0-9._~-] as %XX; the length written.
+ */
+size_t	proto_uriencode(const char *key, size_t nkey, char *out);
 
 enum proto_stats {
 	PROTO_STATS_GENERAL,

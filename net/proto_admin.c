@@ -1,9 +1,9 @@
 /*
  * The admin commands of the text protocol (net child; no I/O): stats
- * detail and cachedump, lru_crawler, cache_memlimit, slabs, lru.  Replies
- * and errors are memcached 1.6.18's, byte for byte.  What storage must
- * answer goes to the sink's ps_admin; the rest changes proto_settings and
- * is answered here.
+ * detail and cachedump, lru_crawler, cache_memlimit, slabs, lru, watch.
+ * Replies and errors are memcached 1.6.18's, byte for byte.  What storage
+ * must answer goes to the sink's ps_admin, watch to ps_watch; the rest
+ * changes proto_settings and is answered here.
  */
 
 #include <stdint.h>
@@ -320,6 +320,36 @@ admin_lru(struct admin_parser *ap, struct proto_token *tok, size_t n)
 		say(ap, "ERROR\r\n");
 }
 
+/* watch [fetchers] [mutations] [evictions]; none: fetchers. */
+static void
+admin_watch(struct admin_parser *ap, const struct proto_token *tok,
+    size_t n)
+{
+	unsigned int	flags = 0;
+	size_t		i;
+
+	for (i = 1; i < n; i++) {
+		if (IS(&tok[i], "fetchers"))
+			flags |= PROTO_WATCH_FETCHERS;
+		else if (IS(&tok[i], "mutations"))
+			flags |= PROTO_WATCH_MUTATIONS;
+		else if (IS(&tok[i], "evictions"))
+			flags |= PROTO_WATCH_EVICTIONS;
+		else {
+			say(ap, "ERROR\r\n");
+			return;
+		}
+	}
+	if (n == 1)
+		flags = PROTO_WATCH_FETCHERS;
+	if (ap->ap_sink->ps_watch == NULL) {
+		say(ap, "ERROR\r\n");
+		return;
+	}
+	if (ap->ap_sink->ps_watch(ap->ap_sink->ps_arg, flags) == -1)
+		*ap->ap_failed = 1;
+}
+
 int
 proto_admin_gated(const char *cmd, size_t len)
 {
@@ -378,14 +408,12 @@ proto_admin_line(const struct proto_limits *lim,
 	else if (IS(&tok[0], "lru"))
 		admin_lru(&ap, tok, n);
 	else
-		/* watch: log streams are not offered (README). */
-		say(&ap, "CLIENT_ERROR watch commands not allowed\r\n");
+		admin_watch(&ap, tok, n);
 	return (1);
 }
 
-/* memcached's uriencode: all but [A-Za-z0-9._~-] as %XX. */
-static size_t
-admin_uriencode(const char *key, size_t nkey, char *out)
+size_t
+proto_uriencode(const char *key, size_t nkey, char *out)
 {
 	static const char	hex[] = "0123456789ABCDEF";
 	size_t			i, o = 0;
@@ -430,7 +458,7 @@ proto_admin_reply(const struct proto_ctx *ctx,
 			memcpy(&di, p, sizeof(di));
 			p += sizeof(di);
 			if (h->ah_op == CACHE_ADMIN_METADUMP) {
-				admin_uriencode((const char *)p, di.di_nkey,
+				proto_uriencode((const char *)p, di.di_nkey,
 				    key);
 				if (buf_printf(out, max, "key=%s exp=%lld "
 				    "la=%llu cas=%llu fetch=%s cls=%u "

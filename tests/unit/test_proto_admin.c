@@ -15,6 +15,8 @@ static struct proto_text_state	st;
 static struct proto_settings	settings;
 static struct cache_admin_req	asked[8];
 static int			nasked, refused;
+static unsigned int		watched;
+static int			nwatch;
 
 static int
 rec_admin(void *arg, const struct cache_admin_req *rq,
@@ -34,6 +36,15 @@ rec_refused(void *arg)
 	refused++;
 }
 
+static int
+rec_watch(void *arg, unsigned int flags)
+{
+	(void)arg;
+	watched = flags;
+	nwatch++;
+	return (0);
+}
+
 static const struct pt_conf	conf = { .pc_stats = PROTO_TEXT };
 
 static void
@@ -48,7 +59,9 @@ setup(void)
 	lim.pl_shutdown = 1;
 	sink.ps_admin = rec_admin;
 	sink.ps_admin_refused = rec_refused;
-	nasked = refused = 0;
+	sink.ps_watch = rec_watch;
+	nasked = refused = nwatch = 0;
+	watched = 0;
 }
 
 TestSuite(admin, .init = setup);
@@ -124,7 +137,6 @@ Test(admin, local_answers)
 	expect("lru temp_ttl -1\r\n", "OK\r\n");
 	cr_assert_eq(settings.ps_temp_lru, 0);
 	expect("lru bogus\r\n", "ERROR\r\n");
-	expect("watch\r\n", "CLIENT_ERROR watch commands not allowed\r\n");
 	cr_assert_eq(nasked, 0, "none of these asks storage");
 	cr_assert_eq(nrecs, 0);
 }
@@ -160,6 +172,35 @@ Test(admin, metadump_not_pipelined)
 	cr_assert_str_eq(local,
 	    "ERROR cannot pipeline other commands before metadump\r\n");
 	cr_assert_eq(nasked, 0);
+}
+
+/* watch: the words memcached 1.6.18 knows here; none means fetchers. */
+Test(admin, watch_words)
+{
+	expect("watch\r\n", "");
+	cr_assert_eq(watched, PROTO_WATCH_FETCHERS);
+	expect("watch mutations evictions\r\n", "");
+	cr_assert_eq(watched, PROTO_WATCH_MUTATIONS | PROTO_WATCH_EVICTIONS);
+	expect("watch fetchers mutations\r\n", "");
+	cr_assert_eq(watched, PROTO_WATCH_FETCHERS | PROTO_WATCH_MUTATIONS);
+	cr_assert_eq(nwatch, 3);
+	expect("watch fetchers rawcmds\r\n", "ERROR\r\n");
+	cr_assert_eq(nwatch, 3, "a bad word starts nothing");
+	sink.ps_watch = NULL;
+	expect("watch\r\n", "ERROR\r\n");
+}
+
+/* memcached's uriencode, as watch and metadump print keys. */
+Test(admin, uri_encoded_keys)
+{
+	char	out[3 * 8 + 1];
+
+	cr_assert_eq(proto_uriencode("a-Z_9.~", 7, out), 7);
+	cr_assert_str_eq(out, "a-Z_9.~");
+	cr_assert_eq(proto_uriencode("n,foo", 5, out), 7);
+	cr_assert_str_eq(out, "n%2Cfoo");
+	cr_assert_eq(proto_uriencode("\x00\xff%/ ", 5, out), 15);
+	cr_assert_str_eq(out, "%00%FF%25%2F%20");
 }
 
 /* Not from an admin address: refused and counted, nothing else runs. */
