@@ -15,7 +15,6 @@
 #include <sys/socket.h>
 
 #include <netinet/in.h>
-#include <netinet/tcp.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -85,7 +84,8 @@ static const struct sandbox_rule sandbox_common[] = {
  * all of them (accept fails with EINVAL from then on), where close(2)
  * only drops the child's own copy.  Net never needs it: a client is
  * closed, not shut down.  The other calls on shared objects are harmless
- * by construction: setsockopt is limited to per-client options below,
+ * by construction: setsockopt is limited to SO_LINGER below (it acts on
+ * a close, so on a listener only when the parent closes it),
  * fcntl to descriptor flags (a new net child sets O_NONBLOCK on each
  * listener it receives again, and the parent checks every listener with
  * SO_ACCEPTCONN before handing it over, rebinding a dead one).
@@ -222,15 +222,12 @@ sandbox_allow_args(scmp_filter_ctx ctx, enum proc_role role)
 	    "no files in the sandbox");
 #endif
 	if (role == PROC_NET) {
-		/* Per-client socket options, nothing else. */
-		opt[0] = sandbox_arg(1, SCMP_CMP_EQ, IPPROTO_TCP, 0);
-		opt[1] = sandbox_arg(2, SCMP_CMP_EQ, TCP_NODELAY, 0);
-		sandbox_rule(ctx, SCMP_ACT_ALLOW, SCMP_SYS(setsockopt), 2,
-		    opt, "TCP_NODELAY on clients");
+		/*
+		 * The one socket option net sets itself.  TCP_NODELAY comes
+		 * with the listener (listen.c), which accepted connections
+		 * inherit, so no option of the shared listeners is writable.
+		 */
 		opt[0] = sandbox_arg(1, SCMP_CMP_EQ, SOL_SOCKET, 0);
-		opt[1] = sandbox_arg(2, SCMP_CMP_EQ, SO_KEEPALIVE, 0);
-		sandbox_rule(ctx, SCMP_ACT_ALLOW, SCMP_SYS(setsockopt), 2,
-		    opt, "SO_KEEPALIVE on clients");
 		opt[1] = sandbox_arg(2, SCMP_CMP_EQ, SO_LINGER, 0);
 		sandbox_rule(ctx, SCMP_ACT_ALLOW, SCMP_SYS(setsockopt), 2,
 		    opt, "SO_LINGER 0: reset a client cut off for not reading");
