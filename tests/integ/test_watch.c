@@ -84,6 +84,9 @@ Test(watch, fetchers_and_mutations_lines)
 	    "size=1\n$");
 	expect_line(all, "^ts=[0-9]+\\.[0-9]+ gid=[0-9]+ type=item_get "
 	    "key=w%2C1 status=found clsid=[1-9][0-9]* cfd=[0-9]+ size=5\n$");
+	cr_assert_eq(client_stat(fd, NULL, "log_watchers"), 3);
+	cr_assert_eq(client_stat(fd, NULL, "log_watcher_sent"), 8);
+	cr_assert_eq(client_stat(fd, NULL, "log_watcher_skipped"), 0);
 	/* No argument: fetchers only. */
 	expect_line(fetch, "type=item_get key=w%2C1 status=not_found ");
 	expect_line(fetch, "type=item_get key=w%2C1 status=found ");
@@ -152,6 +155,9 @@ Test(watch, slow_watcher_skips)
 	cr_assert(client_expect(fd, "get last\r\n", "END\r\n", "END\r\n"));
 	expect_line(w, "^skipped=[1-9][0-9]*\n$");
 	expect_line(w, "type=item_get key=last status=not_found ");
+	cr_assert_gt(client_stat(fd, NULL, "log_watcher_skipped"), 0);
 	close(w);
+	/* The watcher is gone once the daemon sees it close. */
+	cr_assert_eq(client_stat_wait(fd, NULL, "log_watchers", 0, 3000), 0);
 	close(fd);
 }
