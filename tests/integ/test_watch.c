@@ -118,6 +118,25 @@ Test(watch, unknown_word_is_an_error)
 	close(fd);
 }
 
+/* idle_timeout closes idle clients, not watchers, as in memcached. */
+Test(watch, idle_timeout_spares_watchers)
+{
+	static const char *const args[] = { "-o", "idle_timeout=1", NULL };
+	int	fd, w;
+
+	cr_assert_eq(daemon_start(&d, NULL, args), 0);
+	w = watcher("watch mutations\r\n");
+	cr_assert_geq(fd = client_connect(d.d_port), 0);
+	cr_assert(client_closed_within(fd, 5000), "an idle client stays");
+	close(fd);
+	cr_assert_geq(fd = client_connect(d.d_port), 0);
+	cr_assert(client_expect(fd, "set late 0 0 1\r\nz\r\n", "\r\n",
+	    "STORED\r\n"));
+	expect_line(w, "type=item_store key=late status=stored cmd=set ");
+	close(w);
+	close(fd);
+}
+
 /* A watcher that does not read loses lines, and is told how many. */
 Test(watch, slow_watcher_skips)
 {
