@@ -168,7 +168,8 @@ watch_reply(struct pending *p, const struct cache_rep *rep)
 	    "type=item_store key=%s status=%s cmd=%s ttl=%lld clsid=%u "
 	    "cfd=%d size=%u\n", (long long)tv.tv_sec, (int)tv.tv_usec,
 	    (unsigned long long)++watch_gid, key, st, cmd,
-	    rep->rp_status == CACHE_OK ? (long long)rep->rp_ttl : -1LL,
+	    rep->rp_status == CACHE_OK && rep->rp_ttl > 0 ?
+	    (long long)rep->rp_ttl : 0LL,
 	    (unsigned int)rep->rp_clsid, p->p_conn->c_fd, wn->wn_nvalue);
 	if (n > 0 && (size_t)n < sizeof(line))
 		watch_emit(PROTO_WATCH_MUTATIONS, line, (size_t)n);

@@ -72,20 +72,25 @@ Test(watch, fetchers_and_mutations_lines)
 	    "STORED\r\n"));
 	cr_assert(client_expect(fd, "add w,1 0 0 1\r\nx\r\n", "\r\n",
 	    "NOT_STORED\r\n"));
+	cr_assert(client_expect(fd, "set w,3 0 1000 2\r\nhi\r\n", "\r\n",
+	    "STORED\r\n"));
 	cr_assert(client_expect(fd, "get w,1\r\n", "END\r\n",
 	    "VALUE w,1 0 5\r\nhello\r\nEND\r\n"));
 	expect_line(all, "^ts=[0-9]+\\.[0-9]+ gid=[0-9]+ type=item_get "
 	    "key=w%2C1 status=not_found clsid=0 cfd=[0-9]+ size=0\n$");
 	expect_line(all, "^ts=[0-9]+\\.[0-9]+ gid=[0-9]+ type=item_store "
-	    "key=w%2C1 status=stored cmd=set ttl=-1 clsid=[1-9][0-9]* "
+	    "key=w%2C1 status=stored cmd=set ttl=0 clsid=[1-9][0-9]* "
 	    "cfd=[0-9]+ size=5\n$");
 	expect_line(all, "^ts=[0-9]+\\.[0-9]+ gid=[0-9]+ type=item_store "
-	    "key=w%2C1 status=not_stored cmd=add ttl=-1 clsid=0 cfd=[0-9]+ "
+	    "key=w%2C1 status=not_stored cmd=add ttl=0 clsid=0 cfd=[0-9]+ "
 	    "size=1\n$");
+	expect_line(all, "^ts=[0-9]+\\.[0-9]+ gid=[0-9]+ type=item_store "
+	    "key=w%2C3 status=stored cmd=set ttl=(1000|999) clsid=[1-9][0-9]* "
+	    "cfd=[0-9]+ size=2\n$");
 	expect_line(all, "^ts=[0-9]+\\.[0-9]+ gid=[0-9]+ type=item_get "
 	    "key=w%2C1 status=found clsid=[1-9][0-9]* cfd=[0-9]+ size=5\n$");
 	cr_assert_eq(client_stat(fd, NULL, "log_watchers"), 3);
-	cr_assert_eq(client_stat(fd, NULL, "log_watcher_sent"), 8);
+	cr_assert_eq(client_stat(fd, NULL, "log_watcher_sent"), 10);
 	cr_assert_eq(client_stat(fd, NULL, "log_watcher_skipped"), 0);
 	/* No argument: fetchers only. */
 	expect_line(fetch, "type=item_get key=w%2C1 status=not_found ");
@@ -93,6 +98,7 @@ Test(watch, fetchers_and_mutations_lines)
 	expect_line(mut, "type=item_store key=w%2C1 status=stored cmd=set ");
 	expect_line(mut, "type=item_store key=w%2C1 status=not_stored "
 	    "cmd=add ");
+	expect_line(mut, "type=item_store key=w%2C3 status=stored cmd=set ");
 	/* A watcher no longer runs commands. */
 	cr_assert_eq(client_sends(mut, "get w,1\r\n"), 0);
 	cr_assert(client_expect(fd, "set w,2 0 0 1\r\ny\r\n", "\r\n",
