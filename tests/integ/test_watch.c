@@ -110,6 +110,28 @@ Test(watch, fetchers_and_mutations_lines)
 	close(fd);
 }
 
+/* What follows watch in the same packet is not run, as in memcached. */
+Test(watch, requests_after_watch_do_nothing)
+{
+	static const char *const args[] = { NULL };
+	int	fd, w;
+
+	cr_assert_eq(daemon_start(&d, NULL, args), 0);
+	cr_assert_geq(w = client_connect(d.d_port), 0);
+	cr_assert(client_expect(w, "watch mutations\r\nset gone 0 0 1\r\n"
+	    "x\r\nstats\r\nwatch\r\n", "\r\n", "OK\r\n"));
+	cr_assert_geq(fd = client_connect(d.d_port), 0);
+	cr_assert(client_expect(fd, "set seen 0 0 1\r\ny\r\n", "\r\n",
+	    "STORED\r\n"));
+	/* The first thing after OK is the other client's line. */
+	expect_line(w, "^ts=[0-9]+\\.[0-9]+ gid=[0-9]+ type=item_store "
+	    "key=seen ");
+	cr_assert(client_expect(fd, "get gone\r\n", "END\r\n", "END\r\n"));
+	cr_assert_eq(client_stat(fd, NULL, "log_watchers"), 1);
+	close(w);
+	close(fd);
+}
+
 Test(watch, unknown_word_is_an_error)
 {
 	static const char *const args[] = { NULL };
