@@ -103,6 +103,9 @@ struct net_stats {
 	uint64_t	ns_tls_handshake_errors;
 	uint64_t	ns_admin_refused;	/* admin_allow said no */
 	uint64_t	ns_meta_cmds;		/* mg ms md ma me */
+	uint64_t	ns_log_watchers;	/* watch connections open */
+	uint64_t	ns_log_watcher_sent;	/* lines queued to them */
+	uint64_t	ns_log_watcher_skipped;	/* lines dropped: full */
 };
 #define NET_STATS_FIELDS	(sizeof(struct net_stats) / sizeof(uint64_t))
 

@@ -14,10 +14,22 @@
 #include "net.h"
 #include "privsep/proc.h"
 
+/*
+ * Requests after watch in the same read: memcached reads no more from a
+ * watcher, so they do nothing and say nothing amid its log lines.
+ */
+static int
+conn_sink_listening(void *arg)
+{
+	return (((struct conn *)arg)->c_watch != 0);
+}
+
 static int
 conn_sink_storage(void *arg, const struct cache_req *req, const void *key,
     const void *value, const struct proto_ctx *ctx)
 {
+	if (conn_sink_listening(arg))
+		return (0);
 	/* memcached's cmd_meta: each meta command asks storage once. */
 	if (ctx->px_kind == PROTO_META)
 		net_stats.ns_meta_cmds++;
@@ -27,18 +39,24 @@ conn_sink_storage(void *arg, const struct cache_req *req, const void *key,
 static int
 conn_sink_local(void *arg, const void *text, size_t len)
 {
+	if (conn_sink_listening(arg))
+		return (0);
 	return (conn_reply_local(arg, text, len));
 }
 
 static int
 conn_sink_stats(void *arg, int kind, const struct proto_ctx *ctx)
 {
+	if (conn_sink_listening(arg))
+		return (0);
 	return (stats_request(arg, kind, ctx));
 }
 
 static int
 conn_sink_watch(void *arg, unsigned int flags)
 {
+	if (conn_sink_listening(arg))
+		return (0);
 	return (watch_start(arg, flags));
 }
 
@@ -46,6 +64,8 @@ static int
 conn_sink_admin(void *arg, const struct cache_admin_req *rq,
     const struct proto_ctx *ctx)
 {
+	if (conn_sink_listening(arg))
+		return (0);
 	return (admin_request(arg, rq, ctx));
 }
 
@@ -64,7 +84,7 @@ conn_sink_shutdown(void *arg)
 {
 	struct conn	*c = arg;
 
-	if (!net_conf.nc_live.nl_shutdown_enabled)
+	if (!net_conf.nc_live.nl_shutdown_enabled || conn_sink_listening(arg))
 		return (0);
 	log_info("shutdown requested by connection %llu from %s",
 	    (unsigned long long)c->c_id, c->c_peer);

@@ -51,7 +51,8 @@ conn_idle_check(int fd, short event, void *arg)
 			conn_close(c);
 			continue;
 		}
-		if (net_conf.nc_live.nl_idle_timeout == 0)
+		/* A watcher never sends commands; memcached spares it too. */
+		if (net_conf.nc_live.nl_idle_timeout == 0 || c->c_watch != 0)
 			continue;
 		/* Only connections with nothing in flight count as idle. */
 		/* Whole seconds: strictly more than the timeout has passed. */

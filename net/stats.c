@@ -172,8 +172,7 @@ stats_general_head(struct buf *out, const struct proto_ctx *ctx)
 
 /* privcached's own counters, after the cache's. */
 /*
- * The rest of memcached 1.6.18's general keys.  No watchers, no log
- * workers, no per-worker read buffers or response objects here: those
+ * The rest of memcached 1.6.18's general keys.  No log workers, no per-worker read buffers or response objects here: those
  * count zero; the client buffers are privcached_buffer_bytes.
  */
 static int
@@ -181,8 +180,6 @@ stats_general_memcached(struct buf *out, const struct proto_ctx *ctx,
     const struct net_stats *all)
 {
 	static const char *const zero[] = {
-		"log_worker_dropped", "log_worker_written",
-		"log_watcher_skipped", "log_watcher_sent", "log_watchers",
 		"read_buf_count", "read_buf_bytes", "read_buf_bytes_free",
 		"read_buf_oom", "response_obj_oom", "response_obj_count",
 		"response_obj_bytes", "round_robin_fallback",
@@ -193,6 +190,14 @@ stats_general_memcached(struct buf *out, const struct proto_ctx *ctx,
 	size_t		i;
 
 	PUTF("cmd_meta", "%llu", (unsigned long long)all->ns_meta_cmds);
+	/* watch lines are made where they are sent: no log worker. */
+	PUTF("log_worker_dropped", "%d", 0);
+	PUTF("log_worker_written", "%d", 0);
+	PUTF("log_watcher_skipped", "%llu",
+	    (unsigned long long)all->ns_log_watcher_skipped);
+	PUTF("log_watcher_sent", "%llu",
+	    (unsigned long long)all->ns_log_watcher_sent);
+	PUTF("log_watchers", "%llu", (unsigned long long)all->ns_log_watchers);
 	for (i = 0; i < sizeof(zero) / sizeof(zero[0]); i++)
 		PUTF(zero[i], "%d", 0);
 	return (0);

@@ -35,8 +35,10 @@ static uint64_t		watch_gid;
 int
 watch_start(struct conn *c, unsigned int flags)
 {
-	if (c->c_watch == 0)
+	if (c->c_watch == 0) {
 		watch_count++;
+		net_stats.ns_log_watchers++;
+	}
 	c->c_watch = flags;
 	return (conn_reply_local(c, "OK\r\n", 4));
 }
@@ -44,8 +46,10 @@ watch_start(struct conn *c, unsigned int flags)
 void
 watch_stop(struct conn *c)
 {
-	if (c->c_watch != 0)
+	if (c->c_watch != 0) {
 		watch_count--;
+		net_stats.ns_log_watchers--;
+	}
 	c->c_watch = 0;
 }
 
@@ -89,6 +93,7 @@ watch_emit(unsigned int what, const char *line, size_t len)
 		    len + (w->c_watch_skipped > 0 ? (size_t)n : 0) >
 		    WATCH_BUF_MAX) {
 			w->c_watch_skipped++;
+			net_stats.ns_log_watcher_skipped++;
 			continue;
 		}
 		if ((w->c_watch_skipped > 0 && buf_add(&w->c_out, skip,
@@ -96,6 +101,7 @@ watch_emit(unsigned int what, const char *line, size_t len)
 		    buf_add(&w->c_out, line, len, WATCH_BUF_MAX) == -1)
 			fatal("watch line");
 		w->c_watch_skipped = 0;
+		net_stats.ns_log_watcher_sent++;
 		conn_mark_dirty(w);
 	}
 }
@@ -162,7 +168,8 @@ watch_reply(struct pending *p, const struct cache_rep *rep)
 	    "type=item_store key=%s status=%s cmd=%s ttl=%lld clsid=%u "
 	    "cfd=%d size=%u\n", (long long)tv.tv_sec, (int)tv.tv_usec,
 	    (unsigned long long)++watch_gid, key, st, cmd,
-	    rep->rp_status == CACHE_OK ? (long long)rep->rp_ttl : -1LL,
+	    rep->rp_status == CACHE_OK && rep->rp_ttl > 0 ?
+	    (long long)rep->rp_ttl : 0LL,
 	    (unsigned int)rep->rp_clsid, p->p_conn->c_fd, wn->wn_nvalue);
 	if (n > 0 && (size_t)n < sizeof(line))
 		watch_emit(PROTO_WATCH_MUTATIONS, line, (size_t)n);

@@ -72,24 +72,33 @@ Test(watch, fetchers_and_mutations_lines)
 	    "STORED\r\n"));
 	cr_assert(client_expect(fd, "add w,1 0 0 1\r\nx\r\n", "\r\n",
 	    "NOT_STORED\r\n"));
+	cr_assert(client_expect(fd, "set w,3 0 1000 2\r\nhi\r\n", "\r\n",
+	    "STORED\r\n"));
 	cr_assert(client_expect(fd, "get w,1\r\n", "END\r\n",
 	    "VALUE w,1 0 5\r\nhello\r\nEND\r\n"));
 	expect_line(all, "^ts=[0-9]+\\.[0-9]+ gid=[0-9]+ type=item_get "
 	    "key=w%2C1 status=not_found clsid=0 cfd=[0-9]+ size=0\n$");
 	expect_line(all, "^ts=[0-9]+\\.[0-9]+ gid=[0-9]+ type=item_store "
-	    "key=w%2C1 status=stored cmd=set ttl=-1 clsid=[1-9][0-9]* "
+	    "key=w%2C1 status=stored cmd=set ttl=0 clsid=[1-9][0-9]* "
 	    "cfd=[0-9]+ size=5\n$");
 	expect_line(all, "^ts=[0-9]+\\.[0-9]+ gid=[0-9]+ type=item_store "
-	    "key=w%2C1 status=not_stored cmd=add ttl=-1 clsid=0 cfd=[0-9]+ "
+	    "key=w%2C1 status=not_stored cmd=add ttl=0 clsid=0 cfd=[0-9]+ "
 	    "size=1\n$");
+	expect_line(all, "^ts=[0-9]+\\.[0-9]+ gid=[0-9]+ type=item_store "
+	    "key=w%2C3 status=stored cmd=set ttl=(1000|999) clsid=[1-9][0-9]* "
+	    "cfd=[0-9]+ size=2\n$");
 	expect_line(all, "^ts=[0-9]+\\.[0-9]+ gid=[0-9]+ type=item_get "
 	    "key=w%2C1 status=found clsid=[1-9][0-9]* cfd=[0-9]+ size=5\n$");
+	cr_assert_eq(client_stat(fd, NULL, "log_watchers"), 3);
+	cr_assert_eq(client_stat(fd, NULL, "log_watcher_sent"), 10);
+	cr_assert_eq(client_stat(fd, NULL, "log_watcher_skipped"), 0);
 	/* No argument: fetchers only. */
 	expect_line(fetch, "type=item_get key=w%2C1 status=not_found ");
 	expect_line(fetch, "type=item_get key=w%2C1 status=found ");
 	expect_line(mut, "type=item_store key=w%2C1 status=stored cmd=set ");
 	expect_line(mut, "type=item_store key=w%2C1 status=not_stored "
 	    "cmd=add ");
+	expect_line(mut, "type=item_store key=w%2C3 status=stored cmd=set ");
 	/* A watcher no longer runs commands. */
 	cr_assert_eq(client_sends(mut, "get w,1\r\n"), 0);
 	cr_assert(client_expect(fd, "set w,2 0 0 1\r\ny\r\n", "\r\n",
@@ -98,6 +107,28 @@ Test(watch, fetchers_and_mutations_lines)
 	close(all);
 	close(fetch);
 	close(mut);
+	close(fd);
+}
+
+/* What follows watch in the same packet is not run, as in memcached. */
+Test(watch, requests_after_watch_do_nothing)
+{
+	static const char *const args[] = { NULL };
+	int	fd, w;
+
+	cr_assert_eq(daemon_start(&d, NULL, args), 0);
+	cr_assert_geq(w = client_connect(d.d_port), 0);
+	cr_assert(client_expect(w, "watch mutations\r\nset gone 0 0 1\r\n"
+	    "x\r\nstats\r\nwatch\r\n", "\r\n", "OK\r\n"));
+	cr_assert_geq(fd = client_connect(d.d_port), 0);
+	cr_assert(client_expect(fd, "set seen 0 0 1\r\ny\r\n", "\r\n",
+	    "STORED\r\n"));
+	/* The first thing after OK is the other client's line. */
+	expect_line(w, "^ts=[0-9]+\\.[0-9]+ gid=[0-9]+ type=item_store "
+	    "key=seen ");
+	cr_assert(client_expect(fd, "get gone\r\n", "END\r\n", "END\r\n"));
+	cr_assert_eq(client_stat(fd, NULL, "log_watchers"), 1);
+	close(w);
 	close(fd);
 }
 
@@ -112,6 +143,25 @@ Test(watch, unknown_word_is_an_error)
 	    "ERROR\r\n"));
 	/* Still an ordinary connection. */
 	cr_assert(client_expect(fd, "get x\r\n", "END\r\n", "END\r\n"));
+	close(fd);
+}
+
+/* idle_timeout closes idle clients, not watchers, as in memcached. */
+Test(watch, idle_timeout_spares_watchers)
+{
+	static const char *const args[] = { "-o", "idle_timeout=1", NULL };
+	int	fd, w;
+
+	cr_assert_eq(daemon_start(&d, NULL, args), 0);
+	w = watcher("watch mutations\r\n");
+	cr_assert_geq(fd = client_connect(d.d_port), 0);
+	cr_assert(client_closed_within(fd, 5000), "an idle client stays");
+	close(fd);
+	cr_assert_geq(fd = client_connect(d.d_port), 0);
+	cr_assert(client_expect(fd, "set late 0 0 1\r\nz\r\n", "\r\n",
+	    "STORED\r\n"));
+	expect_line(w, "type=item_store key=late status=stored cmd=set ");
+	close(w);
 	close(fd);
 }
 
@@ -152,6 +202,9 @@ Test(watch, slow_watcher_skips)
 	cr_assert(client_expect(fd, "get last\r\n", "END\r\n", "END\r\n"));
 	expect_line(w, "^skipped=[1-9][0-9]*\n$");
 	expect_line(w, "type=item_get key=last status=not_found ");
+	cr_assert_gt(client_stat(fd, NULL, "log_watcher_skipped"), 0);
 	close(w);
+	/* The watcher is gone once the daemon sees it close. */
+	cr_assert_eq(client_stat_wait(fd, NULL, "log_watchers", 0, 3000), 0);
 	close(fd);
 }
