@@ -28,6 +28,25 @@ conn_count(void)
 	return (nconns);
 }
 
+/*
+ * Kept here, not in watch.c: closing a watcher is part of closing, and
+ * this file calls none of the others.
+ */
+unsigned int	watch_count;
+
+void
+conn_watch_set(struct conn *c, unsigned int what)
+{
+	if (c->c_watch == 0 && what != 0) {
+		watch_count++;
+		net_stats.ns_log_watchers++;
+	} else if (c->c_watch != 0 && what == 0) {
+		watch_count--;
+		net_stats.ns_log_watchers--;
+	}
+	c->c_watch = what;
+}
+
 struct conn *
 conn_first(void)
 {
@@ -158,7 +177,7 @@ conn_close(struct conn *c)
 		tls_free(c->c_tls);
 	}
 	close(c->c_fd);
-	watch_stop(c);
+	conn_watch_set(c, 0);
 	while ((p = TAILQ_FIRST(&c->c_pending)) != NULL) {
 		TAILQ_REMOVE(&c->c_pending, p, p_conn_entry);
 		/* Storage still owes an answer: the batch FIFO frees it. */

@@ -57,7 +57,8 @@ conn_sink_watch(void *arg, unsigned int flags)
 {
 	if (conn_sink_listening(arg))
 		return (0);
-	return (watch_start(arg, flags));
+	conn_watch_set(arg, flags);
+	return (conn_reply_local(arg, "OK\r\n", 4));
 }
 
 static int

@@ -197,6 +197,8 @@ void	conn_flush_dirty(void);
 struct conn	*conn_first(void);
 struct conn	*conn_next(struct conn *);
 int	conn_count(void);
+/* c watches what (PROTO_WATCH_*), or no longer (0): keeps the count. */
+void	conn_watch_set(struct conn *, unsigned int what);
 /* A new connection joins the table. */
 void	conn_add(struct conn *);
 void	conn_close(struct conn *);
@@ -232,12 +234,11 @@ int	admin_reply(struct imsg *);
 void	admin_fail_all(void);
 
 /* watch.c */
-/* Connections watching: the one test the reply path pays otherwise. */
+/*
+ * Connections watching (counted in conn.c): the one test the reply path
+ * pays otherwise.
+ */
 extern unsigned int	watch_count;
-/* c asked to watch (PROTO_WATCH_*): says OK; 0, or -1. */
-int	watch_start(struct conn *, unsigned int);
-/* c closes. */
-void	watch_stop(struct conn *);
 /* While watched: keeps what p asked for its log line. */
 void	watch_note(struct pending *, const struct cache_req *, const void *);
 /* Storage answered p, which has a note: the log line to the watchers. */

@@ -29,29 +29,7 @@ struct watch_note {
 	char		wn_key[KEY_MAX_LENGTH];
 };
 
-unsigned int		watch_count;
 static uint64_t		watch_gid;
-
-int
-watch_start(struct conn *c, unsigned int flags)
-{
-	if (c->c_watch == 0) {
-		watch_count++;
-		net_stats.ns_log_watchers++;
-	}
-	c->c_watch = flags;
-	return (conn_reply_local(c, "OK\r\n", 4));
-}
-
-void
-watch_stop(struct conn *c)
-{
-	if (c->c_watch != 0) {
-		watch_count--;
-		net_stats.ns_log_watchers--;
-	}
-	c->c_watch = 0;
-}
 
 void
 watch_note(struct pending *p, const struct cache_req *req, const void *key)
