@@ -106,8 +106,9 @@ conn_refuse(struct listener_ev *le, int fd, const char *peer,
     const char *msg, const char *why)
 {
 	/* Say why where memcached would (in plaintext only), then hang up. */
-	if (msg != NULL && !le->le_conf.lc_tls)
-		(void)write(fd, msg, strlen(msg));
+	if (msg != NULL && !le->le_conf.lc_tls &&
+	    write(fd, msg, strlen(msg)) == -1)
+		log_debug("refusal to %s not sent: %s", peer, strerror(errno));
 	close(fd);
 	access_log_refusal(peer, why);
 }

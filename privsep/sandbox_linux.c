@@ -141,7 +141,9 @@ sandbox_sigsys(int sig, siginfo_t *si, void *ctx)
 	msg.hdr.type = IMSG_CTL_LOG;
 	msg.hdr.len = sizeof(msg.hdr) + sizeof(msg.prio) + n;
 	msg.prio = LOG_CRIT;
-	(void)write(sandbox_ctl_fd, &msg, msg.hdr.len);
+	if (write(sandbox_ctl_fd, &msg, msg.hdr.len) == -1) {
+		/* Nothing safe to do here: waitpid still tells the parent. */
+	}
 	_exit(128 + SIGSYS);
 }
 
