@@ -113,6 +113,12 @@ cache_set_time(struct cache *c, int64_t now)
 		c->c_flush_at = 0;
 		cache_flush_now(c);
 	}
+	/* -C: a flush's second is over; stores from now on are kept. */
+	if ((int32_t)(c->c_mepoch - c->c_flush_mepoch) < 0 &&
+	    c->c_rnow > c->c_flush_rnow) {
+		c->c_mepoch = c->c_flush_mepoch;
+		c->c_mepoch_used = 0;
+	}
 	cache_region_sync(c);
 }
 
@@ -194,10 +200,23 @@ cache_drop(struct cache *c, struct item *it)
 	cache_item_free(c, it);
 }
 
-/* flush_all: a new epoch; the crawler reclaims what is older. */
+/*
+ * flush_all: a new epoch; the crawler reclaims what is older.  Without
+ * cas (-C) memcached can only compare seconds, so an item stored in the
+ * same second after the flush is flushed too (its flush-all.t tests
+ * that): the epoch of the next second is the first one that is kept.
+ */
 void
 cache_flush_now(struct cache *c)
 {
+	if (!c->c_cas) {
+		if ((int32_t)(c->c_mepoch - c->c_flush_mepoch) >= 0)
+			c->c_flush_mepoch = c->c_mepoch + 1;
+		c->c_flush_rnow = c->c_rnow;
+		c->c_crawl_flush = 1;
+		cache_region_sync(c);
+		return;
+	}
 	if (c->c_mepoch_used) {
 		c->c_mepoch++;
 		c->c_mepoch_used = 0;

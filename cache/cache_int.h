@@ -80,11 +80,14 @@ struct cache {
 	 * flush_all: every store stamps the item with c_mepoch; a flush
 	 * starts a new epoch (only if something was stored in the current
 	 * one) and invalidates every item stamped before it.  Exact within
-	 * one second, unlike a comparison of seconds.
+	 * one second, unlike a comparison of seconds.  Without cas (-C) a
+	 * flush covers the rest of its second as well, as in memcached:
+	 * the new epoch starts only when the clock passes c_flush_rnow.
 	 */
 	uint32_t		 c_mepoch;
 	uint32_t		 c_flush_mepoch;
 	int			 c_mepoch_used;
+	uint32_t		 c_flush_rnow;	/* -C: the flush's second */
 	int64_t			 c_flush_at;	/* delayed flush, 0: none */
 
 	/* Crawler: a cursor over the hash buckets. */

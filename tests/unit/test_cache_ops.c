@@ -212,6 +212,90 @@ Test(cache_ops, cas_disabled)
 	cache_free(c);
 }
 
+/*
+ * Storage keeps -C's word whatever a (compromised) net child sends: no
+ * cas value exists, so no cas store can match one, and no gets returns
+ * one.
+ */
+Test(cache_ops, cas_disabled_refused_in_storage)
+{
+	struct cache_conf	 cf = ct_conf_default();
+	struct cache		*c;
+	struct cache_req	 rq;
+	const uint64_t		 tries[] = { 1, 2, 1000, UINT64_MAX };
+	char			 buf[64];
+	size_t			 i;
+
+	cf.cc_cas = 0;
+	c = ct_mk(&cf);
+	ct_set(c, "k", "v");
+	for (i = 0; i < sizeof(tries) / sizeof(tries[0]); i++) {
+		rq = ct_req(CACHE_OP_STORE, CACHE_STORE_SET, CACHE_OPT_CAS);
+		rq.cr_nvalue = 1;
+		rq.cr_cas = tries[i];
+		cr_expect_eq(ct_run(c, &rq, "k", "w", NULL, 0).rp_status,
+		    CACHE_EXISTS, "cas %llu stored under -C",
+		    (unsigned long long)tries[i]);
+		rq.cr_mode = CACHE_STORE_REPLACE;
+		cr_expect_eq(ct_run(c, &rq, "k", "w", NULL, 0).rp_status,
+		    CACHE_EXISTS);
+	}
+	cr_expect_eq(ct_get(c, "k", buf, sizeof(buf)), CACHE_OK);
+	cr_expect_str_eq(buf, "v");
+	rq = ct_req(CACHE_OP_GET, 0, CACHE_OPT_CAS);
+	rq.cr_cas = 0;
+	cr_expect_eq(ct_run(c, &rq, "k", NULL, NULL, 0).rp_cas, 0);
+	cache_free(c);
+}
+
+/*
+ * -C: memcached can only compare seconds, so a store in the flush's own
+ * second is flushed too (its flush-all.t asserts it); the next second's
+ * stores are kept.  With cas the flush is exact (cache_memory tests).
+ */
+Test(cache_ops, flush_without_cas_covers_its_second)
+{
+	struct cache_conf	 cf = ct_conf_default();
+	struct cache		*c;
+	struct cache_req	 rq;
+	char			 buf[64];
+
+	cf.cc_cas = 0;
+	c = ct_mk(&cf);
+	ct_set(c, "a", "1");
+	rq = ct_req(CACHE_OP_FLUSH, 0, 0);
+	cr_expect_eq(ct_run(c, &rq, "", NULL, NULL, 0).rp_status, CACHE_OK);
+	ct_set(c, "b", "2");
+	cr_expect_eq(ct_get(c, "a", buf, sizeof(buf)), CACHE_MISS);
+	cr_expect_eq(ct_get(c, "b", buf, sizeof(buf)), CACHE_MISS,
+	    "stored in the flush's second");
+	/* A second flush in that second changes nothing. */
+	ct_run(c, &rq, "", NULL, NULL, 0);
+	ct_set(c, "b", "2");
+	cr_expect_eq(ct_get(c, "b", buf, sizeof(buf)), CACHE_MISS);
+
+	cache_set_time(c, T0 + 1);
+	ct_set(c, "c", "3");
+	cr_expect_eq(ct_get(c, "c", buf, sizeof(buf)), CACHE_OK);
+	cr_expect_eq(ct_get(c, "b", buf, sizeof(buf)), CACHE_MISS);
+
+	/* A delayed flush: its second, from the tick that runs it. */
+	rq.cr_exptime = T0 + 10;
+	ct_run(c, &rq, "", NULL, NULL, 0);
+	cache_set_time(c, T0 + 9);
+	ct_set(c, "d", "4");
+	cr_expect_eq(ct_get(c, "d", buf, sizeof(buf)), CACHE_OK);
+	cache_set_time(c, T0 + 10);
+	cr_expect_eq(ct_get(c, "c", buf, sizeof(buf)), CACHE_MISS);
+	cr_expect_eq(ct_get(c, "d", buf, sizeof(buf)), CACHE_MISS);
+	ct_set(c, "e", "5");
+	cr_expect_eq(ct_get(c, "e", buf, sizeof(buf)), CACHE_MISS);
+	cache_set_time(c, T0 + 11);
+	ct_set(c, "f", "6");
+	cr_expect_eq(ct_get(c, "f", buf, sizeof(buf)), CACHE_OK);
+	cache_free(c);
+}
+
 Test(cache_ops, delete)
 {
 	struct cache_conf	 cf = ct_conf_default();
