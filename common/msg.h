@@ -204,6 +204,9 @@ struct cache_conf {
 	uint32_t	cc_reply_budget;	/* bytes one connection may
 						 * get from one batch */
 	uint32_t	cc_pad2;
+	uint64_t	cc_memlimit_max;	/* -o memlimit_max: the most
+						 * cache_memlimit may set;
+						 * 0: cc_maxbytes */
 };
 
 /*
