@@ -5,19 +5,20 @@
  * at least -m; one page at least), reserved with a single mmap so that
  * malloc granularity costs nothing and chunks can be named by 32-bit ids.
  * Classes may hold cc_maxbytes of it, or what cache_memlimit says since;
- * the rest is never touched, so it costs no memory.  Pages go from the pool to
- * a size class when the class first needs one and are then cut into equal
- * chunks.  Free chunks sit on a doubly linked list per class, so that a
- * page whose items were all evicted can be taken off the list chunk by
- * chunk and moved to a starving class.
+ * the rest is never touched, so it costs no memory.  Pages go from the
+ * pool to a size class when the class first needs one and are then cut
+ * into equal chunks.  Free chunks sit on a doubly linked list per class,
+ * so that a page whose items were all evicted can be taken off the list
+ * chunk by chunk and moved to a starving class.
  *
  * Memory bound: classes never hold more pages than the limit (cc_maxbytes
  * or cache_memlimit's, rounded down to whole pages; one page at least).
  * A lower limit takes effect as pages empty: memlimit.c gives them back
- * to the system (hole punch) and they wait in the pool for reuse.  Fixed overhead outside it: the hash table (4
- * bytes per bucket, 2^hashpower buckets, doubling when items > 1.5 x
- * buckets; both tables while it grows), 12 bytes per page of page table,
- * and about 3 KiB of class bookkeeping and counters in struct cache.
+ * to the system (hole punch) and they wait in the pool for reuse.  Fixed
+ * overhead outside it: the hash table (4 bytes per bucket, 2^hashpower
+ * buckets, doubling when items > 1.5 x buckets; both tables while it
+ * grows), 12 bytes per page of the reserve of page table, and about 3 KiB
+ * of class bookkeeping and counters in struct cache.
  */
 
 #include <sys/types.h>

@@ -22,7 +22,7 @@
 #include "cache_int.h"
 #include "region.h"
 
-#define MB		(1024ULL * 1024)
+#define MB		(1024LL * 1024)
 /* As dyn-maxbytes.t: about fifteen to a 1 MB page. */
 #define VALUE_LEN	66560
 
@@ -279,7 +279,7 @@ Test(cache_memlimit, survives_recovery)
 	c = ml_open(&cf, &rc);
 	cr_assert_eq(rc.rc_state, CACHE_RECOVERY_READ);
 	cr_expect_eq(rc.rc_recovered, 150);
-	cr_expect_eq(rc.rc_limit, 16 * MB);
+	cr_expect_eq((long long)rc.rc_limit, 16 * MB);
 	cr_expect_eq(ml_count(c, 0, 150), 150);
 	cr_expect_eq(ct_stat_get(c, CACHE_STATS_GENERAL, "limit_maxbytes"),
 	    16 * MB);
@@ -295,7 +295,7 @@ Test(cache_memlimit, survives_recovery)
 	cr_assert_eq(rc.rc_state, CACHE_RECOVERY_READ);
 	cr_expect_eq(rc.rc_recovered, 50);
 	cr_expect_eq(rc.rc_bad_pages, 0);
-	cr_expect_eq(rc.rc_limit, 8 * MB);
+	cr_expect_eq((long long)rc.rc_limit, 8 * MB);
 	cr_expect_eq(ml_malloced(c), held);
 	cr_expect_eq(ml_count(c, 100, 150), 50);
 	/* Room up to the limit again, from the pool first. */
@@ -322,24 +322,28 @@ Test(cache_memlimit, recovered_limit_past_the_reserve_ignored)
 
 	c = ml_open(&cf, &rc);
 	cr_assert_eq(rc.rc_state, CACHE_RECOVERY_READ);
-	cr_expect_eq(rc.rc_limit, 3 * MB, "-m, not the header's");
+	cr_expect_eq((long long)rc.rc_limit, 3 * MB, "-m, not the header's");
 	cr_expect_eq(h->rh_limit, 0);
 	ml_fill(c, 10, 100);
 	cr_expect_leq(ml_malloced(c), 3 * MB);
 	cache_free(c);
 }
 
+/* region_reserve_default in MB, for -m m on a machine of phys bytes. */
+static long long
+ml_reserve(long long m, uint64_t phys)
+{
+	return ((long long)(region_reserve_default((uint64_t)(m * MB), phys,
+	    MB) / MB));
+}
+
 Test(cache_memlimit, reserve_default)
 {
 	/* Physical memory, not less than -m. */
-	cr_expect_eq(region_reserve_default(64 * MB, 8192 * MB, MB),
-	    8192 * MB);
-	cr_expect_eq(region_reserve_default(64 * MB, 32 * MB, MB), 64 * MB);
-	cr_expect_eq(region_reserve_default(64 * MB, 100 * MB + 5, MB),
-	    100 * MB, "whole pages");
+	cr_expect_eq(ml_reserve(64, 8192ULL << 20), 8192);
+	cr_expect_eq(ml_reserve(64, 32ULL << 20), 64);
+	cr_expect_eq(ml_reserve(64, (100ULL << 20) + 5), 100, "whole pages");
 	/* Not so much that chunk ids need a wider unit than -m's. */
-	cr_expect_eq(region_reserve_default(64 * MB, 1ULL << 40, MB),
-	    32767 * MB);
-	cr_expect_eq(region_reserve_default(40960 * MB, 1ULL << 40, MB),
-	    65535 * MB);
+	cr_expect_eq(ml_reserve(64, 1ULL << 40), 32767);
+	cr_expect_eq(ml_reserve(40960, 1ULL << 40), 65535);
 }
