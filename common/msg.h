@@ -207,6 +207,8 @@ struct cache_conf {
 	uint64_t	cc_memlimit_max;	/* -o memlimit_max: the most
 						 * cache_memlimit may set;
 						 * 0: cc_maxbytes */
+	uint64_t	cc_memlimit_kept;	/* the limit the item memory
+						 * came back with, 0: none */
 };
 
 /*
