@@ -11,6 +11,7 @@
 
 #include "budget.h"
 #include "msg.h"
+#include "region.h"
 
 /* Libraries, libevent, stacks of bookkeeping: every child has this. */
 #define BUDGET_BASE		(128ULL << 20)
@@ -40,9 +41,11 @@ budget_data(const struct config *conf, enum proc_role role)
 	case PROC_STORAGE:
 		/*
 		 * Items, a hash table that may reach a quarter of them, and
-		 * each net child's channel: replies queued and read.
+		 * each net child's channel: replies queued and read.  Items
+		 * may grow to the reserve (cache_memlimit), the table with
+		 * them.
 		 */
-		n = cc->cc_maxbytes + cc->cc_maxbytes / 2;
+		n = region_reserve(cc) + region_reserve(cc) / 2;
 		n += (uint64_t)conf->c_threads * (BUDGET_REPLIES + 2) * msg;
 		break;
 	case PROC_NET:
