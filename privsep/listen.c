@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -334,11 +335,34 @@ listen_rebind(const struct listener *l)
 	return (fd);
 }
 
+/*
+ * Whether fd still takes connections.  A TCP listener shut down for
+ * reading stops listening (SO_ACCEPTCONN); a Linux unix socket stays
+ * listening but refuses every connect, which only poll's RDHUP shows.
+ */
+static int
+listen_alive(int fd)
+{
+	socklen_t	len = sizeof(int);
+	int		on = 0;
+#ifdef POLLRDHUP
+	struct pollfd	pfd;
+
+	pfd.fd = fd;
+	pfd.events = POLLRDHUP;
+	pfd.revents = 0;
+	if (poll(&pfd, 1, 0) == 1 &&
+	    (pfd.revents & (POLLRDHUP | POLLHUP | POLLERR | POLLNVAL)) != 0)
+		return (0);
+#endif
+	return (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &on, &len) == 0 &&
+	    on);
+}
+
 int
 listen_revive(struct listener *l)
 {
-	socklen_t	len = sizeof(int);
-	int		on = 0, fd, fl;
+	int	fd, fl;
 
 	/*
 	 * The open file's flags are shared with every child that had it:
@@ -349,8 +373,7 @@ listen_revive(struct listener *l)
 		if ((fl = fcntl(l->l_fd, F_GETFL)) != -1 &&
 		    !(fl & O_NONBLOCK))
 			(void)fcntl(l->l_fd, F_SETFL, fl | O_NONBLOCK);
-		if (getsockopt(l->l_fd, SOL_SOCKET, SO_ACCEPTCONN, &on,
-		    &len) == 0 && on)
+		if (listen_alive(l->l_fd))
 			return (1);
 		/* The old socket holds the address until it is closed. */
 		close(l->l_fd);

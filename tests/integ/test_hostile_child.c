@@ -51,6 +51,7 @@
 static struct daemon	d;
 static int		port1;		/* the first plaintext listener */
 static int		port2;		/* the second listener */
+static char		sock_path[108];	/* port 0: this -s socket */
 
 static void
 fini(void)
@@ -165,7 +166,8 @@ serve_within(int port, int ms)
 	int	fd;
 
 	do {
-		if ((fd = client_connect(port)) != -1) {
+		if ((fd = port == 0 ? client_connect_unix(sock_path) :
+		    client_connect(port)) != -1) {
 			if (client_sends(fd, "version\r\n") == 0 &&
 			    client_recv_until(fd, buf, sizeof(buf),
 			    "\r\n") > 0 && strncmp(buf, "VERSION ", 8) == 0)
@@ -376,6 +378,37 @@ Test(hostile_child, unlisten_rebinds)
 	attack(args, "unlisten", "was shut down; bound it again");
 	cr_assert_eq(daemon_log_count(&d, "bound it again"), 2,
 	    "both listeners");
+}
+
+/*
+ * The -s socket shut down: Linux keeps it listening but refuses every
+ * connect, so SO_ACCEPTCONN alone would call it alive; the parent sees
+ * the shutdown and binds the path again.  (OpenBSD's pledge allows the
+ * shutdown in "stdio": the parent holds "unix" and the path unveiled "c"
+ * for this.)
+ */
+Test(hostile_child, unlisten_rebinds_unix)
+{
+	const char *const	args[] = { "-o", "no_sandbox", "-s", sock_path,
+				    NULL };
+	struct before		b;
+	pid_t			net;
+	int			fd;
+
+	use_hooks();
+	(void)snprintf(sock_path, sizeof(sock_path), "/tmp/pc-hc-%d.sock",
+	    (int)getpid());
+	cr_assert_eq(daemon_start_unix(&d, args, sock_path), 0);
+	port1 = port2 = 0;
+	started(&b);
+	fd = misbehave("unlisten");
+	cr_assert(daemon_log_has(&d, "was shut down; bound it again", 5000),
+	    "the -s socket bound again");
+	cr_assert_gt(net = daemon_wait_new_child(&d, "net", b.b_net, 10000),
+	    0, "a new net child");
+	close(fd);
+	listeners_back(net);
+	aftermath(&b);
 }
 
 /* With it, shutdown(2) itself is what kills the child. */
