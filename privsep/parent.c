@@ -461,6 +461,9 @@ main(int argc, char **argv, char **envp)
 		sp.sp_tls[i] = parent_conf.c_tls_file[i];
 	sp.sp_pidfile = parent_pidfile;
 	sp.sp_unix = parent_conf.c_unix_path;
+	for (i = 0; i < (int)parent_nlisteners; i++)
+		if (parent_listeners[i].l_addr.ss_family != AF_UNIX)
+			sp.sp_tcp = 1;
 	sandbox_parent(&sp, parent_conf.c_sandbox);
 
 	event_dispatch();
