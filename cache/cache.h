@@ -140,6 +140,13 @@ void		 cache_walk(struct cache *, unsigned int clsid,
 /* cache_memlimit: a new budget within the arena; 0, or -1 past it. */
 int		 cache_set_maxbytes(struct cache *, uint64_t);
 
+/*
+ * watch evictions: fn is told of each item evicted (its record and key)
+ * before it goes; NULL stops it.  Nothing is spent while it is NULL.
+ */
+void		 cache_on_evict(struct cache *, void (*fn)(void *,
+		    const struct cache_eviction *, const void *), void *arg);
+
 void		 cache_stats(struct cache *, enum cache_stats_kind,
 		    void (*emit)(void *arg, const char *name,
 		    const char *value), void *arg);

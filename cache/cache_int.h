@@ -17,6 +17,8 @@
 #include "region.h"
 #include "slab.h"
 
+struct cache_eviction;
+
 struct cache_cls_stats {
 	uint64_t	cs_get_hits;
 	uint64_t	cs_cmd_set;
@@ -100,6 +102,11 @@ struct cache {
 	/* The shared item memory's header (recover.c), NULL: private. */
 	struct region_hdr	*c_region;
 	struct cache_recovery	 c_recovery;
+
+	/* watch evictions (lru.c): told of each one; NULL, the usual. */
+	void			(*c_on_evict)(void *,
+				    const struct cache_eviction *, const void *);
+	void			*c_on_evict_arg;
 };
 
 /* cache.c */

@@ -5,6 +5,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "msg.h"
 #include "cache.h"
@@ -20,10 +21,37 @@
 #define CACHE_RESCUE_MAX	4
 
 void
+cache_on_evict(struct cache *c, void (*fn)(void *,
+    const struct cache_eviction *, const void *), void *arg)
+{
+	c->c_on_evict = fn;
+	c->c_on_evict_arg = arg;
+}
+
+/* What memcached's eviction log line shows of it. */
+static void
+cache_evict_tell(struct cache *c, const struct item *it)
+{
+	struct cache_eviction	ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.ev_ttl = it->it_exptime == 0 ? -1 :
+	    (int64_t)it->it_exptime - c->c_rnow;
+	ev.ev_la = c->c_rnow - it->it_atime;
+	ev.ev_nbytes = it->it_nbytes;
+	ev.ev_nkey = it->it_nkey;
+	ev.ev_clsid = it->it_clsid;
+	ev.ev_fetched = (it->it_mark & IT_FETCHED) != 0;
+	c->c_on_evict(c->c_on_evict_arg, &ev, item_key(it));
+}
+
+void
 cache_evict(struct cache *c, struct item *it)
 {
 	struct cache_cls_stats	*cs = &c->c_cls[it->it_clsid];
 
+	if (c->c_on_evict != NULL)
+		cache_evict_tell(c, it);
 	cs->cs_evicted++;
 	if (it->it_exptime != 0)
 		cs->cs_evicted_nonzero++;

@@ -272,6 +272,12 @@ cache_op_store(struct cache *c, const struct cache_req *rq, const void *key,
 	c->c_cls[id].cs_cmd_set++;
 
 	it = cache_lookup(c, key, rq->cr_nkey, hv);
+	/* watch fetchers: memcached's stores log this lookup too. */
+	if (it != NULL) {
+		rp->rp_info |= CACHE_INFO_OLD;
+		rp->rp_old_clsid = it->it_clsid;
+		rp->rp_old_vlen = it->it_nbytes;
+	}
 	/* memcached: a cas with SET or REPLACE is the "cas" command. */
 	cas_mode = (rq->cr_opts & CACHE_OPT_CAS) &&
 	    (mode == CACHE_STORE_SET || mode == CACHE_STORE_REPLACE);
@@ -398,6 +404,9 @@ cache_op_delete(struct cache *c, const struct cache_req *rq,
 		rp->rp_status = CACHE_EXISTS;
 		return;
 	}
+	/* watch deletions shows the class and size of what goes. */
+	rp->rp_clsid = it->it_clsid;
+	rp->rp_vlen = it->it_nbytes;
 	if ((rq->cr_opts & (CACHE_OPT_INVALIDATE | CACHE_OPT_DROP_VALUE)) ==
 	    0) {
 		c->c_cls[it->it_clsid].cs_delete_hits++;

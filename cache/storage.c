@@ -20,6 +20,7 @@
 #include "admin.h"
 #include "cache.h"
 #include "dispatch.h"
+#include "evreport.h"
 #include "log.h"
 #include "msg.h"
 #include "prefix.h"
@@ -91,6 +92,7 @@ static struct event	 storage_ev_sighup;
 
 static void	storage_dispatch_net(int, short, void *);
 static void	storage_batch_drop(struct storage_chan *);
+static void	storage_evictions_flush(void);
 
 static void
 storage_signal(int sig, short event, void *arg)
@@ -114,6 +116,8 @@ storage_maintain(int fd, short event, void *arg)
 	cache_set_time(storage_cache, time(NULL));
 	if (cache_maintain(storage_cache, STORAGE_MAINTAIN_BUDGET))
 		tv.tv_usec = 1000;
+	if (evreport_pending())
+		storage_evictions_flush();
 	evtimer_add(&storage_ev_maintain, &tv);
 }
 
@@ -125,6 +129,7 @@ storage_peer_bad(struct storage_chan *ch, const char *why)
 	    why);
 	storage_batch_drop(ch);
 	imsgev_close(&ch->ch_iev);
+	(void)evreport_want(storage_cache, ch->ch_slot, 0);
 	memset(&ch->ch_net_stats, 0, sizeof(ch->ch_net_stats));
 	if (imsgev_compose(&proc_ctl, IMSG_CTL_PEER_BAD, 0, -1, &ch->ch_slot,
 	    sizeof(ch->ch_slot)) == -1)
@@ -429,6 +434,7 @@ storage_channel_close(struct storage_chan *ch)
 {
 	storage_batch_drop(ch);
 	imsgev_close(&ch->ch_iev);
+	(void)evreport_want(storage_cache, ch->ch_slot, 0);
 	/* Its connections are gone with it. */
 	memset(&ch->ch_net_stats, 0, sizeof(ch->ch_net_stats));
 }
@@ -485,11 +491,29 @@ storage_on_admin(void *arg, struct imsg *imsg)
 	return (DISPATCH_NEXT);
 }
 
+/* watch evictions: what this net child's watchers want now. */
+static int
+storage_on_watch(void *arg, struct imsg *imsg)
+{
+	struct storage_chan	*ch = arg;
+	uint32_t		 want;
+
+	/* The rule fixed the length. */
+	if (imsg_get_data(imsg, &want, sizeof(want)) == -1)
+		fatal("IMSG_CACHE_WATCH");
+	if (evreport_want(storage_cache, ch->ch_slot, want) == -1) {
+		storage_peer_bad(ch, "bad watch request");
+		return (DISPATCH_STOP);
+	}
+	return (DISPATCH_NEXT);
+}
+
 static const dispatch_fn storage_net_handlers[] = {
 	[IMSG_CACHE_REQ] = storage_on_req,
 	[IMSG_CACHE_STATS_REQ] = storage_on_stats_req,
 	[IMSG_CACHE_NET_STATS] = storage_on_net_stats,
 	[IMSG_CACHE_ADMIN_REQ] = storage_on_admin,
+	[IMSG_CACHE_WATCH] = storage_on_watch,
 };
 static const struct dispatch storage_net_tab = {
 	DISPATCH_STORAGE_DATA, storage_net_handlers,
@@ -505,6 +529,18 @@ static int
 storage_queue_full(struct storage_chan *ch)
 {
 	return (imsgbuf_queuelen(&ch->ch_iev.iev_ibuf) >= STORAGE_QUEUE_MAX);
+}
+
+/* Evictions the watchers asked for, to each net child with room. */
+static void
+storage_evictions_flush(void)
+{
+	unsigned int	i;
+
+	for (i = 0; i < NET_CHILDREN_MAX && evreport_pending(); i++)
+		if (storage_chans[i].ch_iev.iev_active)
+			evreport_flush(i, &storage_chans[i].ch_iev,
+			    storage_queue_full(&storage_chans[i]));
 }
 
 static void
@@ -555,6 +591,8 @@ storage_dispatch_net(int fd, short event, void *arg)
 		if (rv == 0 || stop)
 			break;
 	}
+	if (evreport_pending())
+		storage_evictions_flush();
 	if (!ch->ch_iev.iev_active)
 		return;
 	/* The socket is almost always writable: skip a wake-up. */

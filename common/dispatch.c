@@ -65,6 +65,10 @@ static const struct dispatch_rule rules_net_data[] = {
 				    sizeof(struct net_stats)),
 	[IMSG_CACHE_ADMIN] =	RANGE(FROM_STORAGE,
 				    sizeof(struct cache_admin_hdr), SIZE_MAX),
+	[IMSG_CACHE_EVICTED] =	RANGE(FROM_STORAGE,
+				    sizeof(struct cache_evicted_hdr),
+				    sizeof(struct cache_evicted_hdr) +
+				    CACHE_EVICTED_MAX),
 };
 
 static const struct dispatch_rule rules_storage_ctl[] = {
@@ -82,6 +86,7 @@ static const struct dispatch_rule rules_storage_data[] = {
 	[IMSG_CACHE_NET_STATS] = EXACT(FROM_NET, sizeof(struct net_stats)),
 	[IMSG_CACHE_ADMIN_REQ] = EXACT(FROM_NET,
 				    sizeof(struct cache_admin_req)),
+	[IMSG_CACHE_WATCH] =	EXACT(FROM_NET, sizeof(uint32_t)),
 };
 
 static const struct {

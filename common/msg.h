@@ -15,8 +15,10 @@
  *   storage -> parent:	IMSG_CTL_READY, _LOG, _PEER_BAD
  * Data channels (one net child and storage; the largest item plus
  * DATA_MSG_SLACK):
- *   net -> storage:	IMSG_CACHE_REQ, _STATS_REQ, _NET_STATS
- *   storage -> net:	IMSG_CACHE_REP, _STATS, _PEER_STATS
+ *   net -> storage:	IMSG_CACHE_REQ, _STATS_REQ, _NET_STATS,
+ *			_ADMIN_REQ, _WATCH
+ *   storage -> net:	IMSG_CACHE_REP, _STATS, _PEER_STATS, _ADMIN,
+ *			_EVICTED
  *
  * Payloads: IMSG_CACHE_REQ and _REP (struct cache_batch, then records
  * of struct cache_req or cache_rep with key and value bytes) and
@@ -75,6 +77,10 @@ enum imsg_type {
 	IMSG_CACHE_ADMIN,	/* storage -> net: struct cache_admin_hdr +
 				 * records, in order, the last without
 				 * CACHE_ADMIN_MORE */
+	IMSG_CACHE_WATCH,	/* net -> storage: uint32 CACHE_WATCH_*, what
+				 * its watchers want from storage now */
+	IMSG_CACHE_EVICTED,	/* storage -> net: struct cache_evicted_hdr +
+				 * records (watch evictions) */
 };
 
 /* -t: net children, each with its own channel to storage. */
@@ -279,7 +285,8 @@ struct net_conf {
 	uint32_t	nc_net_children;	/* -t */
 	uint8_t		nc_client_verbosity;	/* -o client_verbosity */
 	uint8_t		nc_lru_crawler_off;	/* -o no_lru_crawler */
-	uint8_t		nc_pad[2];
+	uint8_t		nc_watch_off;		/* -W */
+	uint8_t		nc_pad[1];
 };
 
 enum listener_proto {
@@ -395,12 +402,14 @@ enum cache_status {
 #define CACHE_INFO_WON		0x02	/* W: this client should recache */
 #define CACHE_INFO_STALE	0x04	/* X: item is stale */
 #define CACHE_INFO_WIN_SENT	0x08	/* Z: another client won */
+#define CACHE_INFO_OLD		0x10	/* STORE: the key had an item */
 
 struct cache_rep {
 	uint8_t		rp_status;	/* enum cache_status */
 	uint8_t		rp_info;	/* CACHE_INFO_* */
 	uint8_t		rp_clsid;	/* slab class (me) */
-	uint8_t		rp_pad;
+	uint8_t		rp_old_clsid;	/* STORE: the item replaced, if any
+					 * (CACHE_INFO_OLD): watch fetchers */
 	uint32_t	rp_flags;	/* client flags */
 	uint32_t	rp_nkey;
 	uint32_t	rp_nvalue;
@@ -408,7 +417,7 @@ struct cache_rep {
 	uint32_t	rp_last_access;	/* seconds since, before this request */
 	uint32_t	rp_size;	/* total item size in memory */
 	uint32_t	rp_vlen;	/* value length, sent or not */
-	uint32_t	rp_pad2;
+	uint32_t	rp_old_vlen;	/* STORE: the old value's length */
 	uint64_t	rp_cas;
 	uint64_t	rp_connid;	/* echo of cr_connid */
 };
@@ -485,6 +494,30 @@ struct cache_prefix_stat {
 	uint64_t	dp_del;
 	uint8_t		dp_nprefix;
 	uint8_t		dp_pad[7];
+};
+
+/*
+ * watch evictions: the items storage evicts, reported only to a net child
+ * that said (IMSG_CACHE_WATCH) its watchers want them.  A report is a
+ * struct cache_evicted_hdr, then eh_count records, each a struct
+ * cache_eviction and ev_nkey key bytes.  Reports are bounded: what does
+ * not fit is counted in eh_dropped, never queued.
+ */
+#define CACHE_WATCH_EVICTIONS	0x0001
+#define CACHE_WATCH_ALL		0x0001
+#define CACHE_EVICTED_MAX	(16 * 1024)	/* record bytes per report */
+struct cache_evicted_hdr {
+	uint32_t	eh_count;	/* records that follow */
+	uint32_t	eh_dropped;	/* evictions not reported */
+};
+struct cache_eviction {
+	int64_t		ev_ttl;		/* seconds left, -1: never expires */
+	uint32_t	ev_la;		/* seconds since the last access */
+	uint32_t	ev_nbytes;	/* value length */
+	uint8_t		ev_nkey;
+	uint8_t		ev_clsid;
+	uint8_t		ev_fetched;	/* 1 if it was ever read */
+	uint8_t		ev_pad[5];
 };
 
 #endif /* PRIVCACHED_MSG_H */

@@ -8,6 +8,7 @@
 #include <sys/types.h>
 #include <sys/socket.h>
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <tls.h>
 #include <unistd.h>
@@ -15,6 +16,7 @@
 #include "access.h"
 #include "log.h"
 #include "net.h"
+#include "wire.h"
 
 static struct connq	 conns = TAILQ_HEAD_INITIALIZER(conns);
 static struct connq	 conns_dirty = TAILQ_HEAD_INITIALIZER(conns_dirty);
@@ -33,6 +35,7 @@ conn_count(void)
  * this file calls none of the others.
  */
 unsigned int	watch_count;
+unsigned int	watch_evict_count;
 
 void
 conn_watch_set(struct conn *c, unsigned int what)
@@ -44,7 +47,58 @@ conn_watch_set(struct conn *c, unsigned int what)
 		watch_count--;
 		net_stats.ns_log_watchers--;
 	}
+	if ((c->c_watch & PROTO_WATCH_EVICTIONS) &&
+	    !(what & PROTO_WATCH_EVICTIONS))
+		watch_evict_count--;
+	else if (!(c->c_watch & PROTO_WATCH_EVICTIONS) &&
+	    (what & PROTO_WATCH_EVICTIONS))
+		watch_evict_count++;
 	c->c_watch = what;
+}
+
+/* memcached's watcher_logbuf_size: unread lines past it are skipped. */
+#define WATCH_BUF_MAX		262144
+
+void
+conn_watch_emit(unsigned int what, const char *line, size_t len)
+{
+	struct conn	*w;
+	char		 skip[48];
+	int		 n = 0;
+
+	TAILQ_FOREACH(w, &conns, c_entry) {
+		if (!(w->c_watch & what) || (w->c_flags & CONN_CLOSING))
+			continue;
+		if (w->c_watch_skipped > 0)
+			n = snprintf(skip, sizeof(skip), "skipped=%llu\n",
+			    (unsigned long long)w->c_watch_skipped);
+		if (!TAILQ_EMPTY(&w->c_pending) || buf_used(&w->c_out) +
+		    len + (w->c_watch_skipped > 0 ? (size_t)n : 0) >
+		    WATCH_BUF_MAX) {
+			w->c_watch_skipped++;
+			net_stats.ns_log_watcher_skipped++;
+			continue;
+		}
+		if ((w->c_watch_skipped > 0 && buf_add(&w->c_out, skip,
+		    (size_t)n, WATCH_BUF_MAX) == -1) ||
+		    buf_add(&w->c_out, line, len, WATCH_BUF_MAX) == -1)
+			fatal("watch line");
+		w->c_watch_skipped = 0;
+		net_stats.ns_log_watcher_sent++;
+		conn_mark_dirty(w);
+	}
+}
+
+/* watch connevents: c opened (closed 0) or is closing. */
+static void
+conn_watch_event(const struct conn *c, int closed)
+{
+	char	line[WATCH_LINE_MAX];
+	int	n;
+
+	if ((n = watch_line_conn(line, sizeof(line), c, closed)) == -1)
+		return;
+	conn_watch_emit(PROTO_WATCH_CONNEVENTS, line, (size_t)n);
 }
 
 struct conn *
@@ -99,6 +153,8 @@ conn_add(struct conn *c)
 	nconns++;
 	net_stats.ns_curr_conns++;
 	net_stats.ns_total_conns++;
+	if (watch_count > 0)
+		conn_watch_event(c, 0);
 }
 
 struct conn *
@@ -176,8 +232,13 @@ conn_close(struct conn *c)
 			(void)tls_close(c->c_tls);
 		tls_free(c->c_tls);
 	}
-	close(c->c_fd);
 	conn_watch_set(c, 0);
+	if (watch_count > 0) {
+		if (c->c_flags & CONN_PEER_EOF)
+			c->c_close_reason = WATCH_CLOSE_NORMAL;
+		conn_watch_event(c, 1);
+	}
+	close(c->c_fd);
 	while ((p = TAILQ_FIRST(&c->c_pending)) != NULL) {
 		TAILQ_REMOVE(&c->c_pending, p, p_conn_entry);
 		/* Storage still owes an answer: the batch FIFO frees it. */

@@ -63,6 +63,7 @@ conn_idle_check(int fd, short event, void *arg)
 			    (unsigned long long)c->c_id, c->c_peer,
 			    net_conf.nc_live.nl_idle_timeout);
 			net_stats.ns_idle_kicks++;
+			c->c_close_reason = WATCH_CLOSE_IDLE;
 			conn_close(c);
 		}
 	}

@@ -127,11 +127,21 @@ net_on_admin(void *arg, struct imsg *imsg)
 	return (DISPATCH_NEXT);
 }
 
+static int
+net_on_evicted(void *arg, struct imsg *imsg)
+{
+	(void)arg;
+	if (watch_evicted(imsg) == -1)
+		fatalx("bad eviction report from storage");
+	return (DISPATCH_NEXT);
+}
+
 static const dispatch_fn net_storage_handlers[] = {
 	[IMSG_CACHE_REP] = net_on_rep,
 	[IMSG_CACHE_STATS] = net_on_stats,
 	[IMSG_CACHE_PEER_STATS] = net_on_peer_stats,
 	[IMSG_CACHE_ADMIN] = net_on_admin,
+	[IMSG_CACHE_EVICTED] = net_on_evicted,
 };
 static const struct dispatch net_storage_tab = {
 	DISPATCH_NET_DATA, net_storage_handlers, nitems(net_storage_handlers)
@@ -207,6 +217,7 @@ net_on_cfg_net(void *arg, struct imsg *imsg)
 	else {
 		net_conf = nc;
 		admin_settings.ps_lru_crawler = !nc.nc_lru_crawler_off;
+		admin_settings.ps_watch_off = nc.nc_watch_off;
 	}
 	net_configured = 1;
 	return (DISPATCH_NEXT);
@@ -233,6 +244,7 @@ net_on_peer(void *arg, struct imsg *imsg)
 		fatal("data channel");
 	imsgev_start(&net_storage);
 	net_storage_up = 1;
+	watch_storage_new();
 	return (DISPATCH_NEXT);
 }
 
@@ -361,6 +373,7 @@ net_pass_end(void)
 {
 	int	sent = 0;
 
+	watch_sync();
 	batch_close();
 	if (net_storage_up && imsgbuf_queuelen(&net_storage.iev_ibuf) > 0) {
 		if (imsgbuf_write(&net_storage.iev_ibuf) == -1) {

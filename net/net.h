@@ -86,6 +86,16 @@ struct conn {
 	char			 c_peer[64];
 	unsigned int		 c_watch;	/* PROTO_WATCH_*: a watcher */
 	uint64_t		 c_watch_skipped;	/* lines not sent */
+	int			 c_close_reason;	/* WATCH_CLOSE_* */
+};
+
+/* Why a connection closed, as watch connevents says it (memcached's). */
+enum watch_close {
+	WATCH_CLOSE_ERROR,
+	WATCH_CLOSE_NORMAL,
+	WATCH_CLOSE_IDLE,
+	WATCH_CLOSE_SHUTDOWN,
+	WATCH_CLOSE_MAX
 };
 TAILQ_HEAD(connq, conn);
 
@@ -199,6 +209,13 @@ struct conn	*conn_next(struct conn *);
 int	conn_count(void);
 /* c watches what (PROTO_WATCH_*), or no longer (0): keeps the count. */
 void	conn_watch_set(struct conn *, unsigned int what);
+/* Connections watching evictions, which storage must be asked for. */
+extern unsigned int	watch_evict_count;
+/*
+ * Queues a log line on every watcher of what, within its bound; a watcher
+ * whose bound is reached counts it skipped.
+ */
+void	conn_watch_emit(unsigned int what, const char *line, size_t len);
 /* A new connection joins the table. */
 void	conn_add(struct conn *);
 void	conn_close(struct conn *);
@@ -243,5 +260,19 @@ extern unsigned int	watch_count;
 void	watch_note(struct pending *, const struct cache_req *, const void *);
 /* Storage answered p, which has a note: the log line to the watchers. */
 void	watch_reply(struct pending *, const struct cache_rep *);
+/* A new storage child: it knows nothing of our watchers yet. */
+void	watch_storage_new(void);
+/* At the end of a pass: tells storage what the watchers want, if new. */
+void	watch_sync(void);
+/* Handles one IMSG_CACHE_EVICTED; -1 if it is not a valid report. */
+int	watch_evicted(struct imsg *);
+
+/* watch_line.c */
+/* The longest line: an item line with a key of 250 bytes, encoded. */
+#define WATCH_LINE_MAX		(3 * KEY_MAX_LENGTH + 256)
+/* The "ts=... gid=... " every line starts with; its length, or -1. */
+int	watch_line_head(char *, size_t);
+/* The conn_new (closed 0) or conn_close line of c; its length, or -1. */
+int	watch_line_conn(char *, size_t, const struct conn *, int closed);
 
 #endif /* PRIVCACHED_NET_H */

@@ -57,6 +57,7 @@ struct proto_settings {
 	int32_t		ps_temporary_ttl;
 	uint32_t	ps_detail;		/* stats detail on */
 	uint64_t	ps_maxbytes;		/* as cache_memlimit set it */
+	uint32_t	ps_watch_off;		/* -W: no watch */
 };
 
 /* Limits a parser enforces before anything reaches storage. */
@@ -127,6 +128,14 @@ struct proto_sink {
 #define PROTO_WATCH_FETCHERS	0x01
 #define PROTO_WATCH_MUTATIONS	0x02
 #define PROTO_WATCH_EVICTIONS	0x04
+#define PROTO_WATCH_CONNEVENTS	0x08
+#define PROTO_WATCH_DELETIONS	0x10
+/*
+ * rawcmds, sysevents, proxyreqs, proxyevents, proxyuser: memcached 1.6.18
+ * accepts them; here, as in a memcached without a proxy or crawler
+ * events, they never log a line.
+ */
+#define PROTO_WATCH_SILENT	0x20
 
 /*
  * memcached's uriencode: nkey bytes of key into out (3 * nkey + 1 bytes),
@@ -161,6 +170,7 @@ enum proto_status {
 struct proto_text_state {
 	size_t		pt_swallow;	/* refused data block bytes left */
 	int		pt_getcont;	/* a long get's key list goes on */
+	int		pt_quit;	/* the close asked for was a quit */
 };
 
 /*

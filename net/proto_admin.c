@@ -320,25 +320,50 @@ admin_lru(struct admin_parser *ap, struct proto_token *tok, size_t n)
 		say(ap, "ERROR\r\n");
 }
 
-/* watch [fetchers] [mutations] [evictions]; none: fetchers. */
+/*
+ * watch [word ...]; none: fetchers.  The words memcached 1.6.18 knows;
+ * those with nothing to log here are accepted as a memcached without a
+ * proxy accepts proxyreqs.
+ */
 static void
 admin_watch(struct admin_parser *ap, const struct proto_token *tok,
-    size_t n)
+    size_t n, int pipelined)
 {
+	static const struct {
+		const char	*w_word;
+		unsigned int	 w_flag;
+	} words[] = {
+		{ "fetchers", PROTO_WATCH_FETCHERS },
+		{ "mutations", PROTO_WATCH_MUTATIONS },
+		{ "evictions", PROTO_WATCH_EVICTIONS },
+		{ "connevents", PROTO_WATCH_CONNEVENTS },
+		{ "deletions", PROTO_WATCH_DELETIONS },
+		{ "rawcmds", PROTO_WATCH_SILENT },
+		{ "sysevents", PROTO_WATCH_SILENT },
+		{ "proxyreqs", PROTO_WATCH_SILENT },
+		{ "proxyevents", PROTO_WATCH_SILENT },
+		{ "proxyuser", PROTO_WATCH_SILENT },
+	};
 	unsigned int	flags = 0;
-	size_t		i;
+	size_t		i, j;
 
+	if (ap->ap_lim->pl_settings->ps_watch_off) {
+		say(ap, "CLIENT_ERROR watch commands not allowed\r\n");
+		return;
+	}
+	if (pipelined) {
+		say(ap, "ERROR cannot pipeline other commands before watch\r\n");
+		return;
+	}
 	for (i = 1; i < n; i++) {
-		if (IS(&tok[i], "fetchers"))
-			flags |= PROTO_WATCH_FETCHERS;
-		else if (IS(&tok[i], "mutations"))
-			flags |= PROTO_WATCH_MUTATIONS;
-		else if (IS(&tok[i], "evictions"))
-			flags |= PROTO_WATCH_EVICTIONS;
-		else {
+		for (j = 0; j < sizeof(words) / sizeof(words[0]); j++)
+			if (IS(&tok[i], words[j].w_word))
+				break;
+		if (j == sizeof(words) / sizeof(words[0])) {
 			say(ap, "ERROR\r\n");
 			return;
 		}
+		flags |= words[j].w_flag;
 	}
 	if (n == 1)
 		flags = PROTO_WATCH_FETCHERS;
@@ -408,7 +433,7 @@ proto_admin_line(const struct proto_limits *lim,
 	else if (IS(&tok[0], "lru"))
 		admin_lru(&ap, tok, n);
 	else
-		admin_watch(&ap, tok, n);
+		admin_watch(&ap, tok, n, pipelined);
 	return (1);
 }
 

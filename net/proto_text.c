@@ -662,8 +662,10 @@ text_line(struct text_parser *tp, const char *line, size_t len,
 		return (PROTO_LINE_DONE);
 	}
 	if (!tp->tp_authed) {
-		if (proto_tok_is(&tok[0], "quit") && ntok == 1)
+		if (proto_tok_is(&tok[0], "quit") && ntok == 1) {
+			tp->tp_st->pt_quit = 1;
 			return (PROTO_LINE_CLOSE);
+		}
 		for (i = 0; i < sizeof(text_commands) /
 		    sizeof(text_commands[0]); i++)
 			if (proto_tok_is(&tok[0], text_commands[i].name))
@@ -760,8 +762,10 @@ text_line(struct text_parser *tp, const char *line, size_t len,
 		return (PROTO_LINE_DONE);
 	}
 #endif
-	if (proto_tok_is(&tok[0], "quit") && ntok == 1)
+	if (proto_tok_is(&tok[0], "quit") && ntok == 1) {
+		tp->tp_st->pt_quit = 1;
 		return (PROTO_LINE_CLOSE);
+	}
 	if (proto_tok_is(&tok[0], "shutdown")) {
 		if (tp->tp_lim->pl_shutdown && ntok != 1 && !(ntok == 2 &&
 		    proto_tok_is(&tok[1], "graceful"))) {

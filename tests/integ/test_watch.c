@@ -1,15 +1,20 @@
 /*
  * watch against the running daemon: the log lines a watcher gets for
- * another client's gets and stores, and the skipped notice of a watcher
- * that does not read.
+ * another client's gets, stores and deletes, the storage child's
+ * evictions, connections opening and closing, and the skipped notice and
+ * bounded memory of a watcher that does not read.
  */
 
 #include <sys/types.h>
 #include <sys/socket.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include <criterion/criterion.h>
 #include <regex.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -78,22 +83,32 @@ Test(watch, fetchers_and_mutations_lines)
 	    "VALUE w,1 0 5\r\nhello\r\nEND\r\n"));
 	expect_line(all, "^ts=[0-9]+\\.[0-9]+ gid=[0-9]+ type=item_get "
 	    "key=w%2C1 status=not_found clsid=0 cfd=[0-9]+ size=0\n$");
+	/* As memcached's, a store logs the lookup it makes first. */
+	expect_line(all, "^ts=[0-9]+\\.[0-9]+ gid=[0-9]+ type=item_get "
+	    "key=w%2C1 status=not_found clsid=0 cfd=[0-9]+ size=0\n$");
 	expect_line(all, "^ts=[0-9]+\\.[0-9]+ gid=[0-9]+ type=item_store "
 	    "key=w%2C1 status=stored cmd=set ttl=0 clsid=[1-9][0-9]* "
 	    "cfd=[0-9]+ size=5\n$");
+	expect_line(all, "^ts=[0-9]+\\.[0-9]+ gid=[0-9]+ type=item_get "
+	    "key=w%2C1 status=found clsid=[1-9][0-9]* cfd=[0-9]+ size=5\n$");
 	expect_line(all, "^ts=[0-9]+\\.[0-9]+ gid=[0-9]+ type=item_store "
 	    "key=w%2C1 status=not_stored cmd=add ttl=0 clsid=0 cfd=[0-9]+ "
 	    "size=1\n$");
+	expect_line(all, "type=item_get key=w%2C3 status=not_found ");
 	expect_line(all, "^ts=[0-9]+\\.[0-9]+ gid=[0-9]+ type=item_store "
 	    "key=w%2C3 status=stored cmd=set ttl=(1000|999) clsid=[1-9][0-9]* "
 	    "cfd=[0-9]+ size=2\n$");
 	expect_line(all, "^ts=[0-9]+\\.[0-9]+ gid=[0-9]+ type=item_get "
 	    "key=w%2C1 status=found clsid=[1-9][0-9]* cfd=[0-9]+ size=5\n$");
 	cr_assert_eq(client_stat(fd, NULL, "log_watchers"), 3);
-	cr_assert_eq(client_stat(fd, NULL, "log_watcher_sent"), 10);
+	/* 8 to the first, 5 fetches to the second, 3 stores to the third. */
+	cr_assert_eq(client_stat(fd, NULL, "log_watcher_sent"), 16);
 	cr_assert_eq(client_stat(fd, NULL, "log_watcher_skipped"), 0);
 	/* No argument: fetchers only. */
 	expect_line(fetch, "type=item_get key=w%2C1 status=not_found ");
+	expect_line(fetch, "type=item_get key=w%2C1 status=not_found ");
+	expect_line(fetch, "type=item_get key=w%2C1 status=found ");
+	expect_line(fetch, "type=item_get key=w%2C3 status=not_found ");
 	expect_line(fetch, "type=item_get key=w%2C1 status=found ");
 	expect_line(mut, "type=item_store key=w%2C1 status=stored cmd=set ");
 	expect_line(mut, "type=item_store key=w%2C1 status=not_stored "
@@ -206,5 +221,248 @@ Test(watch, slow_watcher_skips)
 	close(w);
 	/* The watcher is gone once the daemon sees it close. */
 	cr_assert_eq(client_stat_wait(fd, NULL, "log_watchers", 0, 3000), 0);
+	close(fd);
+}
+
+/*
+ * Sets n values of vlen bytes as key prefix + i, noreply, in runs of 50,
+ * and waits for them all (mn answers after them).
+ */
+static void
+fill_ttl(int fd, const char *prefix, int first, int n, size_t vlen, int ttl)
+{
+	static char	req[50 * (64 + 16384 + 4)];
+	char		value[16384];
+	size_t		len;
+	int		i, j;
+
+	cr_assert_lt(vlen, sizeof(value));
+	memset(value, 'v', vlen);
+	for (i = 0; i < n; i += 50) {
+		len = 0;
+		for (j = i; j < n && j < i + 50; j++) {
+			len += (size_t)snprintf(req + len, sizeof(req) - len,
+			    "set %s%d 0 %d %zu noreply\r\n", prefix, first + j,
+			    ttl, vlen);
+			memcpy(req + len, value, vlen);
+			memcpy(req + len + vlen, "\r\n", 2);
+			len += vlen + 2;
+		}
+		memcpy(req + len, "mn\r\n", 4);
+		cr_assert_eq(client_send(fd, req, len + 4), 0);
+		cr_assert(client_expect(fd, NULL, "MN\r\n", "MN\r\n"));
+	}
+}
+
+static void
+fill(int fd, const char *prefix, int first, int n, size_t vlen)
+{
+	fill_ttl(fd, prefix, first, n, vlen, 0);
+}
+
+/* Reads lines until one matches re; at most max lines. */
+static void
+expect_some_line(int fd, const char *re, int max)
+{
+	regex_t	rx;
+	char	line[1024];
+	size_t	n;
+	int	i;
+
+	cr_assert_eq(regcomp(&rx, re, REG_EXTENDED | REG_NOSUB), 0);
+	for (i = 0; i < max; i++) {
+		n = 0;
+		while (n < sizeof(line) - 1) {
+			cr_assert_eq(client_recv_exact(fd, &line[n], 1), 0,
+			    "no line for %s", re);
+			if (line[n++] == '\n')
+				break;
+		}
+		line[n] = '\0';
+		if (regexec(&rx, line, 0, NULL, 0) == 0) {
+			regfree(&rx);
+			return;
+		}
+	}
+	regfree(&rx);
+	cr_assert_fail("no line of %d matches %s", max, re);
+}
+
+/*
+ * Evictions happen in the storage child: it reports them to the net
+ * child only while a watcher asks, and they show as memcached's lines.
+ * Run as an unprivileged user, as the daemon runs in production.
+ */
+Test(watch, eviction_lines)
+{
+	static const char *const args[] = { "-m", "8", NULL };
+	static char	buf[65536];
+	int		fd, w, mw;
+
+	cr_assert_eq(daemon_start(&d, "nobody", args), 0);
+	cr_assert_geq(fd = client_connect(d.d_port), 0);
+	/* Evictions before anyone watches are not reported later. */
+	fill(fd, "pre,", 0, 1200, 10000);
+	cr_assert_gt(client_stat(fd, NULL, "evictions"), 0);
+	w = watcher("watch evictions\r\n");
+	mw = watcher("watch mutations evictions\r\n");
+	/* One item with an expiry that was read: the newest one now. */
+	fill_ttl(fd, "first,", 0, 1, 10000, 5000);
+	cr_assert_eq(client_sends(fd, "get first,0\r\n"), 0);
+	cr_assert_gt(client_recv_until(fd, buf, sizeof(buf), "END\r\n"),
+	    10000);
+	/* Read, it gets a second chance: twice the cache's worth. */
+	fill(fd, "ev,", 0, 2400, 10000);
+	expect_line(w, "^ts=[0-9]+\\.[0-9]+ gid=[0-9]+ type=eviction "
+	    "key=pre%2C[0-9]+ fetch=no ttl=-1 la=[0-9]+ clsid=[1-9][0-9]* "
+	    "size=10000\n$");
+	/* The read item with a ttl goes too, sooner or later. */
+	expect_some_line(w, "^ts=[0-9]+\\.[0-9]+ gid=[0-9]+ type=eviction "
+	    "key=first%2C0 fetch=yes ttl=(4999|5000|4998) la=[0-9]+ "
+	    "clsid=[1-9][0-9]* size=10000\n$", 4000);
+	/* The other watcher sees both kinds. */
+	expect_some_line(mw, "type=item_store key=ev%2C[0-9]+ status=stored ",
+	    10);
+	expect_some_line(mw, "type=eviction key=", 2400);
+	cr_assert_eq(client_stat(fd, NULL, "log_watcher_skipped"), 0);
+	close(w);
+	close(mw);
+	cr_assert_eq(client_stat_wait(fd, NULL, "log_watchers", 0, 3000), 0);
+	close(fd);
+}
+
+/* VmRSS of pid in KiB. */
+static long
+rss_kb(pid_t pid)
+{
+	char	buf[64];
+
+	cr_assert_eq(proc_status_field(pid, "VmRSS", buf, sizeof(buf)), 0,
+	    "no VmRSS for %d", (int)pid);
+	return (strtol(buf, NULL, 10));
+}
+
+/*
+ * A flood of evictions and a watcher that never reads: lines are dropped
+ * and counted, and neither child's memory grows with the flood.
+ */
+Test(watch, eviction_flood_stays_bounded)
+{
+	static const char *const args[] = { "-m", "8", NULL };
+	pid_t	net, storage;
+	long	net_before, storage_before;
+	int	fd, w, i;
+
+	cr_assert_eq(daemon_start(&d, NULL, args), 0);
+	cr_assert_gt(net = daemon_child(&d, "net"), 0);
+	cr_assert_gt(storage = daemon_child(&d, "storage"), 0);
+	cr_assert_geq(fd = client_connect(d.d_port), 0);
+	/* Full, so that every store from now on evicts. */
+	fill(fd, "warm,", 0, 100000, 20);
+	cr_assert_gt(client_stat(fd, NULL, "evictions"), 0);
+	w = watcher("watch evictions\r\n");
+	net_before = rss_kb(net);
+	storage_before = rss_kb(storage);
+	/* About 100 bytes of lines each: far past every bound. */
+	for (i = 0; i < 4; i++)
+		fill(fd, "flood,", i * 100000, 100000, 20);
+	cr_assert_gt(client_stat(fd, NULL, "evictions"), 400000);
+	cr_assert_gt(client_stat(fd, NULL, "log_watcher_skipped"), 100000);
+	cr_assert_lt(rss_kb(net) - net_before, 4096, "net grew by %ld KiB",
+	    rss_kb(net) - net_before);
+	cr_assert_lt(rss_kb(storage) - storage_before, 4096,
+	    "storage grew by %ld KiB", rss_kb(storage) - storage_before);
+	/* Neither child died of it. */
+	cr_assert_eq(daemon_child(&d, "net"), net);
+	cr_assert_eq(daemon_child(&d, "storage"), storage);
+	close(w);
+	close(fd);
+}
+
+/* memcached's conn_new and conn_close lines, with the close's reason. */
+Test(watch, connevents_lines)
+{
+	static const char *const args[] = { "-o", "idle_timeout=1", NULL };
+	struct sockaddr_in	sin;
+	socklen_t		len = sizeof(sin);
+	char			re[256];
+	int			w, fd;
+
+	cr_assert_eq(daemon_start(&d, NULL, args), 0);
+	w = watcher("watch connevents\r\n");
+	/* quit: a normal close. */
+	cr_assert_geq(fd = client_connect(d.d_port), 0);
+	cr_assert_eq(getsockname(fd, (struct sockaddr *)&sin, &len), 0);
+	cr_assert(client_expect(fd, "version\r\n", "\r\n",
+	    "VERSION 1.6.18\r\n"));
+	cr_assert_eq(client_sends(fd, "quit\r\n"), 0);
+	(void)snprintf(re, sizeof(re), "^ts=[0-9]+\\.[0-9]+ gid=[0-9]+ "
+	    "type=conn_new rip=127\\.0\\.0\\.1 rport=%u transport=tcp "
+	    "cfd=[0-9]+\n$", (unsigned int)ntohs(sin.sin_port));
+	expect_line(w, re);
+	(void)snprintf(re, sizeof(re), "^ts=[0-9]+\\.[0-9]+ gid=[0-9]+ "
+	    "type=conn_close rip=127\\.0\\.0\\.1 rport=%u transport=tcp "
+	    "reason=normal cfd=[0-9]+\n$", (unsigned int)ntohs(sin.sin_port));
+	expect_line(w, re);
+	close(fd);
+	/* The client hangs up: normal too. */
+	cr_assert_geq(fd = client_connect(d.d_port), 0);
+	expect_line(w, "type=conn_new rip=127\\.0\\.0\\.1 ");
+	close(fd);
+	expect_line(w, "type=conn_close rip=127\\.0\\.0\\.1 rport=[0-9]+ "
+	    "transport=tcp reason=normal ");
+	/* HTTP on the memcached port: hung up on, an error. */
+	cr_assert_geq(fd = client_connect(d.d_port), 0);
+	cr_assert_eq(client_sends(fd, "GET / HTTP/1.1\r\n"), 0);
+	expect_line(w, "type=conn_new ");
+	expect_line(w, "type=conn_close .* reason=error cfd=[0-9]+\n$");
+	cr_assert(client_closed(fd));
+	close(fd);
+	/* An idle client: idle_timeout. */
+	cr_assert_geq(fd = client_connect(d.d_port), 0);
+	expect_line(w, "type=conn_new ");
+	cr_assert(client_closed_within(fd, 5000));
+	expect_line(w, "type=conn_close .* reason=idle_timeout ");
+	close(fd);
+	close(w);
+}
+
+/* delete and md that remove an item log memcached's deleted line. */
+Test(watch, deletions_lines)
+{
+	static const char *const args[] = { NULL };
+	int	w, fd;
+
+	cr_assert_eq(daemon_start(&d, NULL, args), 0);
+	w = watcher("watch deletions\r\n");
+	cr_assert_geq(fd = client_connect(d.d_port), 0);
+	cr_assert(client_expect(fd, "set d,1 0 0 5\r\nhello\r\n", "\r\n",
+	    "STORED\r\n"));
+	cr_assert(client_expect(fd, "set d,2 0 0 2\r\nhi\r\n", "\r\n",
+	    "STORED\r\n"));
+	cr_assert(client_expect(fd, "delete d,1\r\n", "\r\n", "DELETED\r\n"));
+	/* A miss deletes nothing and logs nothing. */
+	cr_assert(client_expect(fd, "delete d,1\r\n", "\r\n",
+	    "NOT_FOUND\r\n"));
+	cr_assert(client_expect(fd, "md d,2\r\n", "\r\n", "HD\r\n"));
+	expect_line(w, "^ts=[0-9]+\\.[0-9]+ gid=[0-9]+ type=deleted "
+	    "key=d%2C1 cmd=delete clsid=[1-9][0-9]* size=5\n$");
+	expect_line(w, "^ts=[0-9]+\\.[0-9]+ gid=[0-9]+ type=deleted "
+	    "key=d%2C2 cmd=md clsid=[1-9][0-9]* size=2\n$");
+	close(w);
+	close(fd);
+}
+
+/* -W: memcached's answer, and the connection stays a client. */
+Test(watch, disabled_by_W)
+{
+	static const char *const args[] = { "-W", NULL };
+	int	fd;
+
+	cr_assert_eq(daemon_start(&d, NULL, args), 0);
+	cr_assert_geq(fd = client_connect(d.d_port), 0);
+	cr_assert(client_expect(fd, "watch mutations\r\n", "\r\n",
+	    "CLIENT_ERROR watch commands not allowed\r\n"));
+	cr_assert(client_expect(fd, "get x\r\n", "END\r\n", "END\r\n"));
 	close(fd);
 }

@@ -142,8 +142,8 @@ Test(dispatch, every_rule_takes_its_message)
 				    r->dr_fd), "chan %d type %u max", c, t);
 			}
 		}
-	/* 5 to the parent, 9 + 4 to net, 4 + 4 to storage. */
-	cr_assert_eq(rules, 26);
+	/* 5 to the parent, 9 + 5 to net, 4 + 5 to storage. */
+	cr_assert_eq(rules, 28);
 	chan_close();
 }
 
@@ -267,6 +267,28 @@ Test(dispatch, unknown_types_are_refused)
 	chan_close();
 }
 
+/* watch evictions: one flag word in, bounded reports out. */
+Test(dispatch, watch_messages_are_bounded)
+{
+	const struct dispatch_rule	*r;
+
+	cr_assert_not_null(r = dispatch_rule(DISPATCH_STORAGE_DATA,
+	    IMSG_CACHE_WATCH));
+	cr_assert_eq(r->dr_senders, DISPATCH_FROM(PROC_NET));
+	cr_assert_eq(r->dr_min, sizeof(uint32_t));
+	cr_assert_eq(r->dr_max, sizeof(uint32_t));
+	cr_assert_not_null(r = dispatch_rule(DISPATCH_NET_DATA,
+	    IMSG_CACHE_EVICTED));
+	cr_assert_eq(r->dr_senders, DISPATCH_FROM(PROC_STORAGE));
+	cr_assert_eq(r->dr_min, sizeof(struct cache_evicted_hdr));
+	cr_assert_eq(r->dr_max, sizeof(struct cache_evicted_hdr) +
+	    CACHE_EVICTED_MAX);
+	/* Neither goes the other way. */
+	cr_assert_null(dispatch_rule(DISPATCH_NET_DATA, IMSG_CACHE_WATCH));
+	cr_assert_null(dispatch_rule(DISPATCH_STORAGE_DATA,
+	    IMSG_CACHE_EVICTED));
+}
+
 static int	handled;
 
 static int
@@ -292,6 +314,7 @@ static const dispatch_fn storage_fns[] = {
 	[IMSG_CACHE_STATS_REQ] = stop_handler,
 	[IMSG_CACHE_NET_STATS] = count_handler,
 	[IMSG_CACHE_ADMIN_REQ] = count_handler,
+	[IMSG_CACHE_WATCH] = count_handler,
 };
 static const struct dispatch storage_tab = {
 	DISPATCH_STORAGE_DATA, storage_fns, nitems(storage_fns)

@@ -184,8 +184,26 @@ Test(admin, watch_words)
 	expect("watch fetchers mutations\r\n", "");
 	cr_assert_eq(watched, PROTO_WATCH_FETCHERS | PROTO_WATCH_MUTATIONS);
 	cr_assert_eq(nwatch, 3);
-	expect("watch fetchers rawcmds\r\n", "ERROR\r\n");
-	cr_assert_eq(nwatch, 3, "a bad word starts nothing");
+	expect("watch connevents deletions\r\n", "");
+	cr_assert_eq(watched, PROTO_WATCH_CONNEVENTS | PROTO_WATCH_DELETIONS);
+	/* Accepted as memcached does; nothing here logs them. */
+	expect("watch rawcmds sysevents proxyreqs proxyevents proxyuser\r\n",
+	    "");
+	cr_assert_eq(watched, PROTO_WATCH_SILENT);
+	cr_assert_eq(nwatch, 5);
+	expect("watch fetchers bogus\r\n", "ERROR\r\n");
+	expect("watch Fetchers\r\n", "ERROR\r\n");
+	cr_assert_eq(nwatch, 5, "a bad word starts nothing");
+	/* memcached: no replies may be queued before the stream starts. */
+	cr_assert_eq(feed("mn\r\nwatch\r\n"), PROTO_OK);
+	cr_assert(strstr(local, "ERROR cannot pipeline other commands before "
+	    "watch\r\n") != NULL, "%s", local);
+	cr_assert_eq(nwatch, 5);
+	/* -W */
+	settings.ps_watch_off = 1;
+	expect("watch\r\n", "CLIENT_ERROR watch commands not allowed\r\n");
+	cr_assert_eq(nwatch, 5);
+	settings.ps_watch_off = 0;
 	sink.ps_watch = NULL;
 	expect("watch\r\n", "ERROR\r\n");
 }
