@@ -32,6 +32,7 @@ FUZZ_CACHE_SRCS=	cache/cache.c cache/ops.c cache/alloc.c cache/maint.c \
 			cache/prefetch.c cache/cache_stats.c cache/slab.c \
 			cache/item.c cache/crc32c.c common/region.c \
 			cache/recover.c cache/assoc.c cache/lru.c \
+			cache/memlimit.c \
 			common/siphash.c
 FUZZ_CACHE_OBJS=	$(FUZZ_CACHE_SRCS:%.c=$(FUZZ_DIR)/%.o)
 FUZZ_PROTO_OBJ=	$(FUZZ_DIR)/tests/fuzz/fuzz_proto.o
