@@ -38,6 +38,7 @@ struct cache_recovery {
 	uint64_t	 rc_dropped;	/* live items that failed a check */
 	uint64_t	 rc_bad_pages;	/* pages with no valid class */
 	uint64_t	 rc_usec;	/* time the scan took */
+	uint64_t	 rc_limit;	/* READ: the memory limit kept, bytes */
 };
 
 /*

@@ -107,8 +107,10 @@ cache_stats_general(struct cache *c, struct cache_emit *e)
 	cache_emit_u64(e, "bytes", c->c_bytes);
 	cache_emit_u64(e, "curr_items", c->c_curr_items);
 	cache_emit_u64(e, "total_items", c->c_st.st_total_items);
+	/* Pages classes may still take without a cache_memlimit. */
 	cache_emit_u64(e, "slab_global_page_pool",
-	    c->c_slab.s_npages - c->c_slab.s_nused);
+	    c->c_slab.s_nlimit > c->c_slab.s_nheld ?
+	    c->c_slab.s_nlimit - c->c_slab.s_nheld : 0);
 	cache_emit_u64(e, "expired_unfetched", t.cs_expired_unfetched);
 	cache_emit_u64(e, "evicted_unfetched", t.cs_evicted_unfetched);
 	cache_emit_u64(e, "evicted_active", 0);

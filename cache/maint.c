@@ -1,6 +1,7 @@
 /*
  * Background work between requests: the crawler that reclaims expired
- * and flushed items, and the hash table's growth.
+ * and flushed items, the hash table's growth, and (memlimit.c) pages
+ * given back past a lowered cache_memlimit.
  */
 
 #include <sys/types.h>
@@ -10,9 +11,21 @@
 #include "msg.h"
 #include "cache.h"
 #include "cache_int.h"
+#include "memlimit.h"
+
+static int	cache_crawl(struct cache *, unsigned int);
 
 int
 cache_maintain(struct cache *c, unsigned int budget)
+{
+	int	 more;
+
+	more = cache_crawl(c, budget);
+	return (cache_shrink(c, budget) | more);
+}
+
+static int
+cache_crawl(struct cache *c, unsigned int budget)
 {
 	struct assoc	*a = &c->c_assoc;
 	struct item	*it;

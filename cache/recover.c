@@ -22,6 +22,7 @@
 #include "msg.h"
 #include "cache.h"
 #include "cache_int.h"
+#include "memlimit.h"
 
 /* memcached's KEY_MAX_LENGTH: no store makes a longer key. */
 #define RECOVER_KEY_MAX		250
@@ -208,7 +209,8 @@ recover_link_item(struct recover *rv, struct item *it)
 
 /*
  * Pages: those up to the last one with a class were handed out (pages
- * leave the pool in order); one with no valid class is freed whole.
+ * leave the pool in order); one given back goes to the pool again, one
+ * with no valid class is freed whole.
  */
 static void
 recover_pages(struct recover *rv, uint8_t *table, uint32_t npages)
@@ -222,8 +224,14 @@ recover_pages(struct recover *rv, uint8_t *table, uint32_t npages)
 		if (table[idx] != 0)
 			last = idx + 1;
 	s->s_nused = last;
+	s->s_nheld = 0;
 	for (idx = 0; idx < last; idx++) {
 		id = table[idx];
+		if (id == REGION_PAGE_FREE) {
+			slab_page_pool(s, idx);
+			continue;
+		}
+		s->s_nheld++;
 		if (id >= 1 && id <= s->s_largest) {
 			slab_page_adopt(s, idx, id);
 			continue;
@@ -253,7 +261,8 @@ recover_walk(struct recover *rv, void (*fn)(struct recover *, uint8_t *,
 	uint8_t		*base;
 
 	for (idx = 0; idx < s->s_nused; idx++) {
-		if (s->s_pages[idx].pg_unread)
+		if (s->s_pages[idx].pg_unread ||
+		    s->s_pages[idx].pg_clsid == 0)
 			continue;
 		id = s->s_pages[idx].pg_clsid;
 		base = s->s_base + (size_t)idx * s->s_page_size;
@@ -421,6 +430,8 @@ cache_open(const struct cache_conf *conf, void *mem, size_t len,
 		rc->rc_state = CACHE_RECOVERY_READ;
 		c->c_recovery = *rc;
 		recover_scan(c, h, table, rl.rl_npages);
+		c->c_recovery.rc_limit = cache_memlimit_restore(c,
+		    h->rh_limit);
 	} else {
 		memcpy(h, &want, sizeof(want));
 		h->rh_magic = 0;

@@ -1,20 +1,24 @@
 /*
  * Slab allocator of the cache engine (storage child; no I/O).
  *
- * Item memory is one region of cc_maxbytes / cc_slab_page_size pages (at
- * least one), reserved with a single mmap so that malloc granularity costs
- * nothing and chunks can be named by 32-bit ids.  Pages go from the pool to
- * a size class when the class first needs one and are then cut into equal
- * chunks.  Free chunks sit on a doubly linked list per class, so that a
- * page whose items were all evicted can be taken off the list chunk by
- * chunk and moved to a starving class.
+ * Item memory is one region of pages for the reserve (-o memlimit_max,
+ * at least -m; one page at least), reserved with a single mmap so that
+ * malloc granularity costs nothing and chunks can be named by 32-bit ids.
+ * Classes may hold cc_maxbytes of it, or what cache_memlimit says since;
+ * the rest is never touched, so it costs no memory.  Pages go from the
+ * pool to a size class when the class first needs one and are then cut
+ * into equal chunks.  Free chunks sit on a doubly linked list per class,
+ * so that a page whose items were all evicted can be taken off the list
+ * chunk by chunk and moved to a starving class.
  *
- * Memory bound: item memory never exceeds the region, which is at most
- * cc_maxbytes (rounded down to whole pages; one page when cc_maxbytes is
- * smaller than a page).  Fixed overhead outside it: the hash table (4
- * bytes per bucket, 2^hashpower buckets, doubling when items > 1.5 x
- * buckets; both tables while it grows), 12 bytes per page of page table,
- * and about 3 KiB of class bookkeeping and counters in struct cache.
+ * Memory bound: classes never hold more pages than the limit (cc_maxbytes
+ * or cache_memlimit's, rounded down to whole pages; one page at least).
+ * A lower limit takes effect as pages empty: memlimit.c gives them back
+ * to the system (hole punch) and they wait in the pool for reuse.  Fixed
+ * overhead outside it: the hash table (4 bytes per bucket, 2^hashpower
+ * buckets, doubling when items > 1.5 x buckets; both tables while it
+ * grows), 12 bytes per page of the reserve of page table, and about 3 KiB
+ * of class bookkeeping and counters in struct cache.
  */
 
 #include <sys/types.h>
@@ -27,6 +31,7 @@
 #include <string.h>
 
 #include "msg.h"
+#include "region.h"
 #include "slab.h"
 
 /* memcached's CHUNK_ALIGN_BYTES: chunk sizes are multiples of this. */
@@ -38,6 +43,9 @@
 static void	slab_push_free(struct slab_class *, void *);
 static void	slab_unlink_free(struct slab_class *, struct slab_free *);
 static void	slab_page_give(struct slab *, uint32_t, unsigned int);
+static void	slab_page_unlist(struct slab *, uint32_t);
+static uint32_t	slab_page_take(struct slab *);
+static int	slab_punch(struct slab *, void *, size_t);
 
 int
 slab_init(struct slab *s, const struct cache_conf *conf, size_t hdr)
@@ -69,7 +77,7 @@ slab_init_mem(struct slab *s, const struct cache_conf *conf, size_t hdr,
 	}
 	s->s_page_size = conf->cc_slab_page_size;
 
-	npages = conf->cc_maxbytes / s->s_page_size;
+	npages = region_reserve(conf) / s->s_page_size;
 	if (npages == 0)
 		npages = 1;
 	if (npages > UINT32_MAX - 1 || npages > SIZE_MAX / s->s_page_size) {
@@ -77,7 +85,9 @@ slab_init_mem(struct slab *s, const struct cache_conf *conf, size_t hdr,
 		return (-1);
 	}
 	s->s_npages = (uint32_t)npages;
-	s->s_nlimit = s->s_npages;
+	units = conf->cc_maxbytes / s->s_page_size;
+	s->s_nlimit = units == 0 ? 1 : units < npages ? (uint32_t)units :
+	    s->s_npages;
 	s->s_size = (size_t)npages * s->s_page_size;
 
 	/*
@@ -151,11 +161,13 @@ slab_init_mem(struct slab *s, const struct cache_conf *conf, size_t hdr,
 mapped:
 	if (conf->cc_prealloc) {
 		/*
-		 * -L: fault the whole budget in now rather than on demand,
+		 * -L: fault the budget in now rather than on demand,
 		 * writing back what is there: shared memory holds items.
+		 * Not the reserve past it: that stays free until used.
 		 */
 		v = s->s_base;
-		for (units = 0; units < s->s_size; units += 4096)
+		for (units = 0; units < (uint64_t)s->s_nlimit *
+		    s->s_page_size; units += 4096)
 			v[units] = v[units];
 	}
 	return (0);
@@ -270,11 +282,13 @@ slab_alloc(struct slab *s, unsigned int id, size_t requested)
 {
 	struct slab_class	*sc = &s->s_class[id];
 	struct slab_free	*f;
+	uint32_t		 idx;
 
 	if (sc->sc_free == NULL) {
-		if (s->s_nused >= s->s_nlimit)
+		if (s->s_nheld >= s->s_nlimit ||
+		    (idx = slab_page_take(s)) == UINT32_MAX)
 			return (NULL);
-		slab_page_give(s, s->s_nused++, id);
+		slab_page_give(s, idx, id);
 	}
 	f = sc->sc_free;
 	slab_unlink_free(sc, f);
@@ -323,8 +337,9 @@ slab_class_page(const struct slab *s, unsigned int id)
 	return (s->s_class[id].sc_pages - 1);
 }
 
-int
-slab_page_move(struct slab *s, uint32_t idx, unsigned int id)
+/* Takes page idx, every chunk of it free, off its class's lists. */
+static void
+slab_page_unlist(struct slab *s, uint32_t idx)
 {
 	struct slab_page	*pg = &s->s_pages[idx];
 	struct slab_class	*sc = &s->s_class[pg->pg_clsid];
@@ -343,7 +358,97 @@ slab_page_move(struct slab *s, uint32_t idx, unsigned int id)
 	if (pg->pg_next != 0)
 		s->s_pages[pg->pg_next - 1].pg_prev = pg->pg_prev;
 	sc->sc_npages--;
+}
 
+int
+slab_page_move(struct slab *s, uint32_t idx, unsigned int id)
+{
+	slab_page_unlist(s, idx);
 	slab_page_give(s, idx, id);
 	return (0);
+}
+
+/*
+ * A page for a class: one given back before (reused first, so that what
+ * is touched stays compact), else one never used.  UINT32_MAX if none.
+ */
+static uint32_t
+slab_page_take(struct slab *s)
+{
+	uint32_t	 idx;
+
+	if (s->s_pool != 0) {
+		idx = s->s_pool - 1;
+		s->s_pool = s->s_pages[idx].pg_next;
+	} else if (s->s_nused < s->s_npages)
+		idx = s->s_nused++;
+	else
+		return (UINT32_MAX);
+	s->s_nheld++;
+	return (idx);
+}
+
+int
+slab_page_empty(const struct slab *s, uint32_t idx)
+{
+	const struct slab_class	*sc;
+	const uint8_t		*base;
+	uint32_t		 n;
+
+	sc = &s->s_class[s->s_pages[idx].pg_clsid];
+	base = s->s_base + (size_t)idx * s->s_page_size;
+	for (n = 0; n < sc->sc_perslab; n++)
+		if (base[(size_t)n * sc->sc_size] != CHUNK_FREE)
+			return (0);
+	return (1);
+}
+
+void
+slab_page_pool(struct slab *s, uint32_t idx)
+{
+	struct slab_page	*pg = &s->s_pages[idx];
+
+	pg->pg_clsid = 0;
+	pg->pg_prev = 0;
+	pg->pg_next = s->s_pool;
+	s->s_pool = idx + 1;
+}
+
+int
+slab_page_release(struct slab *s, uint32_t idx)
+{
+	slab_page_unlist(s, idx);
+	/*
+	 * Marked before the memory goes: a storage child dying in between
+	 * leaves a page a later one puts in the pool, never one it reads.
+	 */
+	if (s->s_pgcls != NULL) {
+		s->s_pgcls[idx] = REGION_PAGE_FREE;
+		atomic_signal_fence(memory_order_seq_cst);
+	}
+	slab_page_pool(s, idx);
+	s->s_nheld--;
+	return (slab_punch(s, s->s_base + (size_t)idx * s->s_page_size,
+	    s->s_page_size));
+}
+
+/*
+ * Gives the memory of a page back to the system; it reads as zeros next.
+ * Linux: MADV_REMOVE punches a hole in the shared object (memfd, or the
+ * -e file where its file system can), MADV_DONTNEED drops private pages.
+ * OpenBSD can do neither for shared memory: the page stays allocated to
+ * the object until a class takes it from the pool again.
+ */
+static int
+slab_punch(struct slab *s, void *p, size_t len)
+{
+#ifdef MADV_REMOVE
+	return (madvise(p, len, s->s_shared ? MADV_REMOVE : MADV_DONTNEED));
+#else
+	(void)s;
+	(void)p;
+	(void)len;
+	errno = EOPNOTSUPP;
+	return (-1);
+#endif
 }

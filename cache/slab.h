@@ -51,10 +51,18 @@ struct slab {
 	size_t			 s_size;	/* region bytes */
 	unsigned int		 s_shift;	/* id unit is 1 << s_shift */
 	uint32_t		 s_page_size;
-	uint32_t		 s_npages;	/* pages in the region */
-	uint32_t		 s_nused;	/* pages handed to classes */
+	uint32_t		 s_npages;	/* pages in the region: the
+						 * reserve */
+	uint32_t		 s_nused;	/* pages ever handed out: the
+						 * rest were never touched */
+	uint32_t		 s_nheld;	/* pages classes hold now */
 	uint32_t		 s_nlimit;	/* cache_memlimit: pages classes
-						 * may have, <= s_npages */
+						 * may hold, <= s_npages */
+	uint32_t		 s_pool;	/* pages given back, a list
+						 * through pg_next, index + 1 */
+	uint32_t		 s_scan;	/* memlimit.c: next page to
+						 * look at, 0: no pass */
+	uint32_t		 s_scan_done;	/* clock of the last pass */
 	unsigned int		 s_largest;	/* largest class id */
 	int			 s_shared;	/* region not ours to unmap */
 	uint8_t			*s_pgcls;	/* shared copy of pg_clsid */
@@ -108,12 +116,23 @@ uint32_t	 slab_class_page(const struct slab *, unsigned int id);
  * class id, cut into id's chunks.  Returns 0.
  */
 int		 slab_page_move(struct slab *, uint32_t idx, unsigned int id);
+/* Whether every chunk of page idx (of a class) is free. */
+int		 slab_page_empty(const struct slab *, uint32_t idx);
+/*
+ * Takes page idx, every chunk of which must be free, from its class into
+ * the pool and gives its memory back to the system.  Returns 0, or -1
+ * with errno when the memory could not be given back (EOPNOTSUPP where
+ * the system has no way): the page is in the pool all the same.
+ */
+int		 slab_page_release(struct slab *, uint32_t idx);
+/* Recovery only: puts page idx, of no class, in the pool. */
+void		 slab_page_pool(struct slab *, uint32_t idx);
 
 /* Bytes of item memory handed out (memcached's total_malloced). */
 static inline uint64_t
 slab_malloced(const struct slab *s)
 {
-	return ((uint64_t)s->s_nused * s->s_page_size);
+	return ((uint64_t)s->s_nheld * s->s_page_size);
 }
 
 /* Converts a chunk pointer to its id; NULL is 0. */

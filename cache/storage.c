@@ -637,11 +637,13 @@ storage_open(int fd)
 		log_warnx("item memory %s: starting empty", rc.rc_why);
 		break;
 	case CACHE_RECOVERY_READ:
-		log_info("recovered %llu items, dropped %llu%s in %llu ms",
+		log_info("recovered %llu items, dropped %llu%s in %llu ms; "
+		    "memory limit %llu MB",
 		    (unsigned long long)rc.rc_recovered,
 		    (unsigned long long)rc.rc_dropped,
 		    rc.rc_bad_pages > 0 ? " (and pages with no class)" : "",
-		    (unsigned long long)(rc.rc_usec / 1000));
+		    (unsigned long long)(rc.rc_usec / 1000),
+		    (unsigned long long)(rc.rc_limit >> 20));
 		break;
 	}
 }

@@ -1,6 +1,6 @@
 /*
  * What the admin commands (cache/admin.c) need of the cache's insides:
- * a walk over one class's live items and the memory limit.
+ * a walk over one class's live items (the memory limit: memlimit.c).
  */
 
 #include <stdint.h>
@@ -42,21 +42,4 @@ cache_walk(struct cache *c, unsigned int clsid,
 		if (fn(arg, &ii) != 0)
 			break;
 	}
-}
-
-/*
- * The arena is mapped once at -m: a new limit may shrink the pages classes
- * may take (eviction makes room as stores come) or grow it back up to the
- * arena, never past it.  Pages a class holds stay its own.
- */
-int
-cache_set_maxbytes(struct cache *c, uint64_t bytes)
-{
-	uint64_t	pages = bytes / c->c_slab.s_page_size;
-
-	if (pages == 0 || bytes > c->c_slab.s_size)
-		return (-1);
-	c->c_slab.s_nlimit = (uint32_t)pages;
-	c->c_maxbytes = bytes;
-	return (0);
 }

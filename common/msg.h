@@ -210,6 +210,11 @@ struct cache_conf {
 	uint32_t	cc_reply_budget;	/* bytes one connection may
 						 * get from one batch */
 	uint32_t	cc_pad2;
+	uint64_t	cc_memlimit_max;	/* -o memlimit_max: the most
+						 * cache_memlimit may set;
+						 * 0: cc_maxbytes */
+	uint64_t	cc_memlimit_kept;	/* the limit the item memory
+						 * came back with, 0: none */
 };
 
 /*

@@ -23,8 +23,8 @@ region_layout(const struct cache_conf *conf, struct region_layout *rl)
 		errno = EINVAL;
 		return (-1);
 	}
-	/* As slab_init(): whole pages of -m, at least one. */
-	npages = conf->cc_maxbytes / conf->cc_slab_page_size;
+	/* As slab_init(): whole pages of the reserve, at least one. */
+	npages = region_reserve(conf) / conf->cc_slab_page_size;
 	if (npages == 0)
 		npages = 1;
 	if (npages > UINT32_MAX - 1) {
@@ -44,6 +44,34 @@ region_layout(const struct cache_conf *conf, struct region_layout *rl)
 	rl->rl_data_off = (size_t)data;
 	rl->rl_size = data + npages * conf->cc_slab_page_size;
 	return (0);
+}
+
+uint64_t
+region_reserve(const struct cache_conf *conf)
+{
+	return (conf->cc_memlimit_max > conf->cc_maxbytes ?
+	    conf->cc_memlimit_max : conf->cc_maxbytes);
+}
+
+uint64_t
+region_reserve_default(uint64_t maxbytes, uint64_t physmem,
+    uint32_t page_size)
+{
+	uint64_t	 cap;
+	unsigned int	 shift;
+
+	if (page_size == 0)
+		return (maxbytes);
+	/* slab_init()'s id unit for maxbytes, and the most it covers. */
+	for (shift = 3; (maxbytes >> shift) >= UINT32_MAX - 1; shift++)
+		;
+	cap = ((uint64_t)UINT32_MAX - 2) << shift;
+	if (cap > SIZE_MAX / 4)
+		cap = SIZE_MAX / 4;
+	if (physmem > cap)
+		physmem = cap;
+	physmem -= physmem % page_size;
+	return (physmem > maxbytes ? physmem : maxbytes);
 }
 
 void

@@ -23,6 +23,8 @@ struct cache_conf;
 #define REGION_HDR_SIZE		4096
 /* The table and the pages start on this boundary. */
 #define REGION_ALIGN		4096
+/* A page table entry: a page given back to the system, in the pool. */
+#define REGION_PAGE_FREE	0xff
 
 /*
  * What a later storage child (or a later daemon, with -e) needs to read
@@ -50,11 +52,17 @@ struct region_hdr {
 	int64_t		rh_flush_at;	/* pending delayed flush_all */
 	uint32_t	rh_mepoch;
 	uint32_t	rh_flush_mepoch;
+	uint64_t	rh_limit;	/* cache_memlimit's bytes, 0: -m */
 };
 
 /* Bytes of struct region_hdr that say the layout. */
 #define REGION_LAYOUT_LEN	offsetof(struct region_hdr, rh_base)
 
+/*
+ * The pages are sized for the reserve (cc_memlimit_max, at least -m):
+ * pages past the limit cost nothing until cache_memlimit lets classes
+ * use them, since the object is sparse.
+ */
 struct region_layout {
 	uint64_t	rl_size;	/* bytes of the whole region */
 	uint32_t	rl_npages;
@@ -68,6 +76,16 @@ struct region_layout {
  */
 int		 region_layout(const struct cache_conf *,
 		    struct region_layout *);
+/* Bytes the pages may grow to: cc_memlimit_max, at least cc_maxbytes. */
+uint64_t	 region_reserve(const struct cache_conf *);
+/*
+ * The reserve -o memlimit_max defaults to for a limit of maxbytes on a
+ * machine of physmem bytes: all of physmem, but never less than maxbytes
+ * and never so much that chunk ids need a coarser unit than maxbytes
+ * alone would (slab.c), nor a quarter of the address space.
+ */
+uint64_t	 region_reserve_default(uint64_t maxbytes, uint64_t physmem,
+		    uint32_t page_size);
 /* Fills the layout part of a header for conf (the rest zero). */
 void		 region_hdr_make(const struct cache_conf *,
 		    const struct region_layout *, struct region_hdr *);

@@ -47,6 +47,29 @@ tlsconf_fail(struct tls_config *cfg, struct tls *ctx, const char *what,
 	return (NULL);
 }
 
+/*
+ * Which file tls_configure refused: libtls loads the CA bundle there too,
+ * so a bad one shows as the pair's failure unless the pair alone works.
+ */
+static const char *
+tlsconf_culprit(const struct tls_params *tp, const struct tls_pem_set *ps)
+{
+	struct tls_pem_set	 pair = *ps;
+	struct tls_params	 plain = *tp;
+	struct tls		*ctx;
+	char			 err[8];
+
+	if (ps->tps_pem[TLS_PEM_CA] == NULL)
+		return ("ssl_chain_cert/ssl_key");
+	pair.tps_pem[TLS_PEM_CA] = NULL;
+	pair.tps_len[TLS_PEM_CA] = 0;
+	plain.tp_verify_mode = TLS_VERIFY_NONE;
+	if ((ctx = tlsconf_server(&plain, &pair, err, sizeof(err))) == NULL)
+		return ("ssl_chain_cert/ssl_key");
+	tls_free(ctx);
+	return ("ssl_ca_cert");
+}
+
 struct tls *
 tlsconf_server(const struct tls_params *tp, const struct tls_pem_set *ps,
     char *err, size_t errlen)
@@ -115,7 +138,7 @@ tlsconf_server(const struct tls_params *tp, const struct tls_pem_set *ps,
 		    err, errlen));
 	/* This is where a key that does not match the certificate shows. */
 	if (tls_configure(ctx, cfg) == -1)
-		return (tlsconf_fail(cfg, ctx, "ssl_chain_cert/ssl_key",
+		return (tlsconf_fail(cfg, ctx, tlsconf_culprit(tp, ps),
 		    tls_error(ctx), err, errlen));
 	tls_config_clear_keys(cfg);
 	tls_config_free(cfg);

@@ -1,7 +1,7 @@
 /*
  * A libtls server context from PEM text and memcached's ssl_* settings.
- * The parent builds one to check the files before it serves (and again on
- * SIGHUP); the net child builds the one it serves with.
+ * The net child builds the one it serves with (at start and on SIGHUP);
+ * the parent only for --check-config, which serves nothing.
  */
 
 #ifndef PRIVCACHED_TLSCONF_H

@@ -296,11 +296,12 @@ net_on_tls_end(void *arg, struct imsg *imsg)
 	(void)arg;
 	if (imsg_get_data(imsg, &tp, sizeof(tp)) == -1)
 		fatal("IMSG_CFG_TLS_END");
-	/* The parent checked the files it started with: the first must do. */
+	/*
+	 * The parent never parses the files: it keeps a reload's only if
+	 * they worked, and ends a start whose files do not (no listener
+	 * comes before a context does).
+	 */
 	ok = tlsconn_commit(&tp) == 0;
-	if (!ok && tlsconn_params() == NULL)
-		fatalx("no usable TLS certificate");
-	/* A reload's files: the parent keeps them only if they worked. */
 	if (imsgev_compose(&proc_ctl, IMSG_CTL_TLS_RESULT, imsg_get_id(imsg),
 	    -1, &ok, sizeof(ok)) == -1)
 		fatal("compose TLS_RESULT");

@@ -304,7 +304,8 @@ stats_settings(struct buf *out, const struct proto_ctx *ctx)
 		break;
 	}
 	PUTF("maxbytes", "%llu", (unsigned long long)(ps->ps_maxbytes != 0 ?
-	    ps->ps_maxbytes : cc->cc_maxbytes));
+	    ps->ps_maxbytes : cc->cc_memlimit_kept != 0 ?
+	    cc->cc_memlimit_kept : cc->cc_maxbytes));
 	PUTF("maxconns", "%u", net_conf.nc_live.nl_maxconns_all);
 	PUTF("tcpport", "%u", net_conf.nc_tcp_port);
 	PUTF("udpport", "%d", 0);

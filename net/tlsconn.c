@@ -98,7 +98,11 @@ tlsconn_commit(const struct tls_params *tp)
 	ctx = tlsconf_server(tp, &ps, err, sizeof(err));
 	tlsconn_pem_wipe();
 	if (ctx == NULL) {
-		log_warnx("TLS: %s; keeping the previous certificate", err);
+		if (tlsconn_server != NULL)
+			log_warnx("TLS: %s; keeping the previous certificate",
+			    err);
+		else
+			log_warnx("TLS: %s", err);
 		return (-1);
 	}
 	/* Open connections hold their own reference to the old SSL_CTX. */

@@ -11,6 +11,7 @@
 
 #include "budget.h"
 #include "msg.h"
+#include "region.h"
 
 /* Libraries, libevent, stacks of bookkeeping: every child has this. */
 #define BUDGET_BASE		(128ULL << 20)
@@ -39,10 +40,16 @@ budget_data(const struct config *conf, enum proc_role role)
 	switch (role) {
 	case PROC_STORAGE:
 		/*
-		 * Items, a hash table that may reach a quarter of them, and
-		 * each net child's channel: replies queued and read.
+		 * Items live in the shared item memory, which RLIMIT_DATA
+		 * does not count (private writable mappings only); the hash
+		 * table does: 4 bytes a bucket, at most 4/3 buckets an item,
+		 * and the old half-size table held while it grows, so at
+		 * most 8 bytes an item.  An item takes a chunk of -n bytes
+		 * and a header of more than 32, and cache_memlimit's ceiling
+		 * (the reserve) bounds them all.  Then each net child's
+		 * channel: replies queued and read.
 		 */
-		n = cc->cc_maxbytes + cc->cc_maxbytes / 2;
+		n = region_reserve(cc) / (cc->cc_chunk_min + 32) * 8;
 		n += (uint64_t)conf->c_threads * (BUDGET_REPLIES + 2) * msg;
 		break;
 	case PROC_NET:

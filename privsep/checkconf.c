@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <tls.h>
 #include <unistd.h>
 
 #include "authfile.h"
@@ -25,6 +26,7 @@
 #include "compat.h"
 #include "errbuf.h"
 #include "log.h"
+#include "tlsconf.h"
 #include "tlsfiles.h"
 
 static int	cannot(char *, size_t, const char *, ...)
@@ -205,11 +207,38 @@ checkconf_report(int rv, const char *err, int *worst)
 		*worst = rv;
 }
 
+/*
+ * The TLS files as the net child will judge them: the one context built
+ * in the parent's code, for --check-config only, which serves nothing
+ * (tests/calls.py --only keeps every other parent file from it).
+ */
+static int
+checkconf_tls(const struct config *conf, char *err, size_t errlen)
+{
+	struct tls_files	 tf;
+	struct tls_pem_set	 ps;
+	struct tls		*ctx;
+	size_t			 i;
+
+	memset(&tf, 0, sizeof(tf));
+	if (tlsfiles_load(conf, conf, &tf, err, errlen) == -1)
+		return (CHECKCONF_CANNOT);
+	for (i = 0; i < TLS_PEM_MAX; i++) {
+		ps.tps_pem[i] = tf.tf_pem[i];
+		ps.tps_len[i] = tf.tf_len[i];
+	}
+	ctx = tlsconf_server(&tf.tf_params, &ps, err, errlen);
+	tlsfiles_clear(&tf);
+	if (ctx == NULL)
+		return (CHECKCONF_CANNOT);
+	tls_free(ctx);
+	return (CHECKCONF_OK);
+}
+
 void
 checkconf_run(const struct config *conf)
 {
 	struct auth_cred	*creds;
-	struct tls_files	 tf;
 	const char		*user;
 	char			 err[512];
 	size_t			 i, ncreds;
@@ -247,12 +276,9 @@ checkconf_run(const struct config *conf)
 			free(creds);
 		}
 	}
-	if (conf->c_net.nc_tls) {
-		memset(&tf, 0, sizeof(tf));
-		if (tlsfiles_load(conf, conf, 1, &tf, err, sizeof(err)) == -1)
-			checkconf_report(CHECKCONF_CANNOT, err, &worst);
-		tlsfiles_clear(&tf);
-	}
+	if (conf->c_net.nc_tls)
+		checkconf_report(checkconf_tls(conf, err, sizeof(err)), err,
+		    &worst);
 	if (worst == CHECKCONF_OK)
 		printf("privcached: configuration OK\n");
 	exit(worst);

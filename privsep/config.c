@@ -17,10 +17,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "errbuf.h"
 #include "compat.h"
 #include "config.h"
+#include "region.h"
 
 /* getopt values of the flags without a letter: this plus their row. */
 #define CONFIG_OPT_BASE		1000
@@ -721,6 +723,35 @@ config_string_defaults(struct config *conf, const struct config_flag *tab,
 	return (0);
 }
 
+/*
+ * The reserve cache_memlimit may grow into.  -k locks all of it in RAM,
+ * so there it defaults to -m: only an explicit reserve is locked whole.
+ */
+static enum config_result
+config_memlimit_max(struct config *conf, char *err, size_t errlen)
+{
+	struct cache_conf	*cc = &conf->c_cache;
+	long			 pages, pagesize;
+
+	if (cc->cc_memlimit_max != 0) {
+		if (cc->cc_memlimit_max >= cc->cc_maxbytes)
+			return (CONFIG_OK);
+		(void)errbuf_set(err, errlen, "-o memlimit_max: %llu MB is "
+		    "less than -m", (unsigned long long)(cc->cc_memlimit_max
+		    >> 20));
+		return (CONFIG_ERROR);
+	}
+	pages = sysconf(_SC_PHYS_PAGES);
+	pagesize = sysconf(_SC_PAGESIZE);
+	if (conf->c_lock_memory || pages <= 0 || pagesize <= 0)
+		cc->cc_memlimit_max = cc->cc_maxbytes;
+	else
+		cc->cc_memlimit_max = region_reserve_default(cc->cc_maxbytes,
+		    (uint64_t)pages * (uint64_t)pagesize,
+		    cc->cc_slab_page_size);
+	return (CONFIG_OK);
+}
+
 /* Checks that need every flag seen, and derived values. */
 static enum config_result
 config_finish(struct config *conf, char *err, size_t errlen)
@@ -729,6 +760,7 @@ config_finish(struct config *conf, char *err, size_t errlen)
 	struct cache_conf		*cc = &conf->c_cache;
 	struct net_conf			*nc = &conf->c_net;
 	size_t				 ntab, nsub;
+	enum config_result		 rv;
 
 	if (cc->cc_item_size_max > cc->cc_maxbytes / 2) {
 		(void)errbuf_set(err, errlen, "-I: item size limit %u is "
@@ -736,6 +768,8 @@ config_finish(struct config *conf, char *err, size_t errlen)
 		    cc->cc_item_size_max);
 		return (CONFIG_ERROR);
 	}
+	if ((rv = config_memlimit_max(conf, err, errlen)) != CONFIG_OK)
+		return (rv);
 	if (cc->cc_item_size_max > cc->cc_slab_page_size &&
 	    !conf->c_chunk_max_set)
 		cc->cc_slab_chunk_max = cc->cc_slab_page_size / 2;

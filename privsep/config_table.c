@@ -246,6 +246,13 @@ static const struct config_flag suboptions[] = {
 	  .cf_min = CONFIG_HASHPOWER_MIN, .cf_max = CONFIG_HASHPOWER_MAX,
 	  .cf_apply = CA_MEMORY, FIELD(c_cache.cc_hashpower),
 	  .cf_arg = "<n>", .cf_help = "initial hash table size, 2^n" },
+	/* Mapped at start, sparse: costs nothing until cache_memlimit. */
+	{ .cf_name = "memlimit_max", .cf_type = CT_SIZE,
+	  .cf_min = 1 << 20, .cf_max = (long long)CONFIG_MEMORY_MAX << 20,
+	  .cf_scale = 1 << 20, .cf_apply = CA_MEMORY,
+	  FIELD(c_cache.cc_memlimit_max), .cf_arg = "<mb>",
+	  .cf_help = "the most cache_memlimit may grow item\n"
+	  "memory to (default: physical memory)" },
 	/* Bytes, as memcached 1.6 reads it (its -h says kilobytes). */
 	{ .cf_name = "slab_chunk_max", .cf_type = CT_SIZE, .cf_min = 1,
 	  .cf_max = CONFIG_SLAB_PAGE_SIZE,

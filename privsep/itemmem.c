@@ -96,8 +96,31 @@ itemmem_file(const char *path, const struct cache_conf *conf,
 	return (fd);
 }
 
+/*
+ * The limit cache_memlimit gave the cache fd holds (from the image before
+ * an upgrade, or a daemon before with -e): storage keeps it as it reads
+ * the cache back, so net says it in stats settings too.  Checked as
+ * storage checks it (recover.c); 0 if there is none.
+ */
+static uint64_t
+itemmem_limit(int fd, const struct cache_conf *conf,
+    const struct region_layout *rl)
+{
+	struct region_hdr	 want, h;
+	uint64_t		 pages;
+
+	region_hdr_make(conf, rl, &want);
+	if (pread(fd, &h, sizeof(h), 0) != (ssize_t)sizeof(h) ||
+	    h.rh_magic != REGION_MAGIC || !region_hdr_match(&h, &want))
+		return (0);
+	pages = h.rh_limit / conf->cc_slab_page_size;
+	if (pages == 0 || pages > rl->rl_npages)
+		return (0);
+	return (h.rh_limit);
+}
+
 int
-itemmem_create(const struct cache_conf *conf, const char *path)
+itemmem_create(struct cache_conf *conf, const char *path)
 {
 	struct region_layout	 rl;
 	int			 fd;
@@ -117,6 +140,7 @@ itemmem_create(const struct cache_conf *conf, const char *path)
 	    F_SEAL_GROW | F_SEAL_SEAL) == -1)
 		fatal("item memory: seals");
 #endif
+	conf->cc_memlimit_kept = itemmem_limit(fd, conf, &rl);
 	return (fd);
 }
 
@@ -139,7 +163,7 @@ itemmem_resize(int fd, const struct cache_conf *conf)
 }
 
 int
-itemmem_adopt(int fd, const struct cache_conf *conf, const char *path)
+itemmem_adopt(int fd, struct cache_conf *conf, const char *path)
 {
 	struct region_layout	 rl;
 	struct stat		 st;
@@ -158,5 +182,6 @@ itemmem_adopt(int fd, const struct cache_conf *conf, const char *path)
 		close(fd);
 		return (itemmem_create(conf, NULL));
 	}
+	conf->cc_memlimit_kept = itemmem_limit(fd, conf, &rl);
 	return (fd);
 }

@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -72,10 +73,16 @@ listen_tcp(const struct sockaddr *sa, socklen_t salen, int backlog)
 	 */
 	if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on)) == -1)
 		goto fail;
-	/* One listener per family: ::1 must not also take 127.0.0.1. */
+#ifndef __OpenBSD__
+	/*
+	 * One listener per family: ::1 must not also take 127.0.0.1.
+	 * OpenBSD's IPv6 sockets never take IPv4, and pledge's "inet" does
+	 * not allow the option to the parent that rebinds a dead listener.
+	 */
 	if (sa->sa_family == AF_INET6 && setsockopt(fd, IPPROTO_IPV6,
 	    IPV6_V6ONLY, &on, sizeof(on)) == -1)
 		goto fail;
+#endif
 	if (bind(fd, sa, salen) == -1 || listen(fd, backlog) == -1)
 		goto fail;
 	return (fd);
@@ -328,35 +335,45 @@ listen_rebind(const struct listener *l)
 	return (fd);
 }
 
+/*
+ * Whether fd still takes connections.  A TCP listener shut down for
+ * reading stops listening (SO_ACCEPTCONN); a Linux unix socket stays
+ * listening but refuses every connect, which only poll's RDHUP shows.
+ */
+static int
+listen_alive(int fd)
+{
+	socklen_t	len = sizeof(int);
+	int		on = 0;
+#ifdef POLLRDHUP
+	struct pollfd	pfd;
+
+	pfd.fd = fd;
+	pfd.events = POLLRDHUP;
+	pfd.revents = 0;
+	if (poll(&pfd, 1, 0) == 1 &&
+	    (pfd.revents & (POLLRDHUP | POLLHUP | POLLERR | POLLNVAL)) != 0)
+		return (0);
+#endif
+	return (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &on, &len) == 0 &&
+	    on);
+}
+
 int
 listen_revive(struct listener *l)
 {
-	socklen_t	len = sizeof(int);
-	int		on = 0, fd, fl;
+	int	fd, fl;
 
 	/*
 	 * The open file's flags are shared with every child that had it:
 	 * a blocking listener would hang the next one in accept.
 	 */
-#ifdef __OpenBSD__
-	/*
-	 * The parent's pledge has neither "inet" nor "unix": getsockopt
-	 * and socket would abort it.  Its flags are all it may mend.
-	 */
-	if (l->l_fd != -1 && (fl = fcntl(l->l_fd, F_GETFL)) != -1 &&
-	    !(fl & O_NONBLOCK))
-		(void)fcntl(l->l_fd, F_SETFL, fl | O_NONBLOCK);
-	(void)on;
-	(void)len;
-	(void)fd;
-	return (l->l_fd != -1 ? 1 : -1);
-#endif
+	/* OpenBSD: the parent's pledge holds the family's promise for it. */
 	if (l->l_fd != -1) {
 		if ((fl = fcntl(l->l_fd, F_GETFL)) != -1 &&
 		    !(fl & O_NONBLOCK))
 			(void)fcntl(l->l_fd, F_SETFL, fl | O_NONBLOCK);
-		if (getsockopt(l->l_fd, SOL_SOCKET, SO_ACCEPTCONN, &on,
-		    &len) == 0 && on)
+		if (listen_alive(l->l_fd))
 			return (1);
 		/* The old socket holds the address until it is closed. */
 		close(l->l_fd);

@@ -29,6 +29,7 @@
 #include "authcheck.h"
 #include "authfile.h"
 #include "checkconf.h"
+#include "detach.h"
 #include "tlsfiles.h"
 #include "upgrade.h"
 #include "config.h"
@@ -143,7 +144,7 @@ parent_reload(void)
 		 * keeps the certificate that worked if they are broken.
 		 */
 		memset(&tf, 0, sizeof(tf));
-		if (tlsfiles_load(&next, &parent_conf, 0, &tf, errbuf,
+		if (tlsfiles_load(&next, &parent_conf, &tf, errbuf,
 		    sizeof(errbuf)) == -1)
 			log_warnx("reload: %s; keeping the TLS certificate "
 			    "loaded before", errbuf);
@@ -370,9 +371,12 @@ main(int argc, char **argv, char **envp)
 	if (parent_conf.c_net.nc_tls) {
 		struct tls_files	tf;
 
-		/* Read as root, before the drop; checked before we serve. */
+		/*
+		 * Bytes only, read as root before the drop: the first net
+		 * child builds the context, and we serve only if it could.
+		 */
 		memset(&tf, 0, sizeof(tf));
-		if (tlsfiles_load(&parent_conf, &parent_conf, 1, &tf, errbuf,
+		if (tlsfiles_load(&parent_conf, &parent_conf, &tf, errbuf,
 		    sizeof(errbuf)) == -1)
 			fatalx("%s", errbuf);
 		supervise_set_tls(&tf);
@@ -403,8 +407,8 @@ main(int argc, char **argv, char **envp)
 	 */
 	if (parent_conf.c_daemonize && !parent_conf.c_foreground &&
 	    !parent_upgraded) {
-		if (daemon(0, 0) == -1)
-			fatal("daemon");
+		/* The shell's process exits once we serve, or with our error. */
+		detach_start();
 		log_init(0, config_syslog_facility(&parent_conf));
 	}
 	parent_write_pidfile();
@@ -457,6 +461,9 @@ main(int argc, char **argv, char **envp)
 		sp.sp_tls[i] = parent_conf.c_tls_file[i];
 	sp.sp_pidfile = parent_pidfile;
 	sp.sp_unix = parent_conf.c_unix_path;
+	for (i = 0; i < (int)parent_nlisteners; i++)
+		if (parent_listeners[i].l_addr.ss_family != AF_UNIX)
+			sp.sp_tcp = 1;
 	sandbox_parent(&sp, parent_conf.c_sandbox);
 
 	event_dispatch();

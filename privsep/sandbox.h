@@ -32,6 +32,7 @@ struct sandbox_parent_paths {
 	const char	*sp_tls[TLS_PEM_MAX];	/* -Z files, reread on SIGHUP */
 	const char	*sp_pidfile;	/* removed on exit */
 	const char	*sp_unix;	/* -s socket, removed on exit */
+	int		 sp_tcp;	/* TCP listeners to check, rebind */
 };
 void	sandbox_parent(const struct sandbox_parent_paths *,
 	    enum sandbox_mode);

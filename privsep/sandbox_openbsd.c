@@ -48,10 +48,11 @@ static const struct sandbox_promise sandbox_storage[] = {
 };
 
 /*
- * No "unix": socketpair(2), for the channel of each new pair of children,
- * is in stdio.  No "recvfd": a child never holds "sendfd", so the kernel
- * kills one that tries to send a descriptor before it reaches us (with
+ * socketpair(2), for the channel of each new pair of children, is in
+ * stdio.  No "recvfd": a child never holds "sendfd", so the kernel kills
+ * one that tries to send a descriptor before it reaches us (with
  * libutil's imsg our reads would otherwise take it: imsgev_allow_fdsend).
+ * "inet" or "unix" is added for the listeners (sandbox_parent_listen).
  */
 static const struct sandbox_promise sandbox_parent_promises[] = {
 	{ "stdio", "the event loop, channels to the children, wait4, "
@@ -64,17 +65,40 @@ static const struct sandbox_promise sandbox_parent_promises[] = {
 	{ "sendfd", "children get their listeners and channels from us" },
 };
 
-/* Joins the promise names with spaces: pledge(2)'s argument. */
+/*
+ * A net child may shutdown(2) a listener ("stdio" allows it) and die: the
+ * shared socket is then dead for every later child.  listen_revive checks
+ * each listener before a new net child gets it and binds a dead one again,
+ * which needs the listeners' own family: getsockopt(SO_ACCEPTCONN) takes
+ * "inet" or "unix", socket, bind and listen the family's.  One of the two,
+ * never both: -s replaces every TCP listener.  "inet" lets root open any
+ * TCP or UDP socket; it holds no client byte to be subverted by, and
+ * Linux's parent has all of it anyway.  "unix" names paths, and unveil
+ * leaves the -s path alone ("c": unlink the dead one, bind a new one).
+ * TCP_NODELAY and SO_REUSEADDR on a new TCP listener are in "inet";
+ * IPV6_V6ONLY is not, and listen.c leaves it to OpenBSD, whose IPv6
+ * sockets never take IPv4.
+ */
+static const struct sandbox_promise sandbox_parent_tcp[] = {
+	{ "inet", "SO_ACCEPTCONN on each TCP listener before a net child gets "
+	    "it; socket, bind, listen to replace one that was shut down" },
+};
+
+static const struct sandbox_promise sandbox_parent_unix[] = {
+	{ "unix", "SO_ACCEPTCONN on the -s socket before a net child gets "
+	    "it; socket, bind, listen at its path to replace a dead one" },
+};
+
+/* Appends the promise names to buf, spaced: pledge(2)'s argument. */
 static void
 sandbox_promises(const struct sandbox_promise *sp, size_t n, char *buf,
     size_t len)
 {
 	size_t	i;
 
-	buf[0] = '\0';
 	for (i = 0; i < n; i++) {
 		log_debug("pledge %s: %s", sp[i].sp_name, sp[i].sp_why);
-		if ((i > 0 && strlcat(buf, " ", len) >= len) ||
+		if ((buf[0] != '\0' && strlcat(buf, " ", len) >= len) ||
 		    strlcat(buf, sp[i].sp_name, len) >= len)
 			fatalx("pledge promises too long");
 	}
@@ -96,6 +120,7 @@ sandbox_enter(enum proc_role role, enum sandbox_mode mode)
 		log_warnx("sandbox disabled (-o no_sandbox)");
 		return;
 	}
+	promises[0] = '\0';
 	switch (role) {
 	case PROC_NET:
 		/*
@@ -139,13 +164,20 @@ sandbox_parent(const struct sandbox_parent_paths *sp,
 	sandbox_unveil(sp->sp_authfile, "r");
 	for (i = 0; i < TLS_PEM_MAX; i++)
 		sandbox_unveil(sp->sp_tls[i], "r");
-	/* Exit removes these. */
+	/* Exit removes these; a dead -s socket is bound again there. */
 	sandbox_unveil(sp->sp_pidfile, "c");
 	sandbox_unveil(sp->sp_unix, "c");
 	if (unveil(NULL, NULL) == -1)
 		fatal("unveil");
+	promises[0] = '\0';
 	sandbox_promises(sandbox_parent_promises,
 	    nitems(sandbox_parent_promises), promises, sizeof(promises));
+	if (sp->sp_tcp)
+		sandbox_promises(sandbox_parent_tcp,
+		    nitems(sandbox_parent_tcp), promises, sizeof(promises));
+	if (sp->sp_unix != NULL)
+		sandbox_promises(sandbox_parent_unix,
+		    nitems(sandbox_parent_unix), promises, sizeof(promises));
 	if (pledge(promises, NULL) == -1)
 		fatal("pledge");
 }

@@ -27,6 +27,7 @@
 #include "authcheck.h"
 #include "budget.h"
 #include "childlog.h"
+#include "detach.h"
 #include "dispatch.h"
 #include "itemmem.h"
 #include "proc.h"
@@ -62,9 +63,12 @@ static struct supervise_conf	 sv;
  * The TLS files net children took, and a reload's until a net child says
  * whether they work (sv_tls_gen names them, as the peerid of their
  * IMSG_CFG_TLS_END); a new net child always gets the ones that worked.
+ * The start's files are the parent's bytes only until a net child built
+ * a context of them (sv_tls_proven): until then nothing serves, and a
+ * refusal ends the start.
  */
 static struct tls_files		 sv_tls, sv_tls_next;
-static int			 sv_tls_set, sv_tls_next_set;
+static int			 sv_tls_set, sv_tls_next_set, sv_tls_proven;
 static uint32_t			 sv_tls_gen;
 /* children[0] is storage, then the -t net children. */
 static struct child		 children[1 + NET_CHILDREN_MAX];
@@ -75,6 +79,7 @@ static int			 sv_stopping;
 
 static void	supervise_dispatch(int, short, void *);
 static void	supervise_kill(struct child *, const char *);
+static void	supervise_listen(struct child *);
 
 static void
 supervise_spawn(struct child *ch)
@@ -188,13 +193,21 @@ supervise_send_tls(struct child *ch)
 		fatal("compose TLS settings to net");
 }
 
-void
-supervise_set_tls(struct tls_files *tf)
+/* tf becomes the files every new net child gets; proven: one built them. */
+static void
+supervise_keep_tls(struct tls_files *tf, int proven)
 {
 	tlsfiles_clear(&sv_tls);
 	sv_tls = *tf;
 	sv_tls_set = 1;
+	sv_tls_proven = proven;
 	memset(tf, 0, sizeof(*tf));
+}
+
+void
+supervise_set_tls(struct tls_files *tf)
+{
+	supervise_keep_tls(tf, 0);
 }
 
 void
@@ -282,8 +295,7 @@ static void
 supervise_connect(struct child *net)
 {
 	struct child	*storage = STORAGE;
-	int		 sp[2], sz = DATA_SOCKBUF, i, fd;
-	size_t		 n;
+	int		 sp[2], sz = DATA_SOCKBUF, i;
 
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) == -1)
 		fatal("data channel");
@@ -299,11 +311,27 @@ supervise_connect(struct child *net)
 	supervise_compose(net, IMSG_CTL_PEER, sp[1], &net->ch_slot,
 	    sizeof(net->ch_slot));
 	net->ch_has_channel = 1;
-	if (net->ch_has_listeners) {
+	if (net->ch_has_listeners)
 		/* A new storage child: net's stats learn of the restart. */
 		supervise_configure(net);
+	else
+		supervise_listen(net);
+}
+
+/*
+ * A new net child's listeners, then the word to start accepting: once it
+ * has its channel to storage and, with -Z, a TLS context, so that it never
+ * reads a client byte before the certificate is known to work.
+ */
+static void
+supervise_listen(struct child *net)
+{
+	size_t	n;
+	int	fd;
+
+	if (net->ch_has_listeners || !net->ch_has_channel ||
+	    (sv_tls_set && !net->ch_tls_up))
 		return;
-	}
 	net->ch_has_listeners = 1;
 	for (n = 0; n < sv.sc_nlisteners; n++) {
 		/* A child may have shut one down for everyone. */
@@ -324,6 +352,23 @@ supervise_connect(struct child *net)
 			    sv.sc_listeners[n].l_conf.lc_tls ? " (TLS)" : "");
 		sv_listening_logged = 1;
 	}
+}
+
+/*
+ * Every net child listens (so storage is up and, with -Z, the certificate
+ * works): the first time, systemd and the shell waiting on -d hear it.
+ */
+static void
+supervise_announce(void)
+{
+	size_t	i;
+
+	for (i = 1; i < nchildren; i++)
+		if (!children[i].ch_ready || !children[i].ch_has_channel ||
+		    !children[i].ch_has_listeners)
+			return;
+	sdnotify_ready();
+	detach_ready();
 }
 
 static void
@@ -348,10 +393,7 @@ supervise_ready(struct child *ch)
 	for (i = 1; i < nchildren; i++)
 		if (children[i].ch_ready && !children[i].ch_has_channel)
 			supervise_connect(&children[i]);
-	for (i = 1; i < nchildren; i++)
-		if (!children[i].ch_ready || !children[i].ch_has_channel)
-			return;
-	sdnotify_ready();
+	supervise_announce();
 }
 
 /*
@@ -470,12 +512,29 @@ supervise_on_tls_result(void *arg, struct imsg *imsg)
 		supervise_kill(ch, "bad TLS_RESULT");
 		return (DISPATCH_STOP);
 	}
-	if (ok)
+	if (imsg_get_id(imsg) == 0 && !ok) {
+		/* The files every new net child gets. */
+		if (sv_tls_proven) {
+			supervise_kill(ch, "refuses the TLS files that work");
+			return (DISPATCH_STOP);
+		}
+		log_warnx("the TLS files (-o ssl_chain_cert, ssl_key, "
+		    "ssl_ca_cert) do not make a working certificate: %s "
+		    "child says why above; not starting",
+		    proc_role_name(ch->ch_role));
+		supervise_stop(1);
+	}
+	if (ok) {
+		if (imsg_get_id(imsg) == 0)
+			sv_tls_proven = 1;
 		ch->ch_tls_up = 1;
+		supervise_listen(ch);
+		supervise_announce();
+	}
 	if (!sv_tls_next_set || imsg_get_id(imsg) != sv_tls_gen)
 		return (DISPATCH_NEXT);
 	if (ok) {
-		supervise_set_tls(&sv_tls_next);
+		supervise_keep_tls(&sv_tls_next, 1);
 		log_info("reload: the new TLS certificate is in use");
 	} else {
 		tlsfiles_clear(&sv_tls_next);

@@ -1,7 +1,7 @@
 /*
- * Reading the TLS files (parent only; see tlsfiles.h).  The parent never
- * serves TLS: it builds a context only to refuse broken files at start
- * and for --check-config; on a reload the net child judges them.
+ * Reading the TLS files (parent only; see tlsfiles.h).  Bytes only: the
+ * parent never runs OpenSSL on them; the net child judges them, at start
+ * as on a reload (--check-config builds a context in checkconf.c).
  */
 
 #include <sys/types.h>
@@ -13,12 +13,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <tls.h>
 #include <unistd.h>
 
 #include "errbuf.h"
 #include "log.h"
-#include "tlsconf.h"
 #include "tlsfiles.h"
 
 static const char *const tlsfiles_option[TLS_PEM_MAX] = {
@@ -91,15 +89,12 @@ tlsfiles_clear(struct tls_files *tf)
 
 int
 tlsfiles_load(const struct config *conf, const struct config *paths,
-    int check, struct tls_files *tf, char *err, size_t errlen)
+    struct tls_files *tf, char *err, size_t errlen)
 {
 	struct tls_files	 next;
-	struct tls_pem_set	 ps;
-	struct tls		*ctx;
 	size_t			 i;
 
 	memset(&next, 0, sizeof(next));
-	memset(&ps, 0, sizeof(ps));
 	for (i = 0; i < TLS_PEM_MAX; i++) {
 		if (paths->c_tls_file[i] == NULL)
 			continue;
@@ -108,19 +103,9 @@ tlsfiles_load(const struct config *conf, const struct config *paths,
 			tlsfiles_clear(&next);
 			return (-1);
 		}
-		ps.tps_pem[i] = next.tf_pem[i];
-		ps.tps_len[i] = next.tf_len[i];
 	}
 	next.tf_params = conf->c_tls;
 	next.tf_params.tp_loaded = time(NULL);
-	if (check) {
-		if ((ctx = tlsconf_server(&next.tf_params, &ps, err,
-		    errlen)) == NULL) {
-			tlsfiles_clear(&next);
-			return (-1);
-		}
-		tls_free(ctx);
-	}
 	tlsfiles_clear(tf);
 	*tf = next;
 	return (0);

@@ -1,7 +1,7 @@
 /*
  * The TLS certificate, key and CA files (parent only): read as root before
- * the drop and again on SIGHUP, checked by building a server context, then
- * handed to each net child as PEM text.
+ * the drop and again on SIGHUP, as bytes, and handed to each net child as
+ * PEM text; the net child builds the context and says whether it could.
  */
 
 #ifndef PRIVCACHED_TLSFILES_H
@@ -20,15 +20,13 @@ struct tls_files {
 };
 
 /*
- * Reads the files paths names (the settings come from conf) and, with
- * check, makes sure they build a working server context: at start and for
- * --check-config only.  A reload reads bytes and leaves the parsing to the
- * net child, so that root never runs OpenSSL on files that changed since
- * the operator started it.  0 and *tf filled, or -1 with a message naming
- * the option and file in err; *tf is untouched then.
+ * Reads the files paths names (the settings come from conf), bytes only:
+ * root never runs OpenSSL on them, at start or on a reload (tests/calls.py
+ * --only holds the parent to that).  0 and *tf filled, or -1 with a
+ * message naming the option and file in err; *tf is untouched then.
  */
 int	tlsfiles_load(const struct config *conf, const struct config *paths,
-	    int check, struct tls_files *tf, char *err, size_t errlen);
+	    struct tls_files *tf, char *err, size_t errlen);
 /* Wipes and frees what tlsfiles_load filled. */
 void	tlsfiles_clear(struct tls_files *);
 

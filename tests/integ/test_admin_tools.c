@@ -169,6 +169,37 @@ Test(admin_tools, pymemcache_cachedump_and_memlimit)
 	    0, "%s", out);
 }
 
+/*
+ * cache_memlimit past -m and back (tests/integ/memlimit.py), as root
+ * and unprivileged: the storage child's shared memory shrinks too.
+ */
+static void
+memlimit(const char *user)
+{
+	static const char *const args[] = {
+		"-m", "3", "-o", "memlimit_max=32", NULL
+	};
+	char	out[4096];
+	pid_t	storage;
+
+	need("/usr/bin/python3 -c 'import pymemcache'");
+	cr_assert_eq(daemon_start(&d, user, args), 0);
+	cr_assert_gt(storage = daemon_child(&d, "storage"), 0);
+	cr_assert_eq(run(out, sizeof(out), "/usr/bin/python3 "
+	    "%s/tests/integ/memlimit.py %d %d 2>&1", daemon_src(), d.d_port,
+	    (int)storage), 0, "%s", out);
+}
+
+Test(admin_tools, pymemcache_memlimit_grows_and_shrinks)
+{
+	memlimit(NULL);
+}
+
+Test(admin_tools, unprivileged_memlimit_grows_and_shrinks)
+{
+	memlimit("nobody");
+}
+
 Test(admin_tools, cache_memcached_fast_versions)
 {
 	char	out[4096];

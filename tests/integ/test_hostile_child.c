@@ -6,7 +6,8 @@
  * channel, exits again and again, makes a forbidden call.  After each, the
  * parent lives with exactly the descriptors it had, the parent's and
  * storage's memory stay within the bounds below, no process burns more than
- * half a CPU, every listener serves again and every key is intact.
+ * half a CPU, every listener serves again within a second of the respawn
+ * (counted from the new child's fork) and every key is intact.
  */
 
 #include <sys/types.h>
@@ -17,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "client.h"
@@ -32,6 +34,8 @@
 #define PARENT_SLACK_KB	(RSS_SLACK_KB + 2 * 3 * 1024)
 /* The share of one CPU any process may use once the attack is over. */
 #define CPU_MAX_PCT	50
+/* Every listener serves this soon after a new net child is forked. */
+#define RESPAWN_MS	1000
 
 /*
  * Under ASan the daemon's RSS holds the allocator's quarantine (every
@@ -47,6 +51,7 @@
 static struct daemon	d;
 static int		port1;		/* the first plaintext listener */
 static int		port2;		/* the second listener */
+static char		sock_path[108];	/* port 0: this -s socket */
 
 static void
 fini(void)
@@ -80,12 +85,17 @@ rss_kb(pid_t pid)
 	return (strtol(buf, NULL, 10));
 }
 
-/* utime + stime of pid in clock ticks, or -1 once it is gone. */
-static long
-cpu_ticks(pid_t pid)
+/*
+ * From /proc/<pid>/stat, in clock ticks: the CPU pid used (utime + stime)
+ * and when it was forked (starttime, since boot).  0, or -1 once it is
+ * gone.
+ */
+static int
+proc_ticks(pid_t pid, long *cpu, long *start)
 {
 	char		 path[64], buf[1024], *p;
 	unsigned long	 ut, st;
+	long long	 born;
 	FILE		*fp;
 
 	(void)snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
@@ -95,10 +105,31 @@ cpu_ticks(pid_t pid)
 	fclose(fp);
 	/* The command may hold spaces: fields count from its ')'. */
 	if (p == NULL || (p = strrchr(buf, ')')) == NULL ||
-	    sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu",
-	    &ut, &st) != 2)
+	    sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu "
+	    "%*d %*d %*d %*d %*d %*d %llu", &ut, &st, &born) != 3)
 		return (-1);
-	return ((long)(ut + st));
+	*cpu = (long)(ut + st);
+	*start = (long)born;
+	return (0);
+}
+
+/* utime + stime of pid in clock ticks, or -1 once it is gone. */
+static long
+cpu_ticks(pid_t pid)
+{
+	long	cpu, start;
+
+	return (proc_ticks(pid, &cpu, &start) == -1 ? -1 : cpu);
+}
+
+/* Milliseconds since boot, /proc's starttime's clock. */
+static long
+boot_ms(void)
+{
+	struct timespec	ts;
+
+	cr_assert_eq(clock_gettime(CLOCK_BOOTTIME, &ts), 0);
+	return (ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
 }
 
 /* No process of the daemon over CPU_MAX_PCT, measured over one second. */
@@ -135,7 +166,8 @@ serve_within(int port, int ms)
 	int	fd;
 
 	do {
-		if ((fd = client_connect(port)) != -1) {
+		if ((fd = port == 0 ? client_connect_unix(sock_path) :
+		    client_connect(port)) != -1) {
 			if (client_sends(fd, "version\r\n") == 0 &&
 			    client_recv_until(fd, buf, sizeof(buf),
 			    "\r\n") > 0 && strncmp(buf, "VERSION ", 8) == 0)
@@ -145,6 +177,32 @@ serve_within(int port, int ms)
 		client_sleep_ms(20);
 	} while (client_now_ms() < end);
 	return (-1);
+}
+
+/*
+ * Each listener serves within RESPAWN_MS of net's fork: the respawn, not
+ * when the test noticed it.  A port that answers later fails, even if the
+ * test itself was late to ask.
+ */
+static void
+listeners_back(pid_t net)
+{
+	const int	 ports[] = { port1, port2 };
+	long		 cpu, born, took;
+	size_t		 i;
+	int		 fd;
+
+	cr_assert_eq(proc_ticks(net, &cpu, &born), 0, "net %d", (int)net);
+	born = born * 1000 / sysconf(_SC_CLK_TCK);
+	for (i = 0; i < sizeof(ports) / sizeof(ports[0]); i++) {
+		fd = serve_within(ports[i], born + RESPAWN_MS - boot_ms());
+		took = boot_ms() - born;
+		cr_assert_geq(fd, 0, "port %d does not serve %ld ms after the "
+		    "respawn", ports[i], took);
+		close(fd);
+		cr_assert_leq(took, RESPAWN_MS, "port %d served %ld ms after "
+		    "the respawn", ports[i], took);
+	}
 }
 
 static void
@@ -294,14 +352,16 @@ static void
 attack(const char *const extra[], const char *what, const char *logline)
 {
 	struct before	b;
+	pid_t		net;
 	int		fd;
 
 	start(extra, &b);
 	fd = misbehave(what);
 	cr_assert(daemon_log_has(&d, logline, 5000), "log: %s", logline);
-	cr_assert_gt(daemon_wait_new_child(&d, "net", b.b_net, 10000), 0,
-	    "a new net child");
+	cr_assert_gt(net = daemon_wait_new_child(&d, "net", b.b_net, 10000),
+	    0, "a new net child");
 	close(fd);
+	listeners_back(net);
 	aftermath(&b);
 }
 
@@ -318,6 +378,37 @@ Test(hostile_child, unlisten_rebinds)
 	attack(args, "unlisten", "was shut down; bound it again");
 	cr_assert_eq(daemon_log_count(&d, "bound it again"), 2,
 	    "both listeners");
+}
+
+/*
+ * The -s socket shut down: Linux keeps it listening but refuses every
+ * connect, so SO_ACCEPTCONN alone would call it alive; the parent sees
+ * the shutdown and binds the path again.  (OpenBSD's pledge allows the
+ * shutdown in "stdio": the parent holds "unix" and the path unveiled "c"
+ * for this.)
+ */
+Test(hostile_child, unlisten_rebinds_unix)
+{
+	const char *const	args[] = { "-o", "no_sandbox", "-s", sock_path,
+				    NULL };
+	struct before		b;
+	pid_t			net;
+	int			fd;
+
+	use_hooks();
+	(void)snprintf(sock_path, sizeof(sock_path), "/tmp/pc-hc-%d.sock",
+	    (int)getpid());
+	cr_assert_eq(daemon_start_unix(&d, args, sock_path), 0);
+	port1 = port2 = 0;
+	started(&b);
+	fd = misbehave("unlisten");
+	cr_assert(daemon_log_has(&d, "was shut down; bound it again", 5000),
+	    "the -s socket bound again");
+	cr_assert_gt(net = daemon_wait_new_child(&d, "net", b.b_net, 10000),
+	    0, "a new net child");
+	close(fd);
+	listeners_back(net);
+	aftermath(&b);
 }
 
 /* With it, shutdown(2) itself is what kills the child. */
@@ -492,11 +583,13 @@ Test(hostile_child, exit_loop)
 
 	start(plain, &b);
 	net = b.b_net;
+	/* Backed off 0, 1, 2, 4 s; each respawn serves at once. */
 	for (i = 0; i < 4; i++) {
 		fd = misbehave("exit");
 		cr_assert_gt(net = daemon_wait_new_child(&d, "net", net,
 		    10000), 0, "respawn %d", i);
 		close(fd);
+		listeners_back(net);
 	}
 	aftermath(&b);
 }

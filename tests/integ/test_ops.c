@@ -343,23 +343,6 @@ read_pidfile(const char *path)
 	return ((pid_t)pid);
 }
 
-/* Stops a detached daemon: SIGTERM, then waits for it to be gone. */
-static int
-stop_detached(pid_t pid)
-{
-	long	end = client_now_ms() + 5000;
-
-	if (kill(pid, SIGTERM) == -1)
-		return (-1);
-	while (client_now_ms() < end) {
-		if (kill(pid, 0) == -1 && errno == ESRCH)
-			return (0);
-		client_sleep_ms(10);
-	}
-	(void)kill(pid, SIGKILL);
-	return (-1);
-}
-
 /*
  * With -d: ident "privcached" with the parent's pid, facility daemon (or
  * -o syslog_facility), and each line names the process it came from.
@@ -400,7 +383,7 @@ syslog_run(const char *facility_opt, int facility)
 	cr_assert(dgram_wait(fd, want, buf, sizeof(buf), 5000),
 	    "no net line as %s", want);
 	close(cfd);
-	cr_assert_eq(stop_detached(pid), 0);
+	cr_assert_eq(daemon_stop_detached(pid), 0);
 	close(fd);
 }
 

@@ -2,7 +2,8 @@
  * The cache survives its storage child: after a kill -9, the new storage
  * child reads the item memory back and every key answers again within
  * 2 s; bytes written over some items make exactly those items drop out
- * (counted), the others stay.
+ * (counted), the others stay.  A limit cache_memlimit set comes back
+ * with the items (storage crash, upgrade, -e restart).
  */
 
 #include <sys/types.h>
@@ -189,6 +190,110 @@ Test(recover, storage_killed_100k_keys_back_within_2s)
 Test(recover, unprivileged_storage_killed_keys_back)
 {
 	killed_back("nobody", 5000);
+}
+
+/*
+ * cache_memlimit 16 on -m 3, then 100k keys (about 10 MB): all of them
+ * are there, none evicted.  The connection, for more.
+ */
+static int
+memlimit_fill(void)
+{
+	int	 fd;
+
+	cr_assert_geq(fd = client_connect(d.d_port), 0);
+	cr_assert(client_expect(fd, "cache_memlimit 16\r\n", "\r\n",
+	    "OK\r\n"));
+	store_keys(fd, "key:", MANY);
+	cr_assert_eq(stat_of(fd, "evictions"), 0);
+	cr_assert_gt(stat_of(fd, "total_malloced"), 8 << 20);
+	return (fd);
+}
+
+/* The limit and every key are back, and both stats say the limit. */
+static void
+memlimit_back(int fd, const char *why)
+{
+	cr_expect_eq(count_keys(fd, "key:", MANY, NULL), MANY, "%s", why);
+	cr_expect_eq(stat_of(fd, "limit_maxbytes"), 16 << 20, "%s", why);
+	cr_expect_eq(client_stat(fd, "settings", "maxbytes"), 16 << 20,
+	    "%s", why);
+	/* Still 16, not the reserve: 10 MB more keys evict. */
+	store_keys(fd, "more:", MANY);
+	cr_expect_gt(stat_of(fd, "evictions"), 0, "%s", why);
+	cr_expect_leq(stat_of(fd, "total_malloced"), 16 << 20, "%s", why);
+}
+
+/*
+ * A limit cache_memlimit set survives a storage crash and an upgrade:
+ * the storage child reads it back with the items and says it.
+ */
+static void
+memlimit_kept(const char *user)
+{
+	const char	*args[] = { "-m", "3", "-o", "memlimit_max=32", NULL };
+	int		 fd;
+
+	cr_assert_eq(daemon_start(&d, user, args), 0);
+	fd = memlimit_fill();
+	close(fd);
+
+	(void)kill_storage();
+	cr_assert_geq(fd = reconnect_storage(5000), 0);
+	cr_assert(daemon_log_has(&d, "; memory limit 16 MB", 5000));
+	cr_expect_eq(stat_of(fd, "privcached_recovered_items"), MANY);
+	memlimit_back(fd, "after a storage crash");
+	close(fd);
+}
+
+Test(recover, memlimit_kept_across_storage_crash)
+{
+	memlimit_kept(NULL);
+}
+
+Test(recover, unprivileged_memlimit_kept_across_storage_crash)
+{
+	memlimit_kept("nobody");
+}
+
+Test(recover, memlimit_kept_across_upgrade)
+{
+	const char	*args[] = { "-m", "3", "-o", "memlimit_max=32", NULL };
+	int		 fd;
+
+	cr_assert_eq(daemon_start(&d, NULL, args), 0);
+	fd = memlimit_fill();
+	close(fd);
+	cr_assert_eq(kill(d.d_pid, SIGUSR2), 0);
+	cr_assert(daemon_log_has(&d, "upgraded in place", 15000));
+	cr_assert(daemon_log_has(&d, "; memory limit 16 MB", 15000));
+	cr_assert_geq(fd = reconnect_storage(5000), 0);
+	memlimit_back(fd, "after an upgrade");
+	close(fd);
+}
+
+/* -e: a restart with the same flags comes back with the limit too. */
+Test(recover, memlimit_kept_in_memory_file)
+{
+	char		 path[64];
+	const char	*args[] = { "-e", path, "-m", "3", "-o",
+			    "memlimit_max=32", NULL };
+	int		 fd;
+
+	(void)snprintf(path, sizeof(path), "/dev/shm/privcached-ml-%d",
+	    (int)getpid());
+	(void)unlink(path);
+	cr_assert_eq(daemon_start(&d, NULL, args), 0);
+	fd = memlimit_fill();
+	close(fd);
+	cr_assert_eq(daemon_stop(&d), 0, "a clean stop");
+	cr_assert_eq(daemon_start(&d, NULL, args), 0);
+	cr_assert(daemon_log_has(&d, "; memory limit 16 MB", 5000));
+	cr_assert_geq(fd = reconnect_storage(5000), 0);
+	memlimit_back(fd, "after a restart with -e");
+	close(fd);
+	cr_assert_eq(daemon_stop(&d), 0);
+	cr_assert_eq(unlink(path), 0);
 }
 
 /* The item memory the parent holds, mapped as a test may: via /proc. */

@@ -744,57 +744,123 @@ Test(tls, stalls_after_handshake_time_out)
 	probe_ok(NULL, "a TLS client afterwards");
 }
 
-/* 8. Start-up errors name the problem and exit non-zero. */
+/*
+ * 8. Start-up errors name the problem and exit non-zero, before anything
+ * serves: the parent reads the files' bytes, the first net child builds
+ * the context and the parent stops the start if it could not.  `how' is
+ * NULL (a start in the foreground), "--check-config" (the one place the
+ * parent builds a context) or "-d" (the shell's process exits with the
+ * daemon's failure; its reason goes to syslog).
+ */
 static void
-expect_start_error(const char *opts, const char *needle,
+expect_start_error_as(const char *how, const char *opts, const char *needle,
     const char *needle2)
 {
 	char		 port[16], out[8192];
 	const char	*args[] = { "-Z", "-p", port, "-l", "127.0.0.1", "-o",
-	    opts, NULL };
+	    opts, how, NULL };
 	int		 st;
 
 	(void)snprintf(port, sizeof(port), "%d", daemon_free_port());
 	st = daemon_run_fail(args, out, sizeof(out));
-	cr_assert(st != -1, "-o %s: still running after 5 s", opts);
+	cr_assert(st != -1, "%s -o %s: still running after 5 s",
+	    how != NULL ? how : "", opts);
 	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) != 0,
-	    "-o %s: status %d", opts, st);
+	    "%s -o %s: status %d", how != NULL ? how : "", opts, st);
+	if (how != NULL && strcmp(how, "-d") == 0) {
+		cr_assert_eq(client_connect(atoi(port)), -1,
+		    "-d -o %s: something listens on %s", opts, port);
+		/* What fails after the fork is in syslog. */
+		needle2 = "the daemon did not start (status 1)";
+	}
 	cr_assert(strstr(out, needle) != NULL ||
 	    (needle2 != NULL && strstr(out, needle2) != NULL),
-	    "-o %s: the message does not name %s: %s", opts, needle, out);
+	    "%s -o %s: the message does not name %s: %s",
+	    how != NULL ? how : "", opts, needle, out);
 }
 
-Test(tls, startup_errors)
+static void
+expect_start_error(const char *opts, const char *needle,
+    const char *needle2)
 {
-	char	opts[1024], garbage[256];
-	FILE	*fp;
+	expect_start_error_as(NULL, opts, needle, needle2);
+}
 
-	(void)snprintf(opts, sizeof(opts), "ssl_key=%s/server.key", certdir);
-	expect_start_error(opts, "ssl_chain_cert", NULL);
+/*
+ * What the net child refuses at start (the parent reads them fine): a key
+ * that does not match the certificate, a certificate or a CA bundle that
+ * is not PEM.  Each stops a start, a --check-config and a -d start.
+ */
+Test(tls, startup_refused_by_net_child)
+{
+	const char	*hows[] = { NULL, "--check-config", "-d" };
+	char		 mismatch[1024], badcert[1024], badca[1536];
+	char		 garbage[256];
+	FILE		*fp;
+	size_t		 i;
 
-	(void)snprintf(opts, sizeof(opts), "ssl_chain_cert=%s/server.crt,"
-	    "ssl_key=%s/nonexistent.key", certdir, certdir);
-	expect_start_error(opts, "ssl_key", NULL);
-
-	(void)snprintf(opts, sizeof(opts), "ssl_chain_cert=%s/nonexistent.crt,"
-	    "ssl_key=%s/server.key", certdir, certdir);
-	expect_start_error(opts, "ssl_chain_cert", NULL);
-
-	/* The client's key with the server's certificate. */
-	(void)snprintf(opts, sizeof(opts), "ssl_chain_cert=%s/server.crt,"
-	    "ssl_key=%s/client.key", certdir, certdir);
-	expect_start_error(opts, "ssl_key", "match");
-
-	/* Not a certificate at all. */
 	(void)snprintf(garbage, sizeof(garbage), "%s/garbage.pem", certdir);
 	cr_assert_not_null(fp = fopen(garbage, "w"));
 	fputs("-----BEGIN CERTIFICATE-----\nnot base64 at all!\n"
 	    "-----END CERTIFICATE-----\n", fp);
 	cr_assert_eq(fclose(fp), 0);
-	(void)snprintf(opts, sizeof(opts), "ssl_chain_cert=%s,"
+	(void)snprintf(mismatch, sizeof(mismatch), "ssl_chain_cert=%s/"
+	    "server.crt,ssl_key=%s/client.key", certdir, certdir);
+	(void)snprintf(badcert, sizeof(badcert), "ssl_chain_cert=%s,"
 	    "ssl_key=%s/server.key", garbage, certdir);
+	(void)snprintf(badca, sizeof(badca), "%s,ssl_ca_cert=%s,"
+	    "ssl_verify_mode=2", ssl_opts(NULL), garbage);
+	for (i = 0; i < sizeof(hows) / sizeof(hows[0]); i++) {
+		expect_start_error_as(hows[i], mismatch, "ssl_key", "match");
+		expect_start_error_as(hows[i], badcert, "ssl_chain_cert",
+		    NULL);
+		expect_start_error_as(hows[i], badca, "ssl_ca_cert", NULL);
+	}
+	/* Unreadable: the parent's own read names it, whatever the mode. */
+	(void)snprintf(badca, sizeof(badca), "ssl_chain_cert=%s/server.crt,"
+	    "ssl_key=%s/nonexistent.key", certdir, certdir);
+	for (i = 0; i < sizeof(hows) / sizeof(hows[0]); i++)
+		expect_start_error_as(hows[i], badca, "ssl_key", NULL);
+}
+
+/* A -d start with good files: the shell's process exits 0 once it serves. */
+Test(tls, detached_start_serves_when_shell_returns)
+{
+	char		 port[16], pidfile[160], buf[32];
+	const char	*args[] = { "-d", "-Z", "-p", port, "-l", "127.0.0.1",
+	    "-P", pidfile, "-o", ssl_opts(NULL), NULL };
+	FILE		*fp;
+	pid_t		 pid;
+	int		 st, fd;
+
+	(void)snprintf(port, sizeof(port), "%d", daemon_free_port());
+	(void)snprintf(pidfile, sizeof(pidfile), "%s/pid", certdir);
+	st = daemon_run_detached(&d, args);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "status %#x", st);
+	/* No waiting: ready was said only once the net child listened. */
+	cr_assert_geq(fd = client_connect(atoi(port)), 0,
+	    "nothing listens when -d returns");
+	close(fd);
+	cr_assert_not_null(fp = fopen(pidfile, "r"));
+	cr_assert_not_null(fgets(buf, sizeof(buf), fp));
+	fclose(fp);
+	cr_assert_gt(pid = atoi(buf), 0);
+	cr_assert_eq(daemon_stop_detached(pid), 0, "the daemon stopped");
+	cr_assert_neq(access(pidfile, F_OK), 0, "pidfile removed");
+}
+
+Test(tls, startup_errors)
+{
+	char	opts[1024];
+
+	(void)snprintf(opts, sizeof(opts), "ssl_key=%s/server.key", certdir);
 	expect_start_error(opts, "ssl_chain_cert", NULL);
 
+	(void)snprintf(opts, sizeof(opts), "ssl_chain_cert=%s/nonexistent.crt,"
+	    "ssl_key=%s/server.key", certdir, certdir);
+	expect_start_error(opts, "ssl_chain_cert", NULL);
+
+	/* What the net child refuses: startup_refused_by_net_child. */
 	expect_start_error(ssl_opts("ssl_ca_cert=/nonexistent/ca.crt,"
 	    "ssl_verify_mode=2"), "ssl_ca_cert", NULL);
 	expect_start_error(ssl_opts("ssl_min_version=9"), "ssl_min_version",

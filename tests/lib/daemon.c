@@ -341,6 +341,22 @@ daemon_stop(struct daemon *d)
 	return (status);
 }
 
+int
+daemon_stop_detached(pid_t pid)
+{
+	long	end = client_now_ms() + 5000;
+
+	if (kill(pid, SIGTERM) == -1)
+		return (-1);
+	while (client_now_ms() < end) {
+		if (kill(pid, 0) == -1 && errno == ESRCH)
+			return (0);
+		client_sleep_ms(10);
+	}
+	(void)kill(pid, SIGKILL);
+	return (-1);
+}
+
 static pid_t
 proc_ppid(pid_t pid)
 {

@@ -48,6 +48,11 @@ int		 daemon_run_fail(const char *const args[], char *out,
 		    size_t outlen);
 /* SIGTERM, wait up to 5 s, then SIGKILL.  The exit status, or -1. */
 int		 daemon_stop(struct daemon *);
+/*
+ * Stops a detached daemon (not our child): SIGTERM, then waits up to 5 s
+ * for it to be gone.  0, or -1 (it was SIGKILLed).
+ */
+int		 daemon_stop_detached(pid_t);
 /* Children of pid in pids (at most n); how many there are. */
 size_t		 daemon_children(pid_t, pid_t *pids, size_t n);
 /* The children whose title is "privcached: <role>", at most n; how many. */
