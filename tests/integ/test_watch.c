@@ -331,16 +331,15 @@ Test(watch, eviction_lines)
 	close(fd);
 }
 
-/* VmRSS of pid in KiB. */
-static long
-rss_kb(pid_t pid)
-{
-	char	buf[64];
-
-	cr_assert_eq(proc_status_field(pid, "VmRSS", buf, sizeof(buf)), 0,
-	    "no VmRSS for %d", (int)pid);
-	return (strtol(buf, NULL, 10));
-}
+/*
+ * Under ASan the daemon's RSS holds the allocator's quarantine: the bound
+ * on memory is checked in the ordinary build only.
+ */
+#if defined(__SANITIZE_ADDRESS__)
+#define SANITIZED	1
+#else
+#define SANITIZED	0
+#endif
 
 /*
  * A flood of evictions and a watcher that never reads: lines are dropped
@@ -361,17 +360,17 @@ Test(watch, eviction_flood_stays_bounded)
 	fill(fd, "warm,", 0, 100000, 20);
 	cr_assert_gt(client_stat(fd, NULL, "evictions"), 0);
 	w = watcher("watch evictions\r\n");
-	net_before = rss_kb(net);
-	storage_before = rss_kb(storage);
+	cr_assert_gt(net_before = proc_rss_kb(net), 0);
+	cr_assert_gt(storage_before = proc_rss_kb(storage), 0);
 	/* About 100 bytes of lines each: far past every bound. */
 	for (i = 0; i < 4; i++)
 		fill(fd, "flood,", i * 100000, 100000, 20);
 	cr_assert_gt(client_stat(fd, NULL, "evictions"), 400000);
 	cr_assert_gt(client_stat(fd, NULL, "log_watcher_skipped"), 100000);
-	cr_assert_lt(rss_kb(net) - net_before, 4096, "net grew by %ld KiB",
-	    rss_kb(net) - net_before);
-	cr_assert_lt(rss_kb(storage) - storage_before, 4096,
-	    "storage grew by %ld KiB", rss_kb(storage) - storage_before);
+	cr_assert(SANITIZED || proc_rss_kb(net) - net_before < 4096,
+	    "net grew by %ld KiB", proc_rss_kb(net) - net_before);
+	cr_assert(SANITIZED || proc_rss_kb(storage) - storage_before < 4096,
+	    "storage grew by %ld KiB", proc_rss_kb(storage) - storage_before);
 	/* Neither child died of it. */
 	cr_assert_eq(daemon_child(&d, "net"), net);
 	cr_assert_eq(daemon_child(&d, "storage"), storage);
