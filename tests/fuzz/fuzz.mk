@@ -32,7 +32,7 @@ FUZZ_CACHE_SRCS=	cache/cache.c cache/ops.c cache/alloc.c cache/maint.c \
 			cache/prefetch.c cache/cache_stats.c cache/slab.c \
 			cache/item.c cache/crc32c.c common/region.c \
 			cache/recover.c cache/assoc.c cache/lru.c \
-			common/siphash.c
+			cache/memlimit.c common/siphash.c
 FUZZ_CACHE_OBJS=	$(FUZZ_CACHE_SRCS:%.c=$(FUZZ_DIR)/%.o)
 # The admin target checks requests with storage's own validator.
 FUZZ_ADMIN_SRCS=	cache/admin.c cache/walk.c cache/prefix.c
@@ -68,7 +68,7 @@ $(FUZZ_DIR)/fuzz_recover: $(FUZZ_DIR)/tests/fuzz/fuzz_recover.o \
 	$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $^ $(PKG_LIBS)
 
 $(FUZZ_DIR)/fuzz_admin: $(FUZZ_DIR)/tests/fuzz/fuzz_admin.o \
-    $(FUZZ_ADMIN_OBJS) $(FUZZ_CACHE_OBJS) $(FUZZ_LIB_OBJS)
+    $(FUZZ_PROTO_OBJ) $(FUZZ_ADMIN_OBJS) $(FUZZ_CACHE_OBJS) $(FUZZ_LIB_OBJS)
 	$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $^ $(PKG_LIBS)
 
 # The seed writer is an ordinary program (its own main), same objects.

@@ -26,7 +26,6 @@
 
 #include <sys/types.h>
 
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,6 +36,8 @@
 #include "proto.h"
 #include "wire.h"
 
+#include "fuzz_proto.h"
+
 #define FUZZ_OUT_MAX		(4 * 1024 * 1024)
 
 struct fuzz_admin {
@@ -46,19 +47,6 @@ struct fuzz_admin {
 };
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
-
-static __attribute__((__noreturn__, __format__ (printf, 1, 2))) void
-fuzz_fail(const char *fmt, ...)
-{
-	va_list	ap;
-
-	va_start(ap, fmt);
-	fprintf(stderr, "fuzz invariant: ");
-	vfprintf(stderr, fmt, ap);
-	fprintf(stderr, "\n");
-	va_end(ap);
-	abort();
-}
 
 static int
 sink_local(void *arg, const void *text, size_t len)

@@ -388,50 +388,51 @@ static const struct {
 	{ "refused", "1stats cachedump 1 1\r\nshutdown\r\nflush_all\r\n" },
 };
 
-/* A storage answer after the lines: fuzz_admin's second half. */
+/*
+ * A storage answer after the lines (fuzz_admin's second half): op's header
+ * with one record, rec then its key.
+ */
+static void
+admin_answer(const char *name, const char *lines, uint32_t op,
+    const void *rec, size_t nrec, const char *key)
+{
+	struct cache_admin_hdr	h;
+	uint8_t			buf[512];
+	size_t			n = 0;
+
+	memset(&h, 0, sizeof(h));
+	h.ah_op = op;
+	h.ah_count = 1;
+	buf[n++] = '0';
+	memcpy(buf + n, lines, strlen(lines));
+	n += strlen(lines);
+	buf[n++] = '\0';
+	memcpy(buf + n, &h, sizeof(h));
+	n += sizeof(h);
+	memcpy(buf + n, rec, nrec);
+	n += nrec;
+	memcpy(buf + n, key, strlen(key));
+	n += strlen(key);
+	put_file("admin", name, buf, n);
+}
+
 static void
 admin_answer_seeds(void)
 {
-	struct cache_admin_hdr		h;
 	struct cache_dump_item		di;
 	struct cache_prefix_stat	dp;
-	uint8_t				buf[512];
-	size_t				n;
 
-	memset(&h, 0, sizeof(h));
-	h.ah_op = CACHE_ADMIN_METADUMP;
-	h.ah_count = 1;
 	memset(&di, 0, sizeof(di));
 	di.di_nkey = 3;
 	di.di_clsid = 1;
 	di.di_size = 70;
-	n = 0;
-	buf[n++] = '0';
-	memcpy(buf + n, "lru_crawler metadump all\r\n", 26);
-	n += 26;
-	buf[n++] = '\0';
-	memcpy(buf + n, &h, sizeof(h));
-	n += sizeof(h);
-	memcpy(buf + n, &di, sizeof(di));
-	n += sizeof(di);
-	memcpy(buf + n, "a,b", 3);
-	n += 3;
-	put_file("admin", "answer-metadump", buf, n);
-
-	h.ah_op = CACHE_ADMIN_DETAIL_DUMP;
+	admin_answer("answer-metadump", "lru_crawler metadump all\r\n",
+	    CACHE_ADMIN_METADUMP, &di, sizeof(di), "a,b");
 	memset(&dp, 0, sizeof(dp));
 	dp.dp_nprefix = 3;
 	dp.dp_get = 1;
-	n = 0;
-	buf[n++] = '0';
-	buf[n++] = '\0';
-	memcpy(buf + n, &h, sizeof(h));
-	n += sizeof(h);
-	memcpy(buf + n, &dp, sizeof(dp));
-	n += sizeof(dp);
-	memcpy(buf + n, "foo", 3);
-	n += 3;
-	put_file("admin", "answer-detail", buf, n);
+	admin_answer("answer-detail", "", CACHE_ADMIN_DETAIL_DUMP, &dp,
+	    sizeof(dp), "foo");
 }
 
 int
