@@ -465,3 +465,26 @@ Test(watch, disabled_by_W)
 	cr_assert(client_expect(fd, "get x\r\n", "END\r\n", "END\r\n"));
 	close(fd);
 }
+
+/* On the unix socket: memcached's rip=unix, rport=0, transport=local. */
+Test(watch, connevents_on_the_unix_socket)
+{
+	char		 path[64];
+	const char	*args[] = { "-s", path, NULL };
+	int		 w, fd;
+
+	(void)snprintf(path, sizeof(path), "/tmp/pc-watch-%d.sock",
+	    (int)getpid());
+	cr_assert_eq(daemon_start_unix(&d, args, path), 0);
+	cr_assert_geq(w = client_connect_unix(path), 0);
+	cr_assert(client_expect(w, "watch connevents\r\n", "\r\n", "OK\r\n"));
+	cr_assert_geq(fd = client_connect_unix(path), 0);
+	expect_line(w, "^ts=[0-9]+\\.[0-9]+ gid=[0-9]+ type=conn_new rip=unix "
+	    "rport=0 transport=local cfd=[0-9]+\n$");
+	cr_assert_eq(client_sends(fd, "quit\r\n"), 0);
+	expect_line(w, "^ts=[0-9]+\\.[0-9]+ gid=[0-9]+ type=conn_close "
+	    "rip=unix rport=0 transport=local reason=normal cfd=[0-9]+\n$");
+	close(fd);
+	close(w);
+	(void)unlink(path);
+}
