@@ -235,6 +235,7 @@ int	proto_meta_reply(const struct proto_ctx *, const struct cache_rep *,
 /* The binary protocol (net/proto_bin.c). */
 struct proto_bin_state {
 	size_t		pb_swallow;	/* refused body bytes left to drop */
+	int		pb_quit;	/* the close asked for was a quit */
 };
 /* As proto_text_parse, for binary packets. */
 enum proto_status

@@ -382,6 +382,7 @@ Test(watch, eviction_flood_stays_bounded)
 Test(watch, connevents_lines)
 {
 	static const char *const args[] = { "-o", "idle_timeout=1", NULL };
+	static const unsigned char bin_quit[24] = { 0x80, 0x07 };
 	struct sockaddr_in	sin;
 	socklen_t		len = sizeof(sin);
 	char			re[256];
@@ -410,6 +411,12 @@ Test(watch, connevents_lines)
 	close(fd);
 	expect_line(w, "type=conn_close rip=127\\.0\\.0\\.1 rport=[0-9]+ "
 	    "transport=tcp reason=normal ");
+	/* The binary protocol's quit is normal too. */
+	cr_assert_geq(fd = client_connect(d.d_port), 0);
+	expect_line(w, "type=conn_new ");
+	cr_assert_eq(client_send(fd, bin_quit, sizeof(bin_quit)), 0);
+	expect_line(w, "type=conn_close .* reason=normal ");
+	close(fd);
 	/* HTTP on the memcached port: hung up on, an error. */
 	cr_assert_geq(fd = client_connect(d.d_port), 0);
 	cr_assert_eq(client_sends(fd, "GET / HTTP/1.1\r\n"), 0);
@@ -487,4 +494,28 @@ Test(watch, connevents_on_the_unix_socket)
 	close(fd);
 	close(w);
 	(void)unlink(path);
+}
+
+/*
+ * With several net children, storage reports evictions to each that
+ * asks, whichever child's client caused them.  The children take
+ * connections as they wake: six watchers all but surely sit on more than
+ * one of them.
+ */
+Test(watch, evictions_reach_every_net_child)
+{
+	static const char *const args[] = { "-m", "8", "-t", "3", NULL };
+	int	fd, w[6], i;
+
+	cr_assert_eq(daemon_start(&d, NULL, args), 0);
+	for (i = 0; i < 6; i++)
+		w[i] = watcher("watch evictions\r\n");
+	cr_assert_geq(fd = client_connect(d.d_port), 0);
+	fill(fd, "t,", 0, 1200, 10000);
+	for (i = 0; i < 6; i++) {
+		expect_line(w[i], "^ts=[0-9]+\\.[0-9]+ gid=[0-9]+ "
+		    "type=eviction key=t%2C[0-9]+ fetch=no ttl=-1 ");
+		close(w[i]);
+	}
+	close(fd);
 }
