@@ -13,6 +13,7 @@
 
 #include <criterion/criterion.h>
 #include <regex.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -517,5 +518,30 @@ Test(watch, evictions_reach_every_net_child)
 		    "type=eviction key=t%2C[0-9]+ fetch=no ttl=-1 ");
 		close(w[i]);
 	}
+	close(fd);
+}
+
+/* A new storage child is told again what the watchers want. */
+Test(watch, evictions_after_storage_restarts)
+{
+	static const char *const args[] = { "-m", "8", NULL };
+	pid_t	storage;
+	int	fd, w;
+
+	cr_assert_eq(daemon_start(&d, NULL, args), 0);
+	w = watcher("watch evictions\r\n");
+	cr_assert_gt(storage = daemon_child(&d, "storage"), 0);
+	cr_assert_eq(kill(storage, SIGKILL), 0);
+	cr_assert_gt(daemon_wait_new_child(&d, "storage", storage, 10000), 0);
+	cr_assert(client_expect_within(d.d_port, "version\r\n", "\r\n",
+	    "VERSION 1.6.18\r\n", 10000));
+	cr_assert_geq(fd = client_connect(d.d_port), 0);
+	/* Until the new one answers, stores may find no storage. */
+	cr_assert(client_expect_within(d.d_port, "set probe 0 0 1\r\nx\r\n",
+	    "\r\n", "STORED\r\n", 10000));
+	fill(fd, "r,", 0, 1200, 10000);
+	expect_line(w, "^ts=[0-9]+\\.[0-9]+ gid=[0-9]+ type=eviction "
+	    "key=r%2C[0-9]+ fetch=no ttl=-1 ");
+	close(w);
 	close(fd);
 }
