@@ -487,6 +487,16 @@ proc_status_field(pid_t pid, const char *field, char *out, size_t len)
 	return (rv);
 }
 
+long
+proc_rss_kb(pid_t pid)
+{
+	char	buf[64];
+
+	if (proc_status_field(pid, "VmRSS", buf, sizeof(buf)) == -1)
+		return (-1);
+	return (strtol(buf, NULL, 10));
+}
+
 int
 daemon_log_has(struct daemon *d, const char *s, int ms)
 {

@@ -72,6 +72,8 @@ pid_t		 daemon_wait_new_child(struct daemon *, const char *role,
 /* A /proc/<pid>/status field's value, e.g. "Uid", into buf. */
 int		 proc_status_field(pid_t, const char *field, char *buf,
 		    size_t len);
+/* VmRSS of pid in KiB, or -1. */
+long		 proc_rss_kb(pid_t);
 /* Whether the log contains s; waits up to ms milliseconds for it. */
 int		 daemon_log_has(struct daemon *, const char *s, int ms);
 /* How many times s occurs in the whole log, now. */
