@@ -259,6 +259,40 @@ Test(cache_memlimit, shrink_gives_empty_pages_back)
 	cache_free(c);
 }
 
+/* Private memory (cache_new): the pages given back are not resident. */
+Test(cache_memlimit, private_pages_given_back)
+{
+	struct cache_conf	 cf = ml_conf();
+	struct cache		*c = ct_mk(&cf);
+	struct slab		*s = &c->c_slab;
+	unsigned char		 vec[256];
+	uint32_t		 idx, pooled = 0;
+	size_t			 i, n;
+
+	cr_assert_eq(cache_set_maxbytes(c, 16 * MB), 0);
+	ml_fill(c, 0, 150);
+	cr_assert_eq(cache_set_maxbytes(c, 8 * MB), 0);
+	ml_delete(c, 0, 150);
+	ml_maintain(c, 2);
+	cr_assert_leq(ml_malloced(c), 8 * MB);
+	n = s->s_page_size / (size_t)sysconf(_SC_PAGESIZE);
+	cr_assert_leq(n, sizeof(vec));
+	for (idx = s->s_pool; idx != 0; idx = s->s_pages[idx - 1].pg_next) {
+		pooled++;
+		cr_assert_eq(mincore(s->s_base + (size_t)(idx - 1) *
+		    s->s_page_size, s->s_page_size, (void *)vec), 0);
+#ifdef MADV_REMOVE
+		for (i = 0; i < n; i++)
+			cr_expect_eq(vec[i] & 1, 0, "page %u resident",
+			    idx - 1);
+#else
+		(void)i;
+#endif
+	}
+	cr_expect_geq(pooled, 4, "pages held past 8 MB went to the pool");
+	cache_free(c);
+}
+
 /*
  * A new storage child: the limit cache_memlimit set comes back, and the
  * pages given back stay in the pool, not counted as damage.
