@@ -163,6 +163,8 @@ void	stats_fail_all(void);
 #ifdef TEST_HOOKS
 /* Test builds only: "misbehave <what>" (net/misbehave.c). */
 int	net_misbehave(const char *what, size_t len);
+/* "misbehave tlsvouch": every TLS verdict says the files work. */
+extern int	misbehave_tls_vouch;
 #endif
 
 /* batch.c */

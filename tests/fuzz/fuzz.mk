@@ -32,7 +32,8 @@ FUZZ_CACHE_SRCS=	cache/cache.c cache/ops.c cache/alloc.c cache/maint.c \
 			cache/prefetch.c cache/cache_stats.c cache/slab.c \
 			cache/item.c cache/crc32c.c common/region.c \
 			cache/recover.c cache/assoc.c cache/lru.c \
-			cache/memlimit.c common/siphash.c
+			cache/memlimit.c \
+			common/siphash.c
 FUZZ_CACHE_OBJS=	$(FUZZ_CACHE_SRCS:%.c=$(FUZZ_DIR)/%.o)
 # The admin target checks requests with storage's own validator.
 FUZZ_ADMIN_SRCS=	cache/admin.c cache/walk.c cache/prefix.c

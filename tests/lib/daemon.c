@@ -342,6 +342,16 @@ daemon_stop(struct daemon *d)
 }
 
 int
+daemon_use_hooks(void)
+{
+	const char	*hooks = getenv("PRIVCACHED_HOOKS_BIN");
+
+	if (hooks == NULL || access(hooks, X_OK) != 0)
+		return (-1);
+	return (setenv("PRIVCACHED_BIN", hooks, 1));
+}
+
+int
 daemon_stop_detached(pid_t pid)
 {
 	long	end = client_now_ms() + 5000;

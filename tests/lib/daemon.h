@@ -23,6 +23,12 @@ struct daemon {
 /* The binary under test ($PRIVCACHED_BIN) and the source tree. */
 const char	*daemon_bin(void);
 const char	*daemon_src(void);
+/*
+ * The test-hooks build ($PRIVCACHED_HOOKS_BIN, whose net child obeys
+ * "misbehave <what>") becomes the binary under test, for this test's
+ * process: 0, or -1 when there is none (make hooks-bin).
+ */
+int		 daemon_use_hooks(void);
 /* A port nothing listens on right now. */
 int		 daemon_free_port(void);
 /*

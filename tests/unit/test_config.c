@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "region.h"
 
 static struct config	conf;
 static char		err[512];
@@ -629,4 +630,25 @@ Test(config, reloadable_is_net_live)
 			    in_live ? "in" : "not in",
 			    f->cf_apply == CA_RELOAD ? "does" : "does not");
 		}
+}
+
+/* cache_memlimit's reserve: physical memory, but -m with -k. */
+Test(config, memlimit_max)
+{
+	uint64_t	phys;
+
+	phys = (uint64_t)sysconf(_SC_PHYS_PAGES) *
+	    (uint64_t)sysconf(_SC_PAGESIZE);
+	cr_assert_eq(PARSE("-m", "64"), CONFIG_OK);
+	cr_assert_eq(conf.c_cache.cc_memlimit_max, region_reserve_default(
+	    64ULL << 20, phys, conf.c_cache.cc_slab_page_size));
+	cr_assert_geq(conf.c_cache.cc_memlimit_max, 64ULL << 20);
+	cr_assert_eq(PARSE("-m", "64", "-k"), CONFIG_OK);
+	cr_assert_eq(conf.c_cache.cc_memlimit_max, 64ULL << 20,
+	    "-k would lock all of it");
+	cr_assert_eq(PARSE("-m", "64", "-o", "memlimit_max=1g"), CONFIG_OK);
+	cr_assert_eq(conf.c_cache.cc_memlimit_max, 1ULL << 30);
+	cr_assert_eq(PARSE("-m", "64", "-o", "memlimit_max=32"),
+	    CONFIG_ERROR);
+	cr_assert(strstr(err, "memlimit_max") != NULL, "%s", err);
 }
