@@ -227,7 +227,6 @@ watch_evicted(struct imsg *imsg)
 	struct cache_eviction		 ev;
 	struct ibuf			 buf, scan;
 	char				 key[KEY_MAX_LENGTH];
-	struct conn			*w;
 	uint32_t			 i;
 
 	/* Storage is no more trusted than a client: check it all first. */
@@ -252,12 +251,7 @@ watch_evicted(struct imsg *imsg)
 			watch_eviction(&ev, key);
 	}
 	/* What storage could not report counts as skipped by each. */
-	if (eh.eh_dropped == 0)
-		return (0);
-	for (w = conn_first(); w != NULL; w = conn_next(w))
-		if (w->c_watch & PROTO_WATCH_EVICTIONS) {
-			w->c_watch_skipped += eh.eh_dropped;
-			net_stats.ns_log_watcher_skipped += eh.eh_dropped;
-		}
+	if (eh.eh_dropped > 0)
+		conn_watch_skip(PROTO_WATCH_EVICTIONS, eh.eh_dropped);
 	return (0);
 }
