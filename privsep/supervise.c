@@ -109,6 +109,11 @@ supervise_spawn(struct child *ch)
 		ch->ch_pid = 0;
 		return;
 	}
+	/* The rate is each child's own: a new one must not pay for the last. */
+	if (ch->ch_lograte.cr_dropped > 0)
+		log_warnx("%s: %u log lines dropped (too many a second)",
+		    proc_role_name(role), ch->ch_lograte.cr_dropped);
+	memset(&ch->ch_lograte, 0, sizeof(ch->ch_lograte));
 	ch->ch_ready = 0;
 	ch->ch_has_listeners = 0;
 	ch->ch_has_channel = 0;
