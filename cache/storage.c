@@ -128,8 +128,8 @@ storage_peer_bad(struct storage_chan *ch, const char *why)
 	log_warnx("dropping data channel of net child %u: %s", ch->ch_slot,
 	    why);
 	storage_batch_drop(ch);
-	imsgev_close(&ch->ch_iev);
 	(void)evreport_want(storage_cache, ch->ch_slot, 0);
+	imsgev_close(&ch->ch_iev);
 	memset(&ch->ch_net_stats, 0, sizeof(ch->ch_net_stats));
 	if (imsgev_compose(&proc_ctl, IMSG_CTL_PEER_BAD, 0, -1, &ch->ch_slot,
 	    sizeof(ch->ch_slot)) == -1)
@@ -432,9 +432,11 @@ storage_stats(struct storage_chan *ch, struct imsg *imsg)
 static void
 storage_channel_close(struct storage_chan *ch)
 {
+	/* A slot never used has no ch_slot yet: it wants nothing. */
+	if (ch->ch_iev.iev_active)
+		(void)evreport_want(storage_cache, ch->ch_slot, 0);
 	storage_batch_drop(ch);
 	imsgev_close(&ch->ch_iev);
-	(void)evreport_want(storage_cache, ch->ch_slot, 0);
 	/* Its connections are gone with it. */
 	memset(&ch->ch_net_stats, 0, sizeof(ch->ch_net_stats));
 }

@@ -173,51 +173,6 @@ admin_fmt(struct conn *c, const struct proto_ctx *ctx, void *arg)
 	    net_conf.nc_outbuf_max));
 }
 
-/* Every record of a message is whole and says what it may. */
-static int
-admin_check(const struct cache_admin_hdr *h, const uint8_t *p, size_t len)
-{
-	struct cache_dump_item		di;
-	struct cache_prefix_stat	dp;
-	uint32_t			i;
-
-	if (h->ah_status >= CACHE_ADMIN_STATUS_MAX ||
-	    (h->ah_flags & ~CACHE_ADMIN_MORE) != 0)
-		return (-1);
-	for (i = 0; i < h->ah_count; i++) {
-		switch (h->ah_op) {
-		case CACHE_ADMIN_CACHEDUMP:
-		case CACHE_ADMIN_METADUMP:
-			if (len < sizeof(di))
-				return (-1);
-			memcpy(&di, p, sizeof(di));
-			if (di.di_nkey == 0 || di.di_nkey > KEY_MAX_LENGTH ||
-			    len - sizeof(di) < di.di_nkey ||
-			    !proto_key_valid((const char *)p + sizeof(di),
-			    di.di_nkey))
-				return (-1);
-			p += sizeof(di) + di.di_nkey;
-			len -= sizeof(di) + di.di_nkey;
-			break;
-		case CACHE_ADMIN_DETAIL_DUMP:
-			if (len < sizeof(dp))
-				return (-1);
-			memcpy(&dp, p, sizeof(dp));
-			if (len - sizeof(dp) < dp.dp_nprefix ||
-			    memchr(p + sizeof(dp), '\0', dp.dp_nprefix) !=
-			    NULL || !proto_key_valid((const char *)p +
-			    sizeof(dp), dp.dp_nprefix))
-				return (-1);
-			p += sizeof(dp) + dp.dp_nprefix;
-			len -= sizeof(dp) + dp.dp_nprefix;
-			break;
-		default:
-			return (-1);
-		}
-	}
-	return (len == 0 ? 0 : -1);
-}
-
 int
 admin_reply(struct imsg *imsg)
 {
@@ -242,7 +197,7 @@ admin_reply(struct imsg *imsg)
 	if ((recs = ibuf_data(&buf)) == NULL)
 		len = 0;
 	rq = &admin_asked[admin_head];
-	if (h.ah_op != rq->ca_op || admin_check(&h, recs, len) == -1) {
+	if (h.ah_op != rq->ca_op || proto_admin_check(&h, recs, len) == -1) {
 		log_warnx("bad admin reply");
 		return (-1);
 	}

@@ -36,6 +36,8 @@ conn_count(void)
  */
 unsigned int	watch_count;
 unsigned int	watch_evict_count;
+/* Lines go to these only: many clients cost a watcher nothing. */
+static struct connq	 watchers = TAILQ_HEAD_INITIALIZER(watchers);
 
 void
 conn_watch_set(struct conn *c, unsigned int what)
@@ -43,9 +45,11 @@ conn_watch_set(struct conn *c, unsigned int what)
 	if (c->c_watch == 0 && what != 0) {
 		watch_count++;
 		net_stats.ns_log_watchers++;
+		TAILQ_INSERT_TAIL(&watchers, c, c_watch_entry);
 	} else if (c->c_watch != 0 && what == 0) {
 		watch_count--;
 		net_stats.ns_log_watchers--;
+		TAILQ_REMOVE(&watchers, c, c_watch_entry);
 	}
 	if ((c->c_watch & PROTO_WATCH_EVICTIONS) &&
 	    !(what & PROTO_WATCH_EVICTIONS))
@@ -66,7 +70,7 @@ conn_watch_emit(unsigned int what, const char *line, size_t len)
 	char		 skip[48];
 	int		 n = 0;
 
-	TAILQ_FOREACH(w, &conns, c_entry) {
+	TAILQ_FOREACH(w, &watchers, c_watch_entry) {
 		if (!(w->c_watch & what) || (w->c_flags & CONN_CLOSING))
 			continue;
 		if (w->c_watch_skipped > 0)
@@ -87,6 +91,18 @@ conn_watch_emit(unsigned int what, const char *line, size_t len)
 		net_stats.ns_log_watcher_sent++;
 		conn_mark_dirty(w);
 	}
+}
+
+void
+conn_watch_skip(unsigned int what, uint64_t n)
+{
+	struct conn	*w;
+
+	TAILQ_FOREACH(w, &watchers, c_watch_entry)
+		if (w->c_watch & what) {
+			w->c_watch_skipped += n;
+			net_stats.ns_log_watcher_skipped += n;
+		}
 }
 
 /* watch connevents: c opened (closed 0) or is closing. */

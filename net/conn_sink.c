@@ -215,7 +215,7 @@ conn_parse(struct conn *c, const char *data, size_t len)
 		st = proto_text_parse(&c->c_text, &lim, &sink, data, len,
 		    &used, net_now);
 	if (st == PROTO_CLOSE) {
-		if (c->c_text.pt_quit)
+		if (c->c_text.pt_quit || c->c_bin.pb_quit)
 			c->c_close_reason = WATCH_CLOSE_NORMAL;
 		c->c_flags |= CONN_CLOSING;
 		conn_read_off(c);

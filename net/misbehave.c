@@ -20,6 +20,8 @@
 #include "privsep/proc.h"
 #include "wire.h"
 
+int	misbehave_tls_vouch;
+
 /* Log lines and stats requests a flood sends. */
 #define MISBEHAVE_FLOOD		50000
 
@@ -182,6 +184,14 @@ net_misbehave(const char *what, size_t len)
 		imsgev_pause_read(&proc_ctl, 1);
 		return (0);
 	}
+	if (IS("tlsvouch")) {
+		misbehave_tls_vouch = 1;
+		return (0);
+	}
+	if (IS("tlsrefused"))
+		/* "The TLS files of the start do not work": stop the daemon? */
+		return (imsgev_compose(&proc_ctl, IMSG_CTL_TLS_RESULT, 0, -1,
+		    &(uint32_t){ 0 }, sizeof(uint32_t)));
 	if (IS("unlisten"))
 		return (misbehave_unlisten());
 	if (IS("authflood"))

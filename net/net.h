@@ -84,6 +84,7 @@ struct conn {
 	struct tls		*c_tls;		/* NULL: plaintext */
 	int			 c_tls_ready;	/* handshake done */
 	char			 c_peer[64];
+	TAILQ_ENTRY(conn)	 c_watch_entry;	/* while a watcher */
 	unsigned int		 c_watch;	/* PROTO_WATCH_*: a watcher */
 	uint64_t		 c_watch_skipped;	/* lines not sent */
 	int			 c_close_reason;	/* WATCH_CLOSE_* */
@@ -163,6 +164,8 @@ void	stats_fail_all(void);
 #ifdef TEST_HOOKS
 /* Test builds only: "misbehave <what>" (net/misbehave.c). */
 int	net_misbehave(const char *what, size_t len);
+/* "misbehave tlsvouch": every TLS verdict says the files work. */
+extern int	misbehave_tls_vouch;
 #endif
 
 /* batch.c */
@@ -216,6 +219,8 @@ extern unsigned int	watch_evict_count;
  * whose bound is reached counts it skipped.
  */
 void	conn_watch_emit(unsigned int what, const char *line, size_t len);
+/* n lines of what were lost before they reached us: each watcher's. */
+void	conn_watch_skip(unsigned int what, uint64_t n);
 /* A new connection joins the table. */
 void	conn_add(struct conn *);
 void	conn_close(struct conn *);

@@ -214,7 +214,16 @@ int	proto_admin_line(const struct proto_limits *,
 	    int pipelined, int *failed);
 /* 1 if the text command word cmd needs an admin address. */
 int	proto_admin_gated(const char *cmd, size_t len);
-/* Formats storage's answer to an admin command for ctx; 0, or -1. */
+/*
+ * Whether storage's answer to an admin command holds whole records that
+ * say only what they may (keys, prefixes): 0, or -1.
+ */
+int	proto_admin_check(const struct cache_admin_hdr *, const void *recs,
+	    size_t len);
+/*
+ * Formats storage's answer to an admin command for ctx, once
+ * proto_admin_check passed it; 0, or -1 past max bytes in out.
+ */
 int	proto_admin_reply(const struct proto_ctx *,
 	    const struct cache_admin_hdr *, const void *recs, size_t len,
 	    struct buf *out, size_t max);
@@ -226,6 +235,7 @@ int	proto_meta_reply(const struct proto_ctx *, const struct cache_rep *,
 /* The binary protocol (net/proto_bin.c). */
 struct proto_bin_state {
 	size_t		pb_swallow;	/* refused body bytes left to drop */
+	int		pb_quit;	/* the close asked for was a quit */
 };
 /* As proto_text_parse, for binary packets. */
 enum proto_status

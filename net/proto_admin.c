@@ -6,6 +6,8 @@
  * changes proto_settings and is answered here.
  */
 
+#include <errno.h>
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -75,6 +77,10 @@ i32(const struct proto_token *t, int32_t *v)
 	return (0);
 }
 
+/*
+ * As memcached's safe_strtod, which refuses what overflows; a NaN too,
+ * which it takes only because NaN fails its "> 0" checks unnoticed.
+ */
 static int
 dbl(const struct proto_token *t, double *v)
 {
@@ -84,8 +90,9 @@ dbl(const struct proto_token *t, double *v)
 		return (-1);
 	memcpy(buf, t->t_s, t->t_len);
 	buf[t->t_len] = '\0';
+	errno = 0;
 	*v = strtod(buf, &end);
-	return (*end == '\0' ? 0 : -1);
+	return (*end == '\0' && errno != ERANGE && !isnan(*v) ? 0 : -1);
 }
 
 /* "all", "hash" or a comma list of class ids into a bitmap; 0 or -1. */
@@ -458,6 +465,52 @@ proto_uriencode(const char *key, size_t nkey, char *out)
 	}
 	out[o] = '\0';
 	return (o);
+}
+
+int
+proto_admin_check(const struct cache_admin_hdr *h, const void *recs,
+    size_t len)
+{
+	const uint8_t			*p = recs;
+	struct cache_dump_item		 di;
+	struct cache_prefix_stat	 dp;
+	uint32_t			 i;
+
+	if (h->ah_status >= CACHE_ADMIN_STATUS_MAX ||
+	    (h->ah_flags & ~CACHE_ADMIN_MORE) != 0)
+		return (-1);
+	for (i = 0; i < h->ah_count; i++) {
+		switch (h->ah_op) {
+		case CACHE_ADMIN_CACHEDUMP:
+		case CACHE_ADMIN_METADUMP:
+			if (len < sizeof(di))
+				return (-1);
+			memcpy(&di, p, sizeof(di));
+			if (di.di_nkey == 0 || di.di_nkey > KEY_MAX_LENGTH ||
+			    len - sizeof(di) < di.di_nkey ||
+			    !proto_key_valid((const char *)p + sizeof(di),
+			    di.di_nkey))
+				return (-1);
+			p += sizeof(di) + di.di_nkey;
+			len -= sizeof(di) + di.di_nkey;
+			break;
+		case CACHE_ADMIN_DETAIL_DUMP:
+			if (len < sizeof(dp))
+				return (-1);
+			memcpy(&dp, p, sizeof(dp));
+			if (len - sizeof(dp) < dp.dp_nprefix ||
+			    memchr(p + sizeof(dp), '\0', dp.dp_nprefix) !=
+			    NULL || !proto_key_valid((const char *)p +
+			    sizeof(dp), dp.dp_nprefix))
+				return (-1);
+			p += sizeof(dp) + dp.dp_nprefix;
+			len -= sizeof(dp) + dp.dp_nprefix;
+			break;
+		default:
+			return (-1);
+		}
+	}
+	return (len == 0 ? 0 : -1);
 }
 
 int

@@ -694,6 +694,7 @@ bin_dispatch(struct bin_parser *bp, const struct bin_hdr *h, uint8_t base,
 	case BIN_QUIT:
 		if (!quiet)
 			bin_local(bp, h, BIN_OK, NULL, 0);
+		bp->bp_st->pb_quit = 1;
 		return (1);
 	default:
 		/* bin_base() let through only what is handled above. */

@@ -127,15 +127,38 @@ watch_reply(struct pending *p, const struct cache_rep *rep)
 	unsigned int		 what;
 	int			 h, n;
 
-	proto_uriencode(wn->wn_key, wn->wn_nkey, key);
-	if (wn->wn_op != CACHE_OP_STORE &&
-	    (h = watch_line_head(line, sizeof(line))) == -1)
-		return;
+	/* What memcached logs nothing for. */
 	switch (wn->wn_op) {
 	case CACHE_OP_GET:
 		if (rep->rp_status != CACHE_OK && rep->rp_status != CACHE_MISS)
 			return;
 		what = PROTO_WATCH_FETCHERS;
+		break;
+	case CACHE_OP_DELETE:
+		/*
+		 * What delete and md remove, not a binary delete, nor an md
+		 * that only marks the item stale.
+		 */
+		if (rep->rp_status != CACHE_OK || wn->wn_kind == PROTO_BIN ||
+		    (wn->wn_opts & CACHE_OPT_INVALIDATE))
+			return;
+		what = PROTO_WATCH_DELETIONS;
+		break;
+	default:
+		if (watch_store_status(rep->rp_status) == NULL)
+			return;
+		what = PROTO_WATCH_MUTATIONS;
+		break;
+	}
+	proto_uriencode(wn->wn_key, wn->wn_nkey, key);
+	/* A store looks the key up first: memcached logs that too. */
+	if (wn->wn_op == CACHE_OP_STORE && rep->rp_status != CACHE_TOO_LARGE &&
+	    rep->rp_status != CACHE_NO_MEMORY)
+		watch_store_lookup(p, rep, key);
+	if ((h = watch_line_head(line, sizeof(line))) == -1)
+		return;
+	switch (wn->wn_op) {
+	case CACHE_OP_GET:
 		n = snprintf(line + h, sizeof(line) - h, "type=item_get "
 		    "key=%s status=%s clsid=%u cfd=%d size=%u\n", key,
 		    rep->rp_status == CACHE_OK ? "found" : "not_found",
@@ -143,27 +166,12 @@ watch_reply(struct pending *p, const struct cache_rep *rep)
 		    rep->rp_status == CACHE_OK ? rep->rp_vlen : 0);
 		break;
 	case CACHE_OP_DELETE:
-		/*
-		 * memcached logs what delete and md remove, not a binary
-		 * delete, nor an md that only marks the item stale.
-		 */
-		if (rep->rp_status != CACHE_OK || wn->wn_kind == PROTO_BIN ||
-		    (wn->wn_opts & CACHE_OPT_INVALIDATE))
-			return;
-		what = PROTO_WATCH_DELETIONS;
 		n = snprintf(line + h, sizeof(line) - h, "type=deleted key=%s "
 		    "cmd=%s clsid=%u size=%u\n", key,
 		    wn->wn_kind == PROTO_META ? "md" : "delete",
 		    (unsigned int)rep->rp_clsid, rep->rp_vlen);
 		break;
 	default:
-		/* A store looks the key up first: memcached logs that too. */
-		if (rep->rp_status != CACHE_TOO_LARGE &&
-		    rep->rp_status != CACHE_NO_MEMORY)
-			watch_store_lookup(p, rep, key);
-		if ((h = watch_line_head(line, sizeof(line))) == -1)
-			return;
-		what = PROTO_WATCH_MUTATIONS;
 		n = watch_store_line(line + h, sizeof(line) - h, wn, p, rep,
 		    key);
 		break;
@@ -219,7 +227,6 @@ watch_evicted(struct imsg *imsg)
 	struct cache_eviction		 ev;
 	struct ibuf			 buf, scan;
 	char				 key[KEY_MAX_LENGTH];
-	struct conn			*w;
 	uint32_t			 i;
 
 	/* Storage is no more trusted than a client: check it all first. */
@@ -244,12 +251,7 @@ watch_evicted(struct imsg *imsg)
 			watch_eviction(&ev, key);
 	}
 	/* What storage could not report counts as skipped by each. */
-	if (eh.eh_dropped == 0)
-		return (0);
-	for (w = conn_first(); w != NULL; w = conn_next(w))
-		if (w->c_watch & PROTO_WATCH_EVICTIONS) {
-			w->c_watch_skipped += eh.eh_dropped;
-			net_stats.ns_log_watcher_skipped += eh.eh_dropped;
-		}
+	if (eh.eh_dropped > 0)
+		conn_watch_skip(PROTO_WATCH_EVICTIONS, eh.eh_dropped);
 	return (0);
 }

@@ -53,6 +53,7 @@ struct child {
 	int		 ch_has_listeners;	/* net: this incarnation */
 	int		 ch_has_channel;	/* net: to this storage */
 	int		 ch_tls_up;		/* net: has a TLS context */
+	int		 ch_tls_sent;		/* net: sv_tls sent, verdict due */
 	time_t		 ch_auth_second;	/* logins checked this second */
 	unsigned int	 ch_auth_checks;
 	uint32_t	 ch_restarts;
@@ -60,15 +61,19 @@ struct child {
 
 static struct supervise_conf	 sv;
 /*
- * The TLS files net children took, and a reload's until a net child says
- * whether they work (sv_tls_gen names them, as the peerid of their
- * IMSG_CFG_TLS_END); a new net child always gets the ones that worked.
- * The start's files are the parent's bytes only until a net child built
- * a context of them (sv_tls_proven): until then nothing serves, and a
+ * The TLS files every new net child gets (sv_tls), and a reload's until a
+ * running net child says whether they work (sv_tls_gen names them, as the
+ * peerid of their IMSG_CFG_TLS_END).  Only a new net child's verdict is
+ * trusted: it has read no client byte yet.  Until one has built sv_tls
+ * (sv_tls_confirmed), sv_tls_good keeps the set one did build: a new net
+ * child that refuses a reload's files, which a compromised child may have
+ * vouched for, brings the good set back.  At start there is none: no
+ * listener is handed out before a new child built the files, and its
  * refusal ends the start.
  */
-static struct tls_files		 sv_tls, sv_tls_next;
-static int			 sv_tls_set, sv_tls_next_set, sv_tls_proven;
+static struct tls_files		 sv_tls, sv_tls_next, sv_tls_good;
+static int			 sv_tls_set, sv_tls_next_set;
+static int			 sv_tls_confirmed, sv_tls_good_set;
 static uint32_t			 sv_tls_gen;
 /* children[0] is storage, then the -t net children. */
 static struct child		 children[1 + NET_CHILDREN_MAX];
@@ -108,6 +113,7 @@ supervise_spawn(struct child *ch)
 	ch->ch_has_listeners = 0;
 	ch->ch_has_channel = 0;
 	ch->ch_tls_up = 0;
+	ch->ch_tls_sent = 0;
 	if (imsgev_init(&ch->ch_iev, fd, supervise_dispatch, ch) == -1)
 		fatal("control channel of %s", proc_role_name(role));
 	/* The parent hands children descriptors, never the reverse. */
@@ -150,9 +156,9 @@ supervise_compose(struct child *ch, uint32_t type, int fd, const void *data,
 
 /*
  * The TLS files in chunks the control channel can carry, then the
- * settings that make net build its context from them.  A child that
- * serves TLS already may try a reload's: it keeps its context if they
- * fail.
+ * settings that make net build its context from them: sv_tls once to a
+ * new child, a reload's to a child that serves TLS already (it keeps its
+ * context if they fail), nothing otherwise.
  */
 static void
 supervise_send_tls(struct child *ch)
@@ -165,10 +171,15 @@ supervise_send_tls(struct child *ch)
 
 	if (!sv_tls_set)
 		return;
-	if (sv_tls_next_set && ch->ch_tls_up) {
+	if (ch->ch_tls_up) {
+		if (!sv_tls_next_set)
+			return;
 		tf = &sv_tls_next;
 		gen = sv_tls_gen;
-	}
+	} else if (ch->ch_tls_sent)
+		return;
+	else
+		ch->ch_tls_sent = 1;
 	for (kind = 0; kind < TLS_PEM_MAX; kind++) {
 		for (off = 0; off < tf->tf_len[kind]; off += tc.tc_len) {
 			if (!supervise_room(ch))
@@ -193,21 +204,65 @@ supervise_send_tls(struct child *ch)
 		fatal("compose TLS settings to net");
 }
 
-/* tf becomes the files every new net child gets; proven: one built them. */
-static void
-supervise_keep_tls(struct tls_files *tf, int proven)
+void
+supervise_set_tls(struct tls_files *tf)
 {
 	tlsfiles_clear(&sv_tls);
 	sv_tls = *tf;
 	sv_tls_set = 1;
-	sv_tls_proven = proven;
+	sv_tls_confirmed = 0;
 	memset(tf, 0, sizeof(*tf));
 }
 
-void
-supervise_set_tls(struct tls_files *tf)
+/* A running child built the reload's files: new children get them. */
+static void
+supervise_tls_adopt(void)
 {
-	supervise_keep_tls(tf, 0);
+	if (sv_tls_confirmed) {
+		tlsfiles_clear(&sv_tls_good);
+		sv_tls_good = sv_tls;
+		sv_tls_good_set = 1;
+	} else
+		tlsfiles_clear(&sv_tls);
+	sv_tls = sv_tls_next;
+	sv_tls_confirmed = 0;
+	memset(&sv_tls_next, 0, sizeof(sv_tls_next));
+	sv_tls_next_set = 0;
+}
+
+/*
+ * A new net child's verdict on sv_tls: 0 to go on, -1 when the child is
+ * to be killed (the good set is back for the next one).  A start whose
+ * files fail ends here.
+ */
+static int
+supervise_tls_verdict(struct child *ch, uint32_t ok)
+{
+	if (ok) {
+		sv_tls_confirmed = 1;
+		tlsfiles_clear(&sv_tls_good);
+		sv_tls_good_set = 0;
+		return (0);
+	}
+	if (sv_tls_confirmed) {
+		supervise_kill(ch, "refuses the TLS files that work");
+		return (-1);
+	}
+	if (sv_tls_good_set) {
+		log_warnx("a new net child cannot use the TLS files a reload "
+		    "read; back to the certificate before");
+		tlsfiles_clear(&sv_tls);
+		sv_tls = sv_tls_good;
+		sv_tls_confirmed = 1;
+		memset(&sv_tls_good, 0, sizeof(sv_tls_good));
+		sv_tls_good_set = 0;
+		supervise_kill(ch, "refused the reloaded TLS files");
+		return (-1);
+	}
+	log_warnx("the TLS files (-o ssl_chain_cert, ssl_key, ssl_ca_cert) "
+	    "do not make a working certificate: the %s child says why "
+	    "above; not starting", proc_role_name(ch->ch_role));
+	supervise_stop(1);
 }
 
 void
@@ -508,33 +563,28 @@ supervise_on_tls_result(void *arg, struct imsg *imsg)
 	struct child	*ch = arg;
 	uint32_t	 ok;
 
-	if (imsg_get_data(imsg, &ok, sizeof(ok)) == -1 || ok > 1) {
+	if (imsg_get_data(imsg, &ok, sizeof(ok)) == -1 || ok > 1 ||
+	    !sv_tls_set) {
 		supervise_kill(ch, "bad TLS_RESULT");
 		return (DISPATCH_STOP);
 	}
-	if (imsg_get_id(imsg) == 0 && !ok) {
-		/* The files every new net child gets. */
-		if (sv_tls_proven) {
-			supervise_kill(ch, "refuses the TLS files that work");
+	if (imsg_get_id(imsg) == 0) {
+		/* The files every new net child gets, once. */
+		if (ch->ch_tls_up || !ch->ch_tls_sent) {
+			supervise_kill(ch, "second verdict on its TLS files");
 			return (DISPATCH_STOP);
 		}
-		log_warnx("the TLS files (-o ssl_chain_cert, ssl_key, "
-		    "ssl_ca_cert) do not make a working certificate: %s "
-		    "child says why above; not starting",
-		    proc_role_name(ch->ch_role));
-		supervise_stop(1);
-	}
-	if (ok) {
-		if (imsg_get_id(imsg) == 0)
-			sv_tls_proven = 1;
+		if (supervise_tls_verdict(ch, ok) == -1)
+			return (DISPATCH_STOP);
 		ch->ch_tls_up = 1;
 		supervise_listen(ch);
 		supervise_announce();
+		return (DISPATCH_NEXT);
 	}
 	if (!sv_tls_next_set || imsg_get_id(imsg) != sv_tls_gen)
 		return (DISPATCH_NEXT);
 	if (ok) {
-		supervise_keep_tls(&sv_tls_next, 1);
+		supervise_tls_adopt();
 		log_info("reload: the new TLS certificate is in use");
 	} else {
 		tlsfiles_clear(&sv_tls_next);

@@ -3,7 +3,7 @@
 # it uses CPPFLAGS, PKG_CFLAGS and PKG_LIBS from there, expanded late, so
 # `make -f GNUmakefile -f tests/fuzz/fuzz.mk fuzz-run' works as well.
 #
-#   make fuzz-build            obj-fuzz/fuzz_{text,meta,bin,wire,recover}
+#   make fuzz-build            obj-fuzz/fuzz_{text,meta,bin,wire,recover,admin}
 #   make fuzz-run              each for FUZZ_SECONDS (30) over a copy of its
 #                              corpus; non-zero exit on any crash
 #   make fuzz-run FUZZ_TARGETS=bin FUZZ_SECONDS=300
@@ -15,7 +15,7 @@
 FUZZ_CC?=	clang
 FUZZ_DIR=	obj-fuzz
 FUZZ_SECONDS?=	30
-FUZZ_TARGETS?=	text meta bin wire recover
+FUZZ_TARGETS?=	text meta bin wire recover admin
 FUZZ_NICE?=	nice -n 10
 FUZZ_SAN=	-fsanitize=address,undefined -fno-sanitize-recover=undefined
 # The harnesses always link our own imsg (FUZZ_LIB_SRCS), so they use its
@@ -35,6 +35,9 @@ FUZZ_CACHE_SRCS=	cache/cache.c cache/ops.c cache/alloc.c cache/maint.c \
 			cache/memlimit.c \
 			common/siphash.c
 FUZZ_CACHE_OBJS=	$(FUZZ_CACHE_SRCS:%.c=$(FUZZ_DIR)/%.o)
+# The admin target checks requests with storage's own validator.
+FUZZ_ADMIN_SRCS=	cache/admin.c cache/walk.c cache/prefix.c
+FUZZ_ADMIN_OBJS=	$(FUZZ_ADMIN_SRCS:%.c=$(FUZZ_DIR)/%.o)
 FUZZ_PROTO_OBJ=	$(FUZZ_DIR)/tests/fuzz/fuzz_proto.o
 FUZZ_BINS=	$(FUZZ_TARGETS:%=$(FUZZ_DIR)/fuzz_%)
 
@@ -63,6 +66,10 @@ $(FUZZ_DIR)/fuzz_wire: $(FUZZ_DIR)/tests/fuzz/fuzz_wire.o $(FUZZ_LIB_OBJS)
 
 $(FUZZ_DIR)/fuzz_recover: $(FUZZ_DIR)/tests/fuzz/fuzz_recover.o \
     $(FUZZ_CACHE_OBJS) $(FUZZ_LIB_OBJS)
+	$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $^ $(PKG_LIBS)
+
+$(FUZZ_DIR)/fuzz_admin: $(FUZZ_DIR)/tests/fuzz/fuzz_admin.o \
+    $(FUZZ_PROTO_OBJ) $(FUZZ_ADMIN_OBJS) $(FUZZ_CACHE_OBJS) $(FUZZ_LIB_OBJS)
 	$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $^ $(PKG_LIBS)
 
 # The seed writer is an ordinary program (its own main), same objects.
@@ -99,5 +106,5 @@ fuzz-clean:
 	rm -rf $(FUZZ_DIR)
 
 -include $(FUZZ_LIB_OBJS:.o=.d) $(FUZZ_PROTO_OBJ:.o=.d) \
-    $(FUZZ_CACHE_OBJS:.o=.d) \
+    $(FUZZ_CACHE_OBJS:.o=.d) $(FUZZ_ADMIN_OBJS:.o=.d) \
     $(FUZZ_TARGETS:%=$(FUZZ_DIR)/tests/fuzz/fuzz_%.d)

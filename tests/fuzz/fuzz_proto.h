@@ -1,5 +1,6 @@
 /*
- * The libFuzzer driver shared by fuzz_text, fuzz_meta and fuzz_bin: feeds
+ * The libFuzzer driver shared by fuzz_text, fuzz_meta and fuzz_bin (and
+ * its fuzz_fail by fuzz_admin): feeds
  * client bytes to a parser the way the net child does, checks what the
  * parser hands on, and formats replies to fuzz the composers too.
  */
@@ -15,5 +16,8 @@
  * it) or the binary one.  Aborts on a broken invariant; returns 0.
  */
 int	fuzz_proto_run(int bin, const uint8_t *data, size_t size);
+/* A broken invariant: says which on stderr and aborts (libFuzzer saves). */
+__attribute__((__noreturn__, __format__ (printf, 1, 2))) void
+	fuzz_fail(const char *fmt, ...);
 
 #endif /* PRIVCACHED_FUZZ_PROTO_H */

@@ -1,6 +1,6 @@
 /*
  * Writes the seed corpora of the fuzz targets (make fuzz-corpus):
- * tests/fuzz/corpus/{text,meta,bin,wire}/.  Protocol seeds start with the
+ * tests/fuzz/corpus/{text,meta,bin,wire,admin}/.  Protocol seeds start with the
  * harness's configuration byte (fuzz_proto.c: '0' plain, one read; '5'
  * plain, cut in three; 0xa0 small limits); wire seeds are batches built
  * with the same encoders the net child and storage use.  Text seeds are
@@ -359,6 +359,82 @@ wire_seeds(void)
 	wire_done("stats", b);
 }
 
+/* Admin lines (fuzz_admin.c: byte 0 '0' plain, '1' refused client). */
+static const struct {
+	const char	*name;
+	const char	*text;
+} admin_seeds[] = {
+	{ "stats-detail", "0stats detail on\r\nstats detail off\r\n"
+	    "stats detail dump\r\nstats detail\r\n" },
+	{ "cachedump", "0stats cachedump 1 10\r\nstats cachedump 64 0\r\n" },
+	{ "crawler", "0lru_crawler crawl all\r\nlru_crawler crawl 1,2,3\r\n"
+	    "lru_crawler tocrawl 10\r\nlru_crawler sleep 1000000\r\n"
+	    "lru_crawler disable\r\nlru_crawler enable\r\n" },
+	{ "metadump", "0lru_crawler metadump hash\r\n" },
+	{ "memlimit", "0cache_memlimit 100\r\ncache_memlimit 7\r\n"
+	    "cache_memlimit 1000000001 noreply\r\n" },
+	{ "slabs", "0slabs reassign -1 2\r\nslabs automove 2\r\n"
+	    "slabs automove ratio 0.5\r\n" },
+	{ "lru", "0lru tune 10 40 0.1 2.0\r\nlru mode flat\r\n"
+	    "lru temp_ttl -1\r\n" },
+	/* NaN once passed the "> 0" checks, as it does in memcached. */
+	{ "lru-nan", "0lru tune 10 40 nan 2.0\r\nslabs automove ratio "
+	    "1e999\r\n" },
+	{ "watch", "0watch fetchers mutations evictions connevents "
+	    "deletions\r\n" },
+	{ "watch-silent", "0watch rawcmds sysevents proxyreqs proxyevents "
+	    "proxyuser\r\n" },
+	{ "watch-off", "4watch\r\n" },
+	{ "refused", "1stats cachedump 1 1\r\nshutdown\r\nflush_all\r\n" },
+};
+
+/*
+ * A storage answer after the lines (fuzz_admin's second half): op's header
+ * with one record, rec then its key.
+ */
+static void
+admin_answer(const char *name, const char *lines, uint32_t op,
+    const void *rec, size_t nrec, const char *key)
+{
+	struct cache_admin_hdr	h;
+	uint8_t			buf[512];
+	size_t			n = 0;
+
+	memset(&h, 0, sizeof(h));
+	h.ah_op = op;
+	h.ah_count = 1;
+	buf[n++] = '0';
+	memcpy(buf + n, lines, strlen(lines));
+	n += strlen(lines);
+	buf[n++] = '\0';
+	memcpy(buf + n, &h, sizeof(h));
+	n += sizeof(h);
+	memcpy(buf + n, rec, nrec);
+	n += nrec;
+	memcpy(buf + n, key, strlen(key));
+	n += strlen(key);
+	put_file("admin", name, buf, n);
+}
+
+static void
+admin_answer_seeds(void)
+{
+	struct cache_dump_item		di;
+	struct cache_prefix_stat	dp;
+
+	memset(&di, 0, sizeof(di));
+	di.di_nkey = 3;
+	di.di_clsid = 1;
+	di.di_size = 70;
+	admin_answer("answer-metadump", "lru_crawler metadump all\r\n",
+	    CACHE_ADMIN_METADUMP, &di, sizeof(di), "a,b");
+	memset(&dp, 0, sizeof(dp));
+	dp.dp_nprefix = 3;
+	dp.dp_get = 1;
+	admin_answer("answer-detail", "", CACHE_ADMIN_DETAIL_DUMP, &dp,
+	    sizeof(dp), "foo");
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -373,6 +449,9 @@ main(int argc, char *argv[])
 		put_text("text", text_seeds[i].name, text_seeds[i].text);
 	for (i = 0; i < sizeof(meta_seeds) / sizeof(meta_seeds[0]); i++)
 		put_text("meta", meta_seeds[i].name, meta_seeds[i].text);
+	for (i = 0; i < sizeof(admin_seeds) / sizeof(admin_seeds[0]); i++)
+		put_text("admin", admin_seeds[i].name, admin_seeds[i].text);
+	admin_answer_seeds();
 	bin_seeds();
 	wire_seeds();
 	return (0);

@@ -251,11 +251,8 @@ static void	started(struct before *);
 static void
 use_hooks(void)
 {
-	const char	*hooks = getenv("PRIVCACHED_HOOKS_BIN");
-
-	if (hooks == NULL || access(hooks, X_OK) != 0)
+	if (daemon_use_hooks() == -1)
 		cr_skip_test("no test-hooks build (make hooks-bin)");
-	cr_assert_eq(setenv("PRIVCACHED_BIN", hooks, 1), 0);
 }
 
 static void
@@ -409,6 +406,12 @@ Test(hostile_child, unlisten_rebinds_unix)
 	close(fd);
 	listeners_back(net);
 	aftermath(&b);
+}
+
+/* A TLS verdict from a daemon without TLS: that child only is killed. */
+Test(hostile_child, tls_verdict_without_tls)
+{
+	attack(plain, "tlsrefused", "bad TLS_RESULT; killing it");
 }
 
 /* With it, shutdown(2) itself is what kills the child. */

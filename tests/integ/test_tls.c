@@ -981,6 +981,85 @@ Test(tls, bad_reload_then_respawn_serves_old)
 	    NULL, "the first certificate: %s", out);
 }
 
+/* The hooks build, or the test is skipped; then a TLS daemon as usual. */
+static void
+start_tls_hooks(void)
+{
+	if (daemon_use_hooks() == -1)
+		cr_skip_test("no test-hooks build (make hooks-bin)");
+	start_tls(NULL, NULL);
+}
+
+/* "misbehave <what>" to the net child, over the plaintext listener. */
+static void
+misbehave(const char *what)
+{
+	char	req[64];
+	int	fd;
+
+	(void)snprintf(req, sizeof(req), "misbehave %s\r\n", what);
+	cr_assert_geq(fd = client_connect(plain_port), 0);
+	cr_assert(client_expect(fd, req, "\r\n", "OK\r\n"), "%s", req);
+	close(fd);
+}
+
+/* Until a TLS probe succeeds (a new net child may still be starting). */
+static void
+probe_serves(const char *cn, int ms)
+{
+	char	out[8192];
+	long	end = client_now_ms() + ms;
+	int	st;
+
+	while ((st = probe(out, sizeof(out), NULL)) != 0 &&
+	    client_now_ms() < end)
+		client_sleep_ms(50);
+	cr_assert_eq(st, 0, "TLS after the net child was replaced: %s", out);
+	cr_assert(strstr(out, cn) != NULL, "serves %s: %s", cn, out);
+}
+
+/*
+ * A compromised net child says again that the start's files do not work:
+ * it is killed, not the daemon, and the next one serves.
+ */
+Test(tls, second_verdict_kills_only_the_child)
+{
+	start_tls_hooks();
+	misbehave("tlsrefused");
+	cr_assert(daemon_log_has(&d, "second verdict on its TLS files; "
+	    "killing it", 5000), "%s", daemon_log());
+	cr_assert_eq(daemon_wait_exit(d.d_pid, 0), -1, "the daemon exited");
+	probe_serves("cn=privcached-test-server-1 serial=4097 ", 5000);
+}
+
+/*
+ * A compromised net child vouches for a reload's broken files: the next
+ * new net child (which has read no client byte) refuses them, the parent
+ * goes back to the certificate before, and the one after serves it.
+ */
+Test(tls, lying_child_cannot_keep_broken_reload)
+{
+	char	path[256];
+	FILE	*fp;
+	pid_t	net;
+
+	start_tls_hooks();
+	misbehave("tlsvouch");
+	(void)snprintf(path, sizeof(path), "%s/server.crt", certdir);
+	cr_assert_not_null(fp = fopen(path, "w"));
+	fputs("-----BEGIN CERTIFICATE-----\nnot base64 at all!\n"
+	    "-----END CERTIFICATE-----\n", fp);
+	cr_assert_eq(fclose(fp), 0);
+	cr_assert_eq(kill(d.d_pid, SIGHUP), 0);
+	cr_assert(daemon_log_has(&d, "reload: the new TLS certificate is in "
+	    "use", 5000), "the lie believed: %s", daemon_log());
+	cr_assert_gt(net = daemon_child(&d, "net"), 0);
+	cr_assert_eq(kill(net, SIGKILL), 0);
+	cr_assert(daemon_log_has(&d, "back to the certificate before", 5000),
+	    "%s", daemon_log());
+	probe_serves("cn=privcached-test-server-1 serial=4097 ", 10000);
+}
+
 /*
  * Several net children (-t 3): each serves TLS, a SIGHUP reaches them all,
  * and their handshake errors add up in stats.

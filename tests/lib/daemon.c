@@ -342,6 +342,16 @@ daemon_stop(struct daemon *d)
 }
 
 int
+daemon_use_hooks(void)
+{
+	const char	*hooks = getenv("PRIVCACHED_HOOKS_BIN");
+
+	if (hooks == NULL || access(hooks, X_OK) != 0)
+		return (-1);
+	return (setenv("PRIVCACHED_BIN", hooks, 1));
+}
+
+int
 daemon_stop_detached(pid_t pid)
 {
 	long	end = client_now_ms() + 5000;
@@ -475,6 +485,16 @@ proc_status_field(pid_t pid, const char *field, char *out, size_t len)
 	}
 	fclose(fp);
 	return (rv);
+}
+
+long
+proc_rss_kb(pid_t pid)
+{
+	char	buf[64];
+
+	if (proc_status_field(pid, "VmRSS", buf, sizeof(buf)) == -1)
+		return (-1);
+	return (strtol(buf, NULL, 10));
 }
 
 int

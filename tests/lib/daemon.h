@@ -23,6 +23,12 @@ struct daemon {
 /* The binary under test ($PRIVCACHED_BIN) and the source tree. */
 const char	*daemon_bin(void);
 const char	*daemon_src(void);
+/*
+ * The test-hooks build ($PRIVCACHED_HOOKS_BIN, whose net child obeys
+ * "misbehave <what>") becomes the binary under test, for this test's
+ * process: 0, or -1 when there is none (make hooks-bin).
+ */
+int		 daemon_use_hooks(void);
 /* A port nothing listens on right now. */
 int		 daemon_free_port(void);
 /*
@@ -66,6 +72,8 @@ pid_t		 daemon_wait_new_child(struct daemon *, const char *role,
 /* A /proc/<pid>/status field's value, e.g. "Uid", into buf. */
 int		 proc_status_field(pid_t, const char *field, char *buf,
 		    size_t len);
+/* VmRSS of pid in KiB, or -1. */
+long		 proc_rss_kb(pid_t);
 /* Whether the log contains s; waits up to ms milliseconds for it. */
 int		 daemon_log_has(struct daemon *, const char *s, int ms);
 /* How many times s occurs in the whole log, now. */

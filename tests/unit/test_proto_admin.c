@@ -174,6 +174,19 @@ Test(admin, metadump_not_pipelined)
 	cr_assert_eq(nasked, 0);
 }
 
+/* Numbers memcached's safe_strtod refuses, and NaN. */
+Test(admin, bad_doubles)
+{
+	expect("lru tune 10 40 nan 2.0\r\n", "ERROR\r\n");
+	expect("lru tune 10 40 0.1 1e999\r\n", "ERROR\r\n");
+	expect("slabs automove ratio nan\r\n", "ERROR\r\n");
+	expect("slabs automove ratio 1e999\r\n", "ERROR\r\n");
+	cr_assert_eq(settings.ps_hot_max_factor, 0);
+	cr_assert_eq(settings.ps_automove_ratio, 0);
+	expect("slabs automove ratio 0.5\r\n", "OK\r\n");
+	cr_assert_eq(settings.ps_automove_ratio, 0.5);
+}
+
 /* watch: the words memcached 1.6.18 knows here; none means fetchers. */
 Test(admin, watch_words)
 {
