@@ -137,7 +137,10 @@ unsigned int	 cache_nclasses(const struct cache *);
 void		 cache_walk(struct cache *, unsigned int clsid,
 		    int (*fn)(void *, const struct cache_item_info *),
 		    void *arg);
-/* cache_memlimit: a new budget within the arena; 0, or -1 past it. */
+/*
+ * cache_memlimit (memlimit.c): the bytes classes may hold, up to the
+ * reserve the item memory was sized for; 0, or -1 past it or below a page.
+ */
 int		 cache_set_maxbytes(struct cache *, uint64_t);
 
 /*

@@ -279,14 +279,16 @@ Test(cache_memlimit, private_pages_given_back)
 	cr_assert_leq(n, sizeof(vec));
 	for (idx = s->s_pool; idx != 0; idx = s->s_pages[idx - 1].pg_next) {
 		pooled++;
-		cr_assert_eq(mincore(s->s_base + (size_t)(idx - 1) *
-		    s->s_page_size, s->s_page_size, (void *)vec), 0);
+		/* Linux; OpenBSD has no mincore(2) and keeps the pages. */
 #ifdef MADV_REMOVE
+		cr_assert_eq(mincore(s->s_base + (size_t)(idx - 1) *
+		    s->s_page_size, s->s_page_size, vec), 0);
 		for (i = 0; i < n; i++)
 			cr_expect_eq(vec[i] & 1, 0, "page %u resident",
 			    idx - 1);
 #else
 		(void)i;
+		(void)vec;
 #endif
 	}
 	cr_expect_geq(pooled, 4, "pages held past 8 MB went to the pool");
