@@ -50,6 +50,12 @@ budget_data(const struct config *conf, enum proc_role role)
 		 * channel: replies queued and read.
 		 */
 		n = region_reserve(cc) / (cc->cc_chunk_min + 32) * 8;
+		/*
+		 * The table -o hashpower asks for at start, however few items
+		 * come (4 bytes a bucket; the default's is in the base).
+		 */
+		if (cc->cc_hashpower != 0)
+			n += (uint64_t)4 << cc->cc_hashpower;
 		n += (uint64_t)conf->c_threads * (BUDGET_REPLIES + 2) * msg;
 		break;
 	case PROC_NET:

@@ -55,6 +55,9 @@ static const struct proc_role_def {
 
 static const char *const proc_env_keep[] = {
 	"ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS", "TZ",
+#ifdef TEST_HOOKS
+	"PRIVCACHED_HOOK_DIE",	/* the role that fails at start (tests) */
+#endif
 };
 
 const char *
@@ -412,6 +415,11 @@ proc_child_main(int argc, char **argv)
 	if (proc_roles[pa.pa_role].pr_early != NULL)
 		proc_roles[pa.pa_role].pr_early();
 	proc_drop(&pa);
+#ifdef TEST_HOOKS
+	if ((v = getenv("PRIVCACHED_HOOK_DIE")) != NULL &&
+	    strcmp(v, proc_role_name(pa.pa_role)) == 0)
+		fatalx("failing at start, as the test hook asks");
+#endif
 	proc_roles[pa.pa_role].pr_main(&pa);
 	fatalx("%s: main returned", proc_role_name(pa.pa_role));
 }

@@ -80,6 +80,8 @@ static struct child		 children[1 + NET_CHILDREN_MAX];
 static size_t			 nchildren;
 #define STORAGE			(&children[0])
 static int			 sv_listening_logged;
+/* Every net child served once: from then on a death is only respawned. */
+static int			 sv_served;
 static int			 sv_stopping;
 
 static void	supervise_dispatch(int, short, void *);
@@ -427,6 +429,7 @@ supervise_announce(void)
 		if (!children[i].ch_ready || !children[i].ch_has_channel ||
 		    !children[i].ch_has_listeners)
 			return;
+	sv_served = 1;
 	sdnotify_ready();
 	detach_ready();
 }
@@ -770,6 +773,21 @@ supervise_reap(void)
 			log_warnx("lost child: %s (pid %d) %s",
 			    proc_role_name(children[i].ch_role), (int)pid,
 			    what);
+			/*
+			 * Before the daemon first served, a death is the start
+			 * failing (a setting, the system; with -t, a client of
+			 * a net child already listening has only the moments
+			 * until the last one is ready).  Respawning would hide
+			 * it from the shell, -d and systemd, who would wait
+			 * for ever.
+			 */
+			if (!sv_served && !sv_stopping) {
+				children[i].ch_pid = 0;
+				log_warnx("the %s child died before the daemon "
+				    "served: the reason is above; not starting",
+				    proc_role_name(children[i].ch_role));
+				supervise_stop(1);
+			}
 			children[i].ch_pid = 0;
 			children[i].ch_ready = 0;
 			imsgev_close(&children[i].ch_iev);

@@ -453,3 +453,45 @@ Test(supervise, children_have_a_data_limit)
 	cr_assert_gt(net, 0, "net: %lld", net);
 	cr_assert_leq(net, 4LL << 30, "net: %lld", net);
 }
+
+/*
+ * A child that dies before the daemon first served is the start failing
+ * (a setting, the system), not an attack: the start stops with the
+ * reason, in the foreground and under -d, instead of respawning while
+ * the shell or systemd waits for ever.  (The test-hooks build's child
+ * fails at start when PRIVCACHED_HOOK_DIE names its role.)
+ */
+Test(supervise, child_dying_at_start_stops_the_start)
+{
+	const char *const	 roles[] = { "storage", "net" };
+	char			 port[16], out[8192];
+	const char		*args[] = { "-p", port, "-l", "127.0.0.1",
+	    NULL, NULL };
+	size_t			 i, j;
+	int			 st;
+
+	if (daemon_use_hooks() == -1)
+		cr_skip_test("no test-hooks build (make hooks-bin)");
+	for (i = 0; i < sizeof(roles) / sizeof(roles[0]); i++) {
+		cr_assert_eq(setenv("PRIVCACHED_HOOK_DIE", roles[i], 1), 0);
+		for (j = 0; j < 2; j++) {
+			args[4] = j == 0 ? NULL : "-d";
+			(void)snprintf(port, sizeof(port), "%d",
+			    daemon_free_port());
+			st = daemon_run_fail(args, out, sizeof(out));
+			cr_assert(st != -1, "%s %s: still running after 5 s",
+			    roles[i], j ? "-d" : "");
+			cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 1,
+			    "%s %s: status %#x", roles[i], j ? "-d" : "", st);
+			cr_assert_eq(client_connect(atoi(port)), -1);
+			if (j == 0)
+				cr_assert_not_null(strstr(out, "died before "
+				    "the daemon served"), "%s", out);
+			else
+				cr_assert_not_null(strstr(out, "the daemon "
+				    "did not start (status 1)"), "%s", out);
+		}
+	}
+	cr_assert_eq(unsetenv("PRIVCACHED_HOOK_DIE"), 0);
+	/* Once it served, the same deaths are only respawned (above). */
+}

@@ -45,3 +45,20 @@ Test(budget, storage_grows_with_the_reserve)
 	/* Not the items: those are shared memory. */
 	cr_assert_lt(budget_data(&conf, PROC_STORAGE), 32ULL << 30);
 }
+
+/* -o hashpower's table comes at start, however small the cache. */
+Test(budget, storage_holds_the_hashpower_table)
+{
+	struct config	 conf;
+
+#ifdef SANITIZED
+	cr_skip_test("ASan's shadow memory: no RLIMIT_DATA");
+#endif
+	memset(&conf, 0, sizeof(conf));
+	conf.c_threads = 1;
+	conf.c_cache.cc_maxbytes = 64ULL << 20;
+	conf.c_cache.cc_item_size_max = 1 << 20;
+	conf.c_cache.cc_chunk_min = 48;
+	conf.c_cache.cc_hashpower = 30;
+	cr_assert_geq(budget_data(&conf, PROC_STORAGE), 4ULL << 30);
+}
