@@ -22,7 +22,10 @@
 /* Mappings larger than this are ASan's shadow, never the heap. */
 #define SCAN_MAP_MAX	(256UL << 20)
 #define SCAN_CHUNK	(1UL << 20)
-#define NNEEDLES	5
+/* A copy of any part of a password counts: it is searched in pieces. */
+#define PIECES		4
+#define PIECE		16
+#define NNEEDLES	5	/* at most, per scan */
 
 static struct daemon	d;
 static char		users[128];
@@ -37,12 +40,24 @@ fini(void)
 
 TestSuite(auth_wipe, .fini = fini, .timeout = 60);
 
-/* A long password seen nowhere else: tag, this process and the clock. */
+/*
+ * A password seen nowhere else: a tag, then random hex, PIECES pieces of
+ * PIECE characters, each one unique enough to be searched alone.
+ */
 static void
 make_secret(char *out, size_t len, const char *tag)
 {
-	(void)snprintf(out, len, "%s-%d-%ld-long-enough-to-be-unique-in-a-heap",
-	    tag, (int)getpid(), client_now_ms());
+	static int	seeded;
+	size_t		i, n;
+
+	if (!seeded) {
+		srandom((unsigned int)getpid() ^ (unsigned int)client_now_ms());
+		seeded = 1;
+	}
+	n = (size_t)snprintf(out, len, "%s-", tag);
+	cr_assert_gt(len, n + PIECES * PIECE);
+	for (i = 0; i < PIECES * PIECE; i += 4, n += 4)
+		(void)snprintf(out + n, len - n, "%04lx", random() & 0xffff);
 }
 
 /* The ASCII login's answer: 1 if STORED. */
@@ -92,23 +107,21 @@ sasl_login(int fd, const char *user, const char *pass)
 }
 
 /*
- * Searches every readable mapping of pid for the needles; found[i] set
- * for each one seen.  The bytes read, so a scan that read nothing fails.
+ * Searches every readable mapping of pid for the needles' random parts;
+ * found[i] set for each one with any piece seen.  The bytes read, so a scan that read nothing fails.
  */
 static size_t
 scan_memory(pid_t pid, char *const needles[], int found[], size_t nneedles)
 {
 	char		 path[64], line[512], *chunk;
 	unsigned long	 start, end, at;
-	size_t		 i, nlen, over = 0, total = 0, want;
+	const char	*hex;
+	size_t		 i, k, total = 0, want;
 	ssize_t		 n;
 	FILE		*maps;
 	int		 mem;
 
-	for (i = 0; i < nneedles; i++)
-		if ((nlen = strlen(needles[i])) > over)
-			over = nlen;
-	cr_assert_not_null(chunk = malloc(SCAN_CHUNK + over));
+	cr_assert_not_null(chunk = malloc(SCAN_CHUNK + PIECE));
 	(void)snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
 	cr_assert_not_null(maps = fopen(path, "r"), "%s", path);
 	(void)snprintf(path, sizeof(path), "/proc/%d/mem", (int)pid);
@@ -122,17 +135,20 @@ scan_memory(pid_t pid, char *const needles[], int found[], size_t nneedles)
 		    strstr(line, "[vvar") != NULL ||
 		    strstr(line, "[vsyscall]") != NULL)
 			continue;
-		/* Chunks overlap by a needle, so none is cut in two. */
+		/* Chunks overlap by a piece, so none is cut in two. */
 		for (at = start; at < end; at += SCAN_CHUNK) {
-			want = end - at > SCAN_CHUNK + over ? SCAN_CHUNK +
-			    over : end - at;
+			want = end - at > SCAN_CHUNK + PIECE ? SCAN_CHUNK +
+			    PIECE : end - at;
 			if ((n = pread(mem, chunk, want, (off_t)at)) <= 0)
 				break;
 			total += n;
-			for (i = 0; i < nneedles; i++)
-				if (memmem(chunk, n, needles[i],
-				    strlen(needles[i])) != NULL)
-					found[i] = 1;
+			for (i = 0; i < nneedles; i++) {
+				hex = strchr(needles[i], '-') + 1;
+				for (k = 0; k < PIECES; k++)
+					if (memmem(chunk, n, hex + k * PIECE,
+					    PIECE) != NULL)
+						found[i] = 1;
+			}
 		}
 	}
 	close(mem);
@@ -141,71 +157,136 @@ scan_memory(pid_t pid, char *const needles[], int found[], size_t nneedles)
 	return (total);
 }
 
-Test(auth_wipe, no_password_left_in_the_net_child)
+/* Starts the daemon with alice and bob (-Y, -S): its net child. */
+static pid_t
+start(const char *alice, const char *bob)
 {
 	const char	*args[] = { "-Y", users, "-S", NULL };
-	char		 secret[NNEEDLES][128], req[1024], text[512];
+	FILE		*fp;
+	pid_t		 net;
+
+	(void)snprintf(users, sizeof(users), "/tmp/pc-wipe-%d", (int)getpid());
+	cr_assert_not_null(fp = fopen(users, "w"));
+	fprintf(fp, "alice:%s\nbob:%s\n", alice, bob);
+	cr_assert_eq(fclose(fp), 0);
+	cr_assert_eq(daemon_start(&d, NULL, args), 0);
+	cr_assert_gt(net = daemon_child(&d, "net"), 0);
+	return (net);
+}
+
+/*
+ * Stores value behind padding (so that the short requests after it, read
+ * into the same input buffer, do not overwrite it): the scan's control,
+ * since the net child does not wipe values.
+ */
+static void
+store_control(int fd, const char *value)
+{
+	char	req[1024];
+
+	(void)snprintf(req, sizeof(req), "set k 0 0 %zu\r\n%0400d%s\r\n",
+	    400 + strlen(value), 0, value);
+	cr_assert(client_expect(fd, req, "\r\n", "STORED\r\n"));
+}
+
+/*
+ * One more round trip on fd (logged in), then the scan: the net child
+ * serves one request at a time, so every login before that answer was
+ * fully handled, wipes included.  The last needle is the control, which
+ * must be found; none of the others may be.
+ */
+static void
+assert_wiped(pid_t net, int fd, char *const needles[],
+    const char *const what[], size_t nneedles)
+{
+	char	rep[128];
+	int	found[NNEEDLES] = { 0 };
+	size_t	i, scanned;
+
+	cr_assert_leq(nneedles, NNEEDLES);
+	cr_assert_eq(client_sends(fd, "version\r\n"), 0);
+	cr_assert_gt(client_recv_until(fd, rep, sizeof(rep), "\r\n"), 0);
+	cr_assert(strncmp(rep, "VERSION ", 8) == 0, "%s", rep);
+	cr_assert_eq(daemon_child(&d, "net"), net, "the same net child");
+	scanned = scan_memory(net, needles, found, nneedles);
+	cr_assert_gt(scanned, 1UL << 20, "read only %zu bytes", scanned);
+	cr_assert(found[nneedles - 1], "the scan finds %s (%zu bytes read)",
+	    what[nneedles - 1], scanned);
+	for (i = 0; i < nneedles - 1; i++)
+		cr_expect(!found[i], "%s is still in the net child", what[i]);
+}
+
+Test(auth_wipe, no_password_left_in_the_net_child)
+{
+	char		 secret[NNEEDLES][128];
 	char		*needles[NNEEDLES];
 	const char	*what[NNEEDLES] = { "the ASCII login's password",
 			    "a wrong ASCII password", "the SASL password",
 			    "a wrong SASL password", "the stored value" };
-	int		 found[NNEEDLES] = { 0 };
 	int		 good, bad, fd;
-	size_t		 i, scanned;
+	size_t		 i;
 	pid_t		 net;
-	FILE		*fp;
 
 	make_secret(secret[0], sizeof(secret[0]), "ascii");
 	make_secret(secret[1], sizeof(secret[1]), "asciibad");
 	make_secret(secret[2], sizeof(secret[2]), "sasl");
 	make_secret(secret[3], sizeof(secret[3]), "saslbad");
-	/* The control: a value, which the net child does not wipe. */
 	make_secret(secret[4], sizeof(secret[4]), "value");
 	for (i = 0; i < NNEEDLES; i++)
 		needles[i] = secret[i];
-	(void)snprintf(users, sizeof(users), "/tmp/pc-wipe-%d", (int)getpid());
-	(void)snprintf(text, sizeof(text), "alice:%s\nbob:%s\n", secret[0],
-	    secret[2]);
-	cr_assert_not_null(fp = fopen(users, "w"));
-	fputs(text, fp);
-	cr_assert_eq(fclose(fp), 0);
-	cr_assert_eq(daemon_start(&d, NULL, args), 0);
-	cr_assert_gt(net = daemon_child(&d, "net"), 0);
+	net = start(secret[0], secret[2]);
 
 	cr_assert_geq(good = client_connect(d.d_port), 0);
 	cr_assert(ascii_login(good, "alice", secret[0]));
-	/*
-	 * Behind padding, so that the short requests below, read into the
-	 * same input buffer, do not overwrite it.
-	 */
-	(void)snprintf(req, sizeof(req), "set k 0 0 %zu\r\n%0400d%s\r\n",
-	    400 + strlen(secret[4]), 0, secret[4]);
-	cr_assert(client_expect(good, req, "\r\n", "STORED\r\n"));
-
+	store_control(good, secret[4]);
 	cr_assert_geq(bad = client_connect(d.d_port), 0);
 	cr_assert(!ascii_login(bad, "alice", secret[1]));
 	close(bad);
 	cr_assert_geq(fd = client_connect(d.d_port), 0);
 	cr_assert_eq(sasl_login(fd, "bob", secret[2]), 0, "SASL accepted");
-	close(fd);
-	cr_assert_geq(fd = client_connect(d.d_port), 0);
+	/* A second login on a logged-in connection is one too. */
 	cr_assert_eq(sasl_login(fd, "bob", secret[3]), 0x20,
 	    "SASL refused");
 	close(fd);
-	/*
-	 * One more round trip: the net child serves one request at a time,
-	 * so every login before it was fully handled (and wiped).
-	 */
-	cr_assert_eq(client_sends(good, "version\r\n"), 0);
-	cr_assert_gt(client_recv_until(good, text, sizeof(text), "\r\n"), 0);
-	cr_assert(strncmp(text, "VERSION ", 8) == 0, "%s", text);
-	cr_assert_eq(daemon_child(&d, "net"), net, "the same net child");
-
-	scanned = scan_memory(net, needles, found, NNEEDLES);
-	cr_assert_gt(scanned, 1UL << 20, "read only %zu bytes", scanned);
-	cr_assert(found[4], "the scan finds %s (%zu bytes read)", what[4],
-	    scanned);
-	for (i = 0; i < NNEEDLES - 1; i++)
-		cr_expect(!found[i], "%s is still in the net child", what[i]);
+	assert_wiped(net, good, needles, what, NNEEDLES);
 	close(good);
+}
+
+/*
+ * A login cut in two waits in the connection's own buffer, which grows
+ * (a copy) before the rest arrives.
+ */
+Test(auth_wipe, login_cut_in_two)
+{
+	char		 secret[3][128], req[512], rep[64];
+	char		*needles[3] = { secret[0], secret[1], secret[2] };
+	const char	*what[3] = { "the password sent in two parts",
+			    "the unused password", "the stored value" };
+	size_t		 half;
+	int		 fd, other;
+	pid_t		 net;
+
+	make_secret(secret[0], sizeof(secret[0]), "split");
+	make_secret(secret[1], sizeof(secret[1]), "unused");
+	make_secret(secret[2], sizeof(secret[2]), "value");
+	net = start(secret[0], secret[1]);
+	cr_assert_geq(fd = client_connect(d.d_port), 0);
+	(void)snprintf(req, sizeof(req), "set auth 0 0 %zu\r\nalice %s\r\n",
+	    6 + strlen(secret[0]), secret[0]);
+	half = strlen(req) - strlen(secret[0]) / 2 - 2;
+	cr_assert_eq(client_send(fd, req, half), 0);
+	/*
+	 * Another connection's answer: the first half, sent before it, was
+	 * read by then (one process, events in order of arrival).
+	 */
+	cr_assert_geq(other = client_connect(d.d_port), 0);
+	cr_assert(client_expect(other, "get x\r\n", "\r\n",
+	    "CLIENT_ERROR unauthenticated\r\n"));
+	close(other);
+	cr_assert_eq(client_sends(fd, req + half), 0);
+	cr_assert_gt(client_recv_until(fd, rep, sizeof(rep), "\r\n"), 0);
+	cr_assert_str_eq(rep, "STORED\r\n");
+	store_control(fd, secret[2]);
+	assert_wiped(net, fd, needles, what, 3);
+	close(fd);
 }
