@@ -18,7 +18,7 @@
  *   net -> storage:	IMSG_CACHE_REQ, _STATS_REQ, _NET_STATS,
  *			_ADMIN_REQ, _WATCH
  *   storage -> net:	IMSG_CACHE_REP, _STATS, _PEER_STATS, _ADMIN,
- *			_EVICTED
+ *			_EVICTED, _MEMLIMIT
  *
  * Payloads: IMSG_CACHE_REQ and _REP (struct cache_batch, then records
  * of struct cache_req or cache_rep with key and value bytes) and
@@ -81,6 +81,10 @@ enum imsg_type {
 				 * its watchers want from storage now */
 	IMSG_CACHE_EVICTED,	/* storage -> net: struct cache_evicted_hdr +
 				 * records (watch evictions) */
+	IMSG_CACHE_MEMLIMIT,	/* storage -> net: uint64 bytes, the item
+				 * memory limit, when the channel opens and
+				 * after cache_memlimit changes it (stats
+				 * settings maxbytes) */
 };
 
 /* -t: net children, each with its own channel to storage. */

@@ -7,7 +7,11 @@
  */
 
 #include <sys/types.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
 
 #include <criterion/criterion.h>
 #include <signal.h>
@@ -198,6 +202,111 @@ Test(admin_tools, pymemcache_memlimit_grows_and_shrinks)
 Test(admin_tools, unprivileged_memlimit_grows_and_shrinks)
 {
 	memlimit("nobody");
+}
+
+/* Whether the net child serving fd also serves the client at port. */
+static int
+serves_port(int fd, unsigned int port)
+{
+	static char	got[65536];
+	char		pat[64];
+
+	cr_assert_eq(client_sends(fd, "stats conns\r\n"), 0);
+	cr_assert_gt(client_recv_until(fd, got, sizeof(got), "END\r\n"), 0);
+	(void)snprintf(pat, sizeof(pat), ":addr tcp:127.0.0.1:%u\r\n", port);
+	return (strstr(got, pat) != NULL);
+}
+
+static unsigned int
+local_port(int fd)
+{
+	struct sockaddr_in	sin;
+	socklen_t		len = sizeof(sin);
+
+	cr_assert_eq(getsockname(fd, (struct sockaddr *)&sin, &len), 0);
+	return (ntohs(sin.sin_port));
+}
+
+/* arg, two net children's pids: two others serve instead. */
+static int
+nets_replaced(void *arg)
+{
+	const pid_t	*old = arg;
+	pid_t		 now[3];
+	size_t		 i;
+
+	if (daemon_children_role(&d, "net", now, 3) != 2)
+		return (0);
+	for (i = 0; i < 2; i++)
+		if (now[i] == old[0] || now[i] == old[1])
+			return (0);
+	return (1);
+}
+
+#define MEMLIMIT_32	(32LL * 1024 * 1024)
+/* Connections tried, one at a time, until one lands on another child. */
+#define MEMLIMIT_TRIES	200
+
+/*
+ * stats settings maxbytes is the storage child's limit on every net
+ * child: the one cache_memlimit went through, another one, and net
+ * children started after it.
+ */
+static void
+memlimit_every_net_child(const char *user)
+{
+	static const char *const args[] = { "-t", "2", NULL };
+	pid_t		 nets[2];
+	unsigned int	 port;
+	size_t		 n, i;
+	long long	 v;
+	int		 a, fd, other = 0;
+
+	cr_assert_eq(daemon_start(&d, user, args), 0);
+	cr_assert_geq(a = client_connect(d.d_port), 0);
+	cr_assert_eq(client_stat(a, "settings", "maxbytes"), 64LL << 20);
+	cr_assert(client_expect(a, "cache_memlimit 32\r\n", "\r\n",
+	    "OK\r\n"));
+	cr_assert_eq(client_stat(a, "settings", "maxbytes"), MEMLIMIT_32);
+	port = local_port(a);
+	/* Which child accepts is the kernel's choice: try until another. */
+	for (i = 0; !other && i < MEMLIMIT_TRIES; i++) {
+		cr_assert_geq(fd = client_connect(d.d_port), 0);
+		other = !serves_port(fd, port);
+		v = client_stat_wait(fd, "settings", "maxbytes", MEMLIMIT_32,
+		    5000);
+		cr_assert_eq(v, MEMLIMIT_32, "connection %zu: maxbytes %lld",
+		    i, v);
+		close(fd);
+	}
+	cr_assert(other, "every connection landed on one net child");
+	/* Both net children die; those the parent starts were never told. */
+	cr_assert_eq(daemon_children_role(&d, "net", nets, 2), 2);
+	for (n = 0; n < 2; n++)
+		cr_assert_eq(kill(nets[n], SIGKILL), 0);
+	cr_assert(client_wait_for(nets_replaced, nets, 10000),
+	    "the net children were not started again");
+	close(a);
+	for (i = 0; i < 8; i++) {
+		cr_assert_geq(fd = client_connect(d.d_port), 0);
+		cr_assert_geq(client_stat_wait(fd, NULL,
+		    "privcached_net_restarts", 2, 5000), 2);
+		v = client_stat_wait(fd, "settings", "maxbytes", MEMLIMIT_32,
+		    5000);
+		cr_assert_eq(v, MEMLIMIT_32, "after respawn %zu: maxbytes %lld",
+		    i, v);
+		close(fd);
+	}
+}
+
+Test(admin_tools, memlimit_on_every_net_child)
+{
+	memlimit_every_net_child(NULL);
+}
+
+Test(admin_tools, unprivileged_memlimit_on_every_net_child)
+{
+	memlimit_every_net_child("nobody");
 }
 
 Test(admin_tools, cache_memcached_fast_versions)
