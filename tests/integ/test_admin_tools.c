@@ -244,8 +244,31 @@ nets_replaced(void *arg)
 }
 
 #define MEMLIMIT_32	(32LL * 1024 * 1024)
-/* Connections tried, one at a time, until one lands on another child. */
-#define MEMLIMIT_TRIES	200
+
+struct probe {
+	unsigned int	pr_port;	/* a client of the first child */
+	int		pr_fd;		/* one of another child, or -1 */
+};
+
+/*
+ * A new connection lands on a net child other than the one serving
+ * pr_port: kept in pr_fd.  Which child accepts is the kernel's choice,
+ * and a child still starting takes none.
+ */
+static int
+landed_elsewhere(void *arg)
+{
+	struct probe	*pr = arg;
+	int		 fd;
+
+	cr_assert_geq(fd = client_connect(d.d_port), 0);
+	if (!serves_port(fd, pr->pr_port)) {
+		pr->pr_fd = fd;
+		return (1);
+	}
+	close(fd);
+	return (0);
+}
 
 /*
  * stats settings maxbytes is the storage child's limit on every net
@@ -256,11 +279,11 @@ static void
 memlimit_every_net_child(const char *user)
 {
 	static const char *const args[] = { "-t", "2", NULL };
+	struct probe	 pr;
 	pid_t		 nets[2];
-	unsigned int	 port;
 	size_t		 n, i;
 	long long	 v;
-	int		 a, fd, other = 0;
+	int		 a, fd;
 
 	cr_assert_eq(daemon_start(&d, user, args), 0);
 	cr_assert_geq(a = client_connect(d.d_port), 0);
@@ -268,18 +291,15 @@ memlimit_every_net_child(const char *user)
 	cr_assert(client_expect(a, "cache_memlimit 32\r\n", "\r\n",
 	    "OK\r\n"));
 	cr_assert_eq(client_stat(a, "settings", "maxbytes"), MEMLIMIT_32);
-	port = local_port(a);
-	/* Which child accepts is the kernel's choice: try until another. */
-	for (i = 0; !other && i < MEMLIMIT_TRIES; i++) {
-		cr_assert_geq(fd = client_connect(d.d_port), 0);
-		other = !serves_port(fd, port);
-		v = client_stat_wait(fd, "settings", "maxbytes", MEMLIMIT_32,
-		    5000);
-		cr_assert_eq(v, MEMLIMIT_32, "connection %zu: maxbytes %lld",
-		    i, v);
-		close(fd);
-	}
-	cr_assert(other, "every connection landed on one net child");
+	pr.pr_port = local_port(a);
+	pr.pr_fd = -1;
+	cr_assert(client_wait_for(landed_elsewhere, &pr, 20000),
+	    "every connection landed on one net child");
+	/* Told after the asker's reply: it may take a moment. */
+	v = client_stat_wait(pr.pr_fd, "settings", "maxbytes", MEMLIMIT_32,
+	    5000);
+	cr_assert_eq(v, MEMLIMIT_32, "the other net child: maxbytes %lld", v);
+	close(pr.pr_fd);
 	/* Both net children die; those the parent starts were never told. */
 	cr_assert_eq(daemon_children_role(&d, "net", nets, 2), 2);
 	for (n = 0; n < 2; n++)
