@@ -15,6 +15,8 @@
 
 #if defined(__OpenBSD__) && !defined(IMSG_COMPAT)
 #include <imsg.h>
+/* libutil's ibuf_free already wipes every buffer (freezero). */
+#define ibuf_wipe_on_free(buf)	((void)(buf))
 #else
 #include "imsg.h"
 #endif

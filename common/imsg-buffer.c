@@ -609,8 +609,16 @@ ibuf_free(struct ibuf *buf)
 		abort();
 	if (buf->fd != -1)
 		close(buf->fd);
+	if (buf->wipe && buf->buf != NULL)
+		explicit_bzero(buf->buf, buf->size);
 	free(buf->buf);
 	free(buf);
+}
+
+void
+ibuf_wipe_on_free(struct ibuf *buf)
+{
+	buf->wipe = 1;
 }
 
 int

@@ -32,6 +32,7 @@ struct ibuf {
 	size_t			 wpos;
 	size_t			 rpos;
 	int			 fd;
+	int			 wipe;	/* ibuf_free wipes the bytes */
 };
 
 /* Queue of outgoing buffers plus the read side; private to imsg-buffer.c. */
@@ -124,6 +125,11 @@ char		*ibuf_get_string(struct ibuf *, size_t len);
 int		 ibuf_skip(struct ibuf *, size_t len);
 /* Free the buffer and close its descriptor; NULL is a no-op. */
 void		 ibuf_free(struct ibuf *);
+/*
+ * Not in OpenBSD's libutil, whose ibuf_free wipes every buffer: here only
+ * buffers marked so (a password's), since the data channel frees many.
+ */
+void		 ibuf_wipe_on_free(struct ibuf *);
 /* Whether a descriptor is attached (non-zero if so). */
 int		 ibuf_fd_avail(struct ibuf *);
 /* Detach and return the descriptor (the caller now owns it), or -1. */

@@ -1,8 +1,9 @@
 /*
- * A question to the parent and the wait for its answer (net child).  The
- * parent answers at once, so the net child blocks for the round trip
- * rather than suspend the request and every later one of its connection;
- * the parent's other messages that arrive meanwhile wait their turn.
+ * A question to the parent and the wait for its answer (net child): a
+ * login, so the message is wiped once sent.  The parent answers at once,
+ * so the net child blocks for the round trip rather than suspend the
+ * request and every later one of its connection; the parent's other
+ * messages that arrive meanwhile wait their turn.
  */
 
 #include <sys/types.h>
@@ -45,15 +46,27 @@ ask_parent(uint32_t type, const struct iovec *iov, int iovcnt)
 {
 	static uint32_t	 id;
 	struct ask_kept	*ak;
+	struct ibuf	*wbuf;
 	struct imsg	 imsg;
 	uint32_t	 answer;
-	int		 fl, fd = proc_ctl.iev_ibuf.fd;
+	size_t		 len = 0;
+	int		 i, fl, fd = proc_ctl.iev_ibuf.fd;
 
 	if (++id == 0)
 		id = 1;
-	if (imsg_composev(&proc_ctl.iev_ibuf, type, id, 0, -1, iov,
-	    iovcnt) == -1)
+	for (i = 0; i < iovcnt; i++)
+		len += iov[i].iov_len;
+	/*
+	 * The question holds a password: its buffer is wiped when sent.
+	 * Created at its full size, so no add reallocates it.
+	 */
+	if ((wbuf = imsg_create(&proc_ctl.iev_ibuf, type, id, 0, len)) == NULL)
 		fatal("compose to the parent");
+	ibuf_wipe_on_free(wbuf);
+	for (i = 0; i < iovcnt; i++)
+		if (imsg_add(wbuf, iov[i].iov_base, iov[i].iov_len) == -1)
+			fatal("compose to the parent");
+	imsg_close(&proc_ctl.iev_ibuf, wbuf);
 	if ((fl = fcntl(fd, F_GETFL)) == -1 ||
 	    fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) == -1)
 		fatal("control channel");

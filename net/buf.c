@@ -50,6 +50,9 @@ buf_reserve(struct buf *b, size_t n, size_t max)
 		return (0);
 	if (b->b_off > 0) {
 		memmove(b->b_data, b->b_data + b->b_off, used);
+		/* What the move left behind is a stale copy. */
+		if (b->b_secret)
+			explicit_bzero(b->b_data + used, b->b_off);
 		b->b_off = 0;
 		b->b_len = used;
 		if (b->b_cap - b->b_len >= n)
@@ -65,7 +68,16 @@ buf_reserve(struct buf *b, size_t n, size_t max)
 		errno = EDQUOT;
 		return (-1);
 	}
-	if ((p = realloc(b->b_data, want)) == NULL)
+	if (b->b_secret) {
+		/* realloc could free the old block with the bytes in it. */
+		if ((p = malloc(want)) == NULL)
+			return (-1);
+		if (b->b_data != NULL) {
+			memcpy(p, b->b_data, b->b_len);
+			explicit_bzero(b->b_data, b->b_cap);
+			free(b->b_data);
+		}
+	} else if ((p = realloc(b->b_data, want)) == NULL)
 		return (-1);
 	buf_total += want - b->b_cap;
 	b->b_data = p;
@@ -121,9 +133,13 @@ buf_produce(struct buf *b, size_t n)
 void
 buf_consume(struct buf *b, size_t n)
 {
+	if (b->b_secret && n > 0)
+		explicit_bzero(b->b_data + b->b_off, n);
 	b->b_off += n;
-	if (b->b_off == b->b_len)
+	if (b->b_off == b->b_len) {
 		b->b_off = b->b_len = 0;
+		b->b_secret = 0;
+	}
 }
 
 void
@@ -138,6 +154,8 @@ void
 buf_free(struct buf *b)
 {
 	buf_total -= b->b_cap;
+	if (b->b_secret && b->b_data != NULL)
+		explicit_bzero(b->b_data, b->b_cap);
 	free(b->b_data);
 	memset(b, 0, sizeof(*b));
 }

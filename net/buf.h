@@ -14,6 +14,12 @@ struct buf {
 	size_t	 b_off;		/* first unconsumed byte */
 	size_t	 b_len;		/* end of data */
 	size_t	 b_cap;		/* allocated */
+	/*
+	 * May hold a password: bytes are wiped when consumed, moved, or
+	 * freed, until the buffer drains.  Only login input sets it, so the
+	 * get/set path pays one test.
+	 */
+	int	 b_secret;
 };
 
 /* Bytes waiting to be consumed. */

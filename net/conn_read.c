@@ -40,6 +40,20 @@ conn_parsed(struct conn *c)
 	buf_release(&c->c_in);
 }
 
+/*
+ * Whether c's input may hold a password: before its login (-Y), or when
+ * the binary parser saw SASL.  Such input is wiped once parsed, so a later
+ * compromise of this process finds no past client's password in its heap.
+ */
+static int
+conn_login_input(struct conn *c)
+{
+	int	login = c->c_bin.pb_login;
+
+	c->c_bin.pb_login = 0;
+	return (login || (net_conf.nc_auth && !c->c_authed));
+}
+
 /* No room for what c sent: say why and close. */
 static void
 conn_fail_input(struct conn *c)
@@ -61,7 +75,7 @@ conn_read_once(struct conn *c)
 	ssize_t	n, used;
 	char	*dst;
 	size_t	 room;
-	int	 rv, shared;
+	int	 rv, shared, login;
 
 	if (c->c_flags & (CONN_READ_OFF | CONN_CLOSING))
 		return (0);
@@ -76,6 +90,7 @@ conn_read_once(struct conn *c)
 	 * half is kept in the connection's own.  So a connection costs no
 	 * input buffer between requests, and the one in use stays in cache.
 	 */
+	login = conn_login_input(c);
 	if ((shared = buf_used(&c->c_in) == 0)) {
 		dst = conn_scratch;
 		room = sizeof(conn_scratch);
@@ -86,6 +101,9 @@ conn_read_once(struct conn *c)
 		}
 		dst = buf_tail(&c->c_in);
 		room = buf_room(&c->c_in);
+		/* Before the parse: a close inside it frees c_in, wiped. */
+		if (login)
+			c->c_in.b_secret = 1;
 	}
 	n = conn_sock_read(c, dst, room);
 	if (n == -1) {
@@ -112,11 +130,21 @@ conn_read_once(struct conn *c)
 		event_active(&c->c_rev, EV_READ, 1);
 	}
 	if (shared) {
-		if ((used = conn_parse(c, conn_scratch, n)) == -1)
+		used = conn_parse(c, conn_scratch, n);
+		/* c may be gone: wipe whenever logins exist (closes are rare). */
+		if (used == -1) {
+			if (net_conf.nc_auth)
+				explicit_bzero(conn_scratch, n);
 			return (-1);
-		if (used < n && !(c->c_flags & CONN_CLOSING) &&
+		}
+		if (conn_login_input(c))
+			login = c->c_in.b_secret = 1;
+		rv = used < n && !(c->c_flags & CONN_CLOSING) &&
 		    buf_add(&c->c_in, conn_scratch + used, n - used,
-		    conn_in_max()) == -1) {
+		    conn_in_max()) == -1;
+		if (login)
+			explicit_bzero(conn_scratch, n);
+		if (rv) {
 			conn_fail_input(c);
 			return (-1);
 		}
@@ -125,6 +153,8 @@ conn_read_once(struct conn *c)
 		if ((used = conn_parse(c, buf_head(&c->c_in),
 		    buf_used(&c->c_in))) == -1)
 			return (-1);
+		if (conn_login_input(c))
+			c->c_in.b_secret = 1;
 		buf_consume(&c->c_in, used);
 	}
 	conn_parsed(c);

@@ -236,6 +236,12 @@ int	proto_meta_reply(const struct proto_ctx *, const struct cache_rep *,
 struct proto_bin_state {
 	size_t		pb_swallow;	/* refused body bytes left to drop */
 	int		pb_quit;	/* the close asked for was a quit */
+	/*
+	 * The input held (part of) a SASL body, a password: the caller wipes
+	 * it and clears this.  pb_swallow_login: what is swallowed is one.
+	 */
+	int		pb_login;
+	int		pb_swallow_login;
 };
 /* As proto_text_parse, for binary packets. */
 enum proto_status

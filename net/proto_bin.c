@@ -814,6 +814,10 @@ proto_bin_parse(struct proto_bin_state *st, const struct proto_limits *lim,
 			    st->pb_swallow;
 			pos += n;
 			st->pb_swallow -= n;
+			if (st->pb_swallow_login)
+				st->pb_login = 1;
+			if (st->pb_swallow == 0)
+				st->pb_swallow_login = 0;
 			continue;
 		}
 		if ((unsigned char)buf[pos] != BIN_REQ_MAGIC) {
@@ -835,6 +839,7 @@ proto_bin_parse(struct proto_bin_state *st, const struct proto_limits *lim,
 		}
 		if (lim->pl_sasl && bin_is_sasl(h.bh_opcode)) {
 			/* Logins: checked and answered here, never stored. */
+			st->pb_login = 1;
 			if ((status = bin_check_sasl(&h)) == BIN_OK) {
 				if (len - pos - BIN_HDR_LEN < h.bh_bodylen)
 					break;
@@ -868,6 +873,8 @@ proto_bin_parse(struct proto_bin_state *st, const struct proto_limits *lim,
 			bin_local_error(&bp, &h, status);
 			pos += BIN_HDR_LEN;
 			st->pb_swallow = h.bh_bodylen;
+			st->pb_swallow_login = lim->pl_sasl &&
+			    bin_is_sasl(h.bh_opcode);
 			continue;
 		}
 		if (len - pos - BIN_HDR_LEN < h.bh_bodylen)

@@ -733,6 +733,44 @@ Test(bin, sasl_and_unknown_opcodes)
 	}
 }
 
+/*
+ * A SASL body holds a password: the parser says so (pb_login) for the
+ * caller to wipe, when the packet is whole, cut short or swallowed, and
+ * never for any other packet.
+ */
+Test(bin, sasl_marks_the_input_as_a_login)
+{
+	uint8_t	b[1024];
+	size_t	n, used;
+
+	lim.pl_sasl = 1;
+	n = pkt_key(b, OP_GET, "k", 0);
+	feed_all(b, n);
+	cr_assert_eq(st.pb_login, 0, "a get is no login");
+	n = pkt(b, OP_SASL_AUTH, NULL, 0, "PLAIN", "\0u\0pw", 5, 1, 0);
+	cr_assert_eq(feed(b, n - 2, &used), PROTO_OK);
+	cr_assert_eq(used, 0, "half a login waits");
+	cr_assert_eq(st.pb_login, 1, "half a login is one");
+	st.pb_login = 0;
+	feed_all(b, n);
+	cr_assert_eq(st.pb_login, 1);
+	st.pb_login = 0;
+	/* Refused (a mechanism name too long): its body is swallowed. */
+	n = pkt(b, OP_SASL_AUTH, NULL, 0,
+	    "a-mechanism-name-longer-than-32-bytes", "\0u\0pw", 5, 2, 0);
+	cr_assert_eq(feed(b, 30, &used), PROTO_OK);
+	cr_assert_eq(st.pb_login, 1);
+	cr_assert_gt(st.pb_swallow, 0);
+	st.pb_login = 0;
+	feed_all(b + used, n - used);
+	cr_assert_eq(st.pb_login, 1, "the rest of its body is one too");
+	cr_assert_eq(st.pb_swallow, 0);
+	st.pb_login = 0;
+	n = pkt_key(b, OP_GET, "k", 0);
+	feed_all(b, n);
+	cr_assert_eq(st.pb_login, 0, "and what follows is not");
+}
+
 /* Validation. */
 
 
