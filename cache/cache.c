@@ -124,7 +124,8 @@ cache_set_time(struct cache *c, int64_t now)
 
 /* Finds a valid item; an expired or flushed one is reclaimed on the way. */
 struct item *
-cache_lookup(struct cache *c, const void *key, size_t nkey, uint64_t hv)
+cache_lookup(struct cache *c, const void *key, size_t nkey, uint64_t hv,
+    struct cache_rep *rp)
 {
 	struct item	*it;
 	int		 dead;
@@ -138,6 +139,11 @@ cache_lookup(struct cache *c, const void *key, size_t nkey, uint64_t hv)
 			c->c_st.st_get_flushed++;
 		else
 			c->c_st.st_get_expired++;
+		/* Only here, off the path of a hit or a plain miss. */
+		if (rp != NULL)
+			rp->rp_info |= (uint8_t)((dead == 2 ?
+			    CACHE_GONE_FLUSHED : CACHE_GONE_EXPIRED) <<
+			    CACHE_INFO_GONE_SHIFT);
 		cache_unlink(c, it, hv);
 		cache_item_free(c, it);
 		return (NULL);

@@ -142,6 +142,8 @@ void		 cache_walk(struct cache *, unsigned int clsid,
  * reserve the item memory was sized for; 0, or -1 past it or below a page.
  */
 int		 cache_set_maxbytes(struct cache *, uint64_t);
+/* The limit now: -m, or what cache_memlimit set since. */
+uint64_t	 cache_maxbytes(const struct cache *);
 
 /*
  * watch evictions: fn is told of each item evicted (its record and key)

@@ -113,7 +113,12 @@ struct cache {
 /* cache_new over mem and its page table (slab_init_mem), or private. */
 struct cache	*cache_new_mem(const struct cache_conf *, void *mem,
 		    uint8_t *pgcls);
-struct item	*cache_lookup(struct cache *, const void *, size_t, uint64_t);
+/*
+ * A valid item, or NULL; when the key's item was expired or flushed, says
+ * so in rp's rp_info (rp may be NULL).
+ */
+struct item	*cache_lookup(struct cache *, const void *, size_t, uint64_t,
+		    struct cache_rep *);
 void		 cache_link(struct cache *, struct item *, uint64_t);
 void		 cache_unlink(struct cache *, struct item *, uint64_t);
 /* Frees an unlinked item and its chain. */

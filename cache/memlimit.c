@@ -39,6 +39,12 @@ cache_set_maxbytes(struct cache *c, uint64_t bytes)
 }
 
 uint64_t
+cache_maxbytes(const struct cache *c)
+{
+	return (c->c_maxbytes);
+}
+
+uint64_t
 cache_memlimit_restore(struct cache *c, uint64_t bytes)
 {
 	if (bytes != 0 && cache_set_maxbytes(c, bytes) == -1 &&

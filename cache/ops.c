@@ -156,7 +156,7 @@ cache_op_get(struct cache *c, const struct cache_req *rq, const void *key,
 	else
 		c->c_st.st_cmd_get++;
 
-	if ((it = cache_lookup(c, key, rq->cr_nkey, hv)) == NULL) {
+	if ((it = cache_lookup(c, key, rq->cr_nkey, hv, rp)) == NULL) {
 		if ((rq->cr_opts & CACHE_OPT_VIVIFY) == 0 ||
 		    (it = cache_item_alloc(c, key, rq->cr_nkey, 0, 0,
 		    &st)) == NULL) {
@@ -173,7 +173,7 @@ cache_op_get(struct cache *c, const struct cache_req *rq, const void *key,
 		it->it_mark = IT_WIN_SENT;
 		item_set_cas(it, cache_new_cas(c, rq));
 		cache_link(c, it, hv);
-		rp->rp_info = CACHE_INFO_WON;
+		rp->rp_info |= CACHE_INFO_WON;
 	} else {
 		if (it->it_mark & IT_FETCHED)
 			rp->rp_info |= CACHE_INFO_FETCHED;
@@ -221,7 +221,7 @@ cache_op_touch(struct cache *c, const struct cache_req *rq, const void *key,
 	struct item	*it;
 
 	c->c_st.st_cmd_touch++;
-	if ((it = cache_lookup(c, key, rq->cr_nkey, hv)) == NULL) {
+	if ((it = cache_lookup(c, key, rq->cr_nkey, hv, rp)) == NULL) {
 		c->c_st.st_touch_misses++;
 		rp->rp_status = CACHE_MISS;
 		return;
@@ -271,7 +271,7 @@ cache_op_store(struct cache *c, const struct cache_req *rq, const void *key,
 	id = cache_size_clsid(c, rq->cr_nkey, rq->cr_nvalue, rq->cr_flags);
 	c->c_cls[id].cs_cmd_set++;
 
-	it = cache_lookup(c, key, rq->cr_nkey, hv);
+	it = cache_lookup(c, key, rq->cr_nkey, hv, rp);
 	/* watch fetchers: memcached's stores log this lookup too. */
 	if (it != NULL) {
 		rp->rp_info |= CACHE_INFO_OLD;
@@ -386,14 +386,14 @@ cache_op_delete(struct cache *c, const struct cache_req *rq,
 	if (rq->cr_opts & CACHE_OPT_TOO_LARGE) {
 		/* As memcached: no stale value outlives a refused store. */
 		c->c_st.st_store_too_large++;
-		if ((it = cache_lookup(c, key, rq->cr_nkey, hv)) != NULL) {
+		if ((it = cache_lookup(c, key, rq->cr_nkey, hv, rp)) != NULL) {
 			cache_unlink(c, it, hv);
 			cache_item_free(c, it);
 		}
 		rp->rp_status = CACHE_TOO_LARGE;
 		return;
 	}
-	if ((it = cache_lookup(c, key, rq->cr_nkey, hv)) == NULL) {
+	if ((it = cache_lookup(c, key, rq->cr_nkey, hv, rp)) == NULL) {
 		c->c_st.st_delete_misses++;
 		rp->rp_status = CACHE_MISS;
 		return;
@@ -512,7 +512,7 @@ cache_op_arith(struct cache *c, const struct cache_req *rq, const void *key,
 	int			 incr, st;
 
 	incr = rq->cr_mode == CACHE_ARITH_INCR;
-	if ((it = cache_lookup(c, key, rq->cr_nkey, hv)) == NULL) {
+	if ((it = cache_lookup(c, key, rq->cr_nkey, hv, rp)) == NULL) {
 		if ((rq->cr_opts & CACHE_OPT_VIVIFY) == 0) {
 			if (incr)
 				c->c_st.st_incr_misses++;

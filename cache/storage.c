@@ -429,6 +429,20 @@ storage_stats(struct storage_chan *ch, struct imsg *imsg)
 	imsg_close(&ch->ch_iev.iev_ibuf, sc.sc_buf);
 }
 
+/*
+ * stats settings maxbytes on every net child is ours: each is told the
+ * limit when its channel opens and whenever cache_memlimit changes it.
+ */
+static void
+storage_memlimit_tell(struct storage_chan *ch)
+{
+	uint64_t	limit = cache_maxbytes(storage_cache);
+
+	if (imsgev_compose(&ch->ch_iev, IMSG_CACHE_MEMLIMIT, 0, -1, &limit,
+	    sizeof(limit)) == -1)
+		fatal("compose IMSG_CACHE_MEMLIMIT");
+}
+
 static void
 storage_channel_close(struct storage_chan *ch)
 {
@@ -479,6 +493,8 @@ storage_on_admin(void *arg, struct imsg *imsg)
 {
 	struct storage_chan	*ch = arg;
 	struct cache_admin_req	 rq;
+	uint64_t		 limit = cache_maxbytes(storage_cache);
+	size_t			 i;
 
 	/* The rule fixed the length. */
 	if (imsg_get_data(imsg, &rq, sizeof(rq)) == -1)
@@ -490,6 +506,11 @@ storage_on_admin(void *arg, struct imsg *imsg)
 	cache_set_time(storage_cache, time(NULL));
 	cache_admin(storage_cache, &ch->ch_iev.iev_ibuf, imsg_get_id(imsg),
 	    &rq);
+	/* The asking net child took it from the reply already. */
+	if (cache_maxbytes(storage_cache) != limit)
+		for (i = 0; i < nitems(storage_chans); i++)
+			if (storage_chans[i].ch_iev.iev_active)
+				storage_memlimit_tell(&storage_chans[i]);
 	return (DISPATCH_NEXT);
 }
 
@@ -700,6 +721,7 @@ storage_on_peer(void *arg, struct imsg *imsg)
 	    imsgbuf_set_maxsize(&ch->ch_iev.iev_ibuf, storage_msg_max) == -1)
 		fatal("data channel");
 	imsgev_start(&ch->ch_iev);
+	storage_memlimit_tell(ch);
 	return (DISPATCH_NEXT);
 }
 

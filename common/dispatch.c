@@ -69,6 +69,7 @@ static const struct dispatch_rule rules_net_data[] = {
 				    sizeof(struct cache_evicted_hdr),
 				    sizeof(struct cache_evicted_hdr) +
 				    CACHE_EVICTED_MAX),
+	[IMSG_CACHE_MEMLIMIT] =	EXACT(FROM_STORAGE, sizeof(uint64_t)),
 };
 
 static const struct dispatch_rule rules_storage_ctl[] = {

@@ -18,7 +18,7 @@
  *   net -> storage:	IMSG_CACHE_REQ, _STATS_REQ, _NET_STATS,
  *			_ADMIN_REQ, _WATCH
  *   storage -> net:	IMSG_CACHE_REP, _STATS, _PEER_STATS, _ADMIN,
- *			_EVICTED
+ *			_EVICTED, _MEMLIMIT
  *
  * Payloads: IMSG_CACHE_REQ and _REP (struct cache_batch, then records
  * of struct cache_req or cache_rep with key and value bytes) and
@@ -81,6 +81,10 @@ enum imsg_type {
 				 * its watchers want from storage now */
 	IMSG_CACHE_EVICTED,	/* storage -> net: struct cache_evicted_hdr +
 				 * records (watch evictions) */
+	IMSG_CACHE_MEMLIMIT,	/* storage -> net: uint64 bytes, the item
+				 * memory limit, when the channel opens and
+				 * after cache_memlimit changes it (stats
+				 * settings maxbytes) */
 };
 
 /* -t: net children, each with its own channel to storage. */
@@ -403,6 +407,21 @@ enum cache_status {
 #define CACHE_INFO_STALE	0x04	/* X: item is stale */
 #define CACHE_INFO_WIN_SENT	0x08	/* Z: another client won */
 #define CACHE_INFO_OLD		0x10	/* STORE: the key had an item */
+/*
+ * Why the lookup found no item though the key had one (watch's item_get
+ * says so): bits 5-6 hold an enum cache_gone.
+ */
+#define CACHE_INFO_GONE_SHIFT	5
+#define CACHE_INFO_GONE_MASK	0x60
+#define CACHE_INFO_GONE(info)	\
+	(((info) & CACHE_INFO_GONE_MASK) >> CACHE_INFO_GONE_SHIFT)
+#define CACHE_INFO_ALL		0x7f
+enum cache_gone {
+	CACHE_GONE_NONE,
+	CACHE_GONE_EXPIRED,	/* its time was up */
+	CACHE_GONE_FLUSHED,	/* flush_all came after it */
+	CACHE_GONE_MAX
+};
 
 struct cache_rep {
 	uint8_t		rp_status;	/* enum cache_status */

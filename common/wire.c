@@ -182,7 +182,9 @@ wire_get_rep(struct ibuf *buf, size_t value_max, struct cache_rep *r,
 {
 	if (wire_get(buf, r, sizeof(*r)) == -1)
 		return (-1);
-	if (r->rp_status < CACHE_OK || r->rp_status >= CACHE_STATUS_MAX)
+	if (r->rp_status < CACHE_OK || r->rp_status >= CACHE_STATUS_MAX ||
+	    (r->rp_info & ~CACHE_INFO_ALL) != 0 ||
+	    CACHE_INFO_GONE(r->rp_info) >= CACHE_GONE_MAX)
 		return (wire_bad());
 	if (r->rp_nkey > KEY_MAX_LENGTH || r->rp_nvalue > value_max ||
 	    r->rp_ttl < -1)

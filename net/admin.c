@@ -17,6 +17,7 @@
 
 #include "log.h"
 #include "net.h"
+#include "region.h"
 #include "wire.h"
 
 static int	admin_loopback(const struct sockaddr *);
@@ -228,6 +229,27 @@ admin_reply(struct imsg *imsg)
 		pending_put(p);
 	buf_free(&admin_acc);
 	memset(&admin_acc, 0, sizeof(admin_acc));
+	return (0);
+}
+
+int
+admin_memlimit(struct imsg *imsg)
+{
+	const struct cache_conf	*cc = &net_conf.nc_cache;
+	uint64_t		 limit, pages, most;
+
+	/* The rule fixed the length. */
+	if (imsg_get_data(imsg, &limit, sizeof(limit)) == -1)
+		fatal("IMSG_CACHE_MEMLIMIT");
+	if (limit == 0 || cc->cc_slab_page_size == 0)
+		return (-1);
+	/* -m as it came, or what cache_set_maxbytes accepts. */
+	pages = limit / cc->cc_slab_page_size;
+	most = region_reserve(cc) / cc->cc_slab_page_size;
+	if (limit != cc->cc_maxbytes &&
+	    (pages == 0 || pages > (most == 0 ? 1 : most)))
+		return (-1);
+	admin_settings.ps_maxbytes = limit;
 	return (0);
 }
 

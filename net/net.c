@@ -136,12 +136,22 @@ net_on_evicted(void *arg, struct imsg *imsg)
 	return (DISPATCH_NEXT);
 }
 
+static int
+net_on_memlimit(void *arg, struct imsg *imsg)
+{
+	(void)arg;
+	if (admin_memlimit(imsg) == -1)
+		fatalx("bad memory limit from storage");
+	return (DISPATCH_NEXT);
+}
+
 static const dispatch_fn net_storage_handlers[] = {
 	[IMSG_CACHE_REP] = net_on_rep,
 	[IMSG_CACHE_STATS] = net_on_stats,
 	[IMSG_CACHE_PEER_STATS] = net_on_peer_stats,
 	[IMSG_CACHE_ADMIN] = net_on_admin,
 	[IMSG_CACHE_EVICTED] = net_on_evicted,
+	[IMSG_CACHE_MEMLIMIT] = net_on_memlimit,
 };
 static const struct dispatch net_storage_tab = {
 	DISPATCH_NET_DATA, net_storage_handlers, nitems(net_storage_handlers)

@@ -254,6 +254,8 @@ int	admin_request(struct conn *, const struct cache_admin_req *,
 int	admin_reply(struct imsg *);
 /* Storage went away: waiting admin requests get an error. */
 void	admin_fail_all(void);
+/* Handles one IMSG_CACHE_MEMLIMIT; -1 if the limit cannot be storage's. */
+int	admin_memlimit(struct imsg *);
 
 /* watch.c */
 /*

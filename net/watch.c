@@ -73,6 +73,20 @@ watch_store_status(uint8_t st)
 	}
 }
 
+/*
+ * memcached's item_get status: a lookup that found an expired or flushed
+ * item says which (wire_get_rep checked the reason's range).
+ */
+static const char *
+watch_get_status(int hit, uint8_t info)
+{
+	static const char *const gone[CACHE_GONE_MAX] = {
+		"not_found", "expired", "flushed",
+	};
+
+	return (hit ? "found" : gone[CACHE_INFO_GONE(info)]);
+}
+
 /* The item_store line's text after the head; its length, or -1. */
 static int
 watch_store_line(char *line, size_t size, const struct watch_note *wn,
@@ -111,7 +125,7 @@ watch_store_lookup(const struct pending *p, const struct cache_rep *rep,
 		return;
 	n = snprintf(line + h, sizeof(line) - h, "type=item_get key=%s "
 	    "status=%s clsid=%u cfd=%d size=%u\n", key,
-	    old ? "found" : "not_found",
+	    watch_get_status(old, rep->rp_info),
 	    old ? (unsigned int)rep->rp_old_clsid : 0U, p->p_conn->c_fd,
 	    old ? rep->rp_old_vlen : 0);
 	if (n > 0 && (size_t)n < sizeof(line) - h)
@@ -125,7 +139,7 @@ watch_reply(struct pending *p, const struct cache_rep *rep)
 	char			 key[3 * KEY_MAX_LENGTH + 1];
 	char			 line[WATCH_LINE_MAX];
 	unsigned int		 what;
-	int			 h, n;
+	int			 h, n, hit;
 
 	/* What memcached logs nothing for. */
 	switch (wn->wn_op) {
@@ -159,11 +173,14 @@ watch_reply(struct pending *p, const struct cache_rep *rep)
 		return;
 	switch (wn->wn_op) {
 	case CACHE_OP_GET:
+		/* mg's vivify after an expired item: memcached logs that. */
+		hit = rep->rp_status == CACHE_OK &&
+		    CACHE_INFO_GONE(rep->rp_info) == CACHE_GONE_NONE;
 		n = snprintf(line + h, sizeof(line) - h, "type=item_get "
 		    "key=%s status=%s clsid=%u cfd=%d size=%u\n", key,
-		    rep->rp_status == CACHE_OK ? "found" : "not_found",
-		    (unsigned int)rep->rp_clsid, p->p_conn->c_fd,
-		    rep->rp_status == CACHE_OK ? rep->rp_vlen : 0);
+		    watch_get_status(hit, rep->rp_info),
+		    hit ? (unsigned int)rep->rp_clsid : 0U, p->p_conn->c_fd,
+		    hit ? rep->rp_vlen : 0);
 		break;
 	case CACHE_OP_DELETE:
 		n = snprintf(line + h, sizeof(line) - h, "type=deleted key=%s "

@@ -7,7 +7,11 @@
  */
 
 #include <sys/types.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
 
 #include <criterion/criterion.h>
 #include <signal.h>
@@ -198,6 +202,131 @@ Test(admin_tools, pymemcache_memlimit_grows_and_shrinks)
 Test(admin_tools, unprivileged_memlimit_grows_and_shrinks)
 {
 	memlimit("nobody");
+}
+
+/* Whether the net child serving fd also serves the client at port. */
+static int
+serves_port(int fd, unsigned int port)
+{
+	static char	got[65536];
+	char		pat[64];
+
+	cr_assert_eq(client_sends(fd, "stats conns\r\n"), 0);
+	cr_assert_gt(client_recv_until(fd, got, sizeof(got), "END\r\n"), 0);
+	(void)snprintf(pat, sizeof(pat), ":addr tcp:127.0.0.1:%u\r\n", port);
+	return (strstr(got, pat) != NULL);
+}
+
+static unsigned int
+local_port(int fd)
+{
+	struct sockaddr_in	sin;
+	socklen_t		len = sizeof(sin);
+
+	cr_assert_eq(getsockname(fd, (struct sockaddr *)&sin, &len), 0);
+	return (ntohs(sin.sin_port));
+}
+
+/* arg, two net children's pids: two others serve instead. */
+static int
+nets_replaced(void *arg)
+{
+	const pid_t	*old = arg;
+	pid_t		 now[3];
+	size_t		 i;
+
+	if (daemon_children_role(&d, "net", now, 3) != 2)
+		return (0);
+	for (i = 0; i < 2; i++)
+		if (now[i] == old[0] || now[i] == old[1])
+			return (0);
+	return (1);
+}
+
+#define MEMLIMIT_32	(32LL * 1024 * 1024)
+
+struct probe {
+	unsigned int	pr_port;	/* a client of the first child */
+	int		pr_fd;		/* one of another child, or -1 */
+};
+
+/*
+ * A new connection lands on a net child other than the one serving
+ * pr_port: kept in pr_fd.  Which child accepts is the kernel's choice,
+ * and a child still starting takes none.
+ */
+static int
+landed_elsewhere(void *arg)
+{
+	struct probe	*pr = arg;
+	int		 fd;
+
+	cr_assert_geq(fd = client_connect(d.d_port), 0);
+	if (!serves_port(fd, pr->pr_port)) {
+		pr->pr_fd = fd;
+		return (1);
+	}
+	close(fd);
+	return (0);
+}
+
+/*
+ * stats settings maxbytes is the storage child's limit on every net
+ * child: the one cache_memlimit went through, another one, and net
+ * children started after it.
+ */
+static void
+memlimit_every_net_child(const char *user)
+{
+	static const char *const args[] = { "-t", "2", NULL };
+	struct probe	 pr;
+	pid_t		 nets[2];
+	size_t		 n, i;
+	long long	 v;
+	int		 a, fd;
+
+	cr_assert_eq(daemon_start(&d, user, args), 0);
+	cr_assert_geq(a = client_connect(d.d_port), 0);
+	cr_assert_eq(client_stat(a, "settings", "maxbytes"), 64LL << 20);
+	cr_assert(client_expect(a, "cache_memlimit 32\r\n", "\r\n",
+	    "OK\r\n"));
+	cr_assert_eq(client_stat(a, "settings", "maxbytes"), MEMLIMIT_32);
+	pr.pr_port = local_port(a);
+	pr.pr_fd = -1;
+	cr_assert(client_wait_for(landed_elsewhere, &pr, 20000),
+	    "every connection landed on one net child");
+	/* Told after the asker's reply: it may take a moment. */
+	v = client_stat_wait(pr.pr_fd, "settings", "maxbytes", MEMLIMIT_32,
+	    5000);
+	cr_assert_eq(v, MEMLIMIT_32, "the other net child: maxbytes %lld", v);
+	close(pr.pr_fd);
+	/* Both net children die; those the parent starts were never told. */
+	cr_assert_eq(daemon_children_role(&d, "net", nets, 2), 2);
+	for (n = 0; n < 2; n++)
+		cr_assert_eq(kill(nets[n], SIGKILL), 0);
+	cr_assert(client_wait_for(nets_replaced, nets, 10000),
+	    "the net children were not started again");
+	close(a);
+	for (i = 0; i < 8; i++) {
+		cr_assert_geq(fd = client_connect(d.d_port), 0);
+		cr_assert_geq(client_stat_wait(fd, NULL,
+		    "privcached_net_restarts", 2, 5000), 2);
+		v = client_stat_wait(fd, "settings", "maxbytes", MEMLIMIT_32,
+		    5000);
+		cr_assert_eq(v, MEMLIMIT_32, "after respawn %zu: maxbytes %lld",
+		    i, v);
+		close(fd);
+	}
+}
+
+Test(admin_tools, memlimit_on_every_net_child)
+{
+	memlimit_every_net_child(NULL);
+}
+
+Test(admin_tools, unprivileged_memlimit_on_every_net_child)
+{
+	memlimit_every_net_child("nobody");
 }
 
 Test(admin_tools, cache_memcached_fast_versions)

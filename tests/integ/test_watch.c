@@ -460,6 +460,43 @@ Test(watch, deletions_lines)
 	close(fd);
 }
 
+/*
+ * A lookup that meets an expired or flushed item says so, as memcached's
+ * item_get does.  Each request goes with the lookup that meets the dead
+ * item in one packet, so one storage batch runs both and the background
+ * crawler, which reclaims dead items within 100 ms, cannot come between:
+ * a negative exptime stores an item already expired.
+ */
+Test(watch, expired_and_flushed_lines)
+{
+	static const char *const args[] = { NULL };
+	int	w, fd;
+
+	cr_assert_eq(daemon_start(&d, NULL, args), 0);
+	w = watcher("watch fetchers\r\n");
+	cr_assert_geq(fd = client_connect(d.d_port), 0);
+	cr_assert(client_expect(fd, "set e,1 0 -1 5\r\nhello\r\nget e,1\r\n",
+	    "END\r\n", "STORED\r\nEND\r\n"));
+	expect_line(w, "type=item_get key=e%2C1 status=not_found ");
+	expect_line(w, "^ts=[0-9]+\\.[0-9]+ gid=[0-9]+ type=item_get "
+	    "key=e%2C1 status=expired clsid=0 cfd=[0-9]+ size=0\n$");
+	/* A store's lookup too. */
+	cr_assert(client_expect(fd, "set e,2 0 -1 1\r\nx\r\nset e,2 0 0 1\r\n"
+	    "y\r\n", "STORED\r\nSTORED\r\n", "STORED\r\nSTORED\r\n"));
+	expect_line(w, "type=item_get key=e%2C2 status=not_found ");
+	expect_line(w, "^ts=[0-9]+\\.[0-9]+ gid=[0-9]+ type=item_get "
+	    "key=e%2C2 status=expired clsid=0 cfd=[0-9]+ size=0\n$");
+	cr_assert(client_expect(fd, "flush_all\r\nget e,2\r\n", "END\r\n",
+	    "OK\r\nEND\r\n"));
+	expect_line(w, "^ts=[0-9]+\\.[0-9]+ gid=[0-9]+ type=item_get "
+	    "key=e%2C2 status=flushed clsid=0 cfd=[0-9]+ size=0\n$");
+	/* Reclaimed since: a plain miss. */
+	cr_assert(client_expect(fd, "get e,2\r\n", "END\r\n", "END\r\n"));
+	expect_line(w, "type=item_get key=e%2C2 status=not_found ");
+	close(w);
+	close(fd);
+}
+
 /* -W: memcached's answer, and the connection stays a client. */
 Test(watch, disabled_by_W)
 {

@@ -13,6 +13,8 @@
 #include <criterion/criterion.h>
 
 #include "cache_test.h"
+#include "imsg.h"
+#include "wire.h"
 
 Test(cache_ops, set_get)
 {
@@ -294,6 +296,77 @@ Test(cache_ops, flush_without_cas_covers_its_second)
 	ct_set(c, "f", "6");
 	cr_expect_eq(ct_get(c, "f", buf, sizeof(buf)), CACHE_OK);
 	cache_free(c);
+}
+
+/* A lookup that meets a dead item tells why (watch's item_get). */
+Test(cache_ops, lookup_says_expired_or_flushed)
+{
+	struct cache_conf	 cf = ct_conf_default();
+	struct cache		*c = ct_mk(&cf);
+	struct cache_req	 rq;
+	struct cache_rep	 rp;
+
+	rq = ct_req(CACHE_OP_GET, 0, 0);
+	rp = ct_run(c, &rq, "none", NULL, NULL, 0);
+	cr_expect_eq(rp.rp_status, CACHE_MISS);
+	cr_expect_eq(CACHE_INFO_GONE(rp.rp_info), CACHE_GONE_NONE);
+	cr_expect_eq(ct_store(c, CACHE_STORE_SET, "old", "v", 0, T0 + 1),
+	    CACHE_OK);
+	rp = ct_run(c, &rq, "old", NULL, NULL, 0);
+	cr_expect_eq(rp.rp_status, CACHE_OK);
+	cr_expect_eq(CACHE_INFO_GONE(rp.rp_info), CACHE_GONE_NONE);
+	cache_set_time(c, T0 + 1);
+	rp = ct_run(c, &rq, "old", NULL, NULL, 0);
+	cr_expect_eq(rp.rp_status, CACHE_MISS);
+	cr_expect_eq(CACHE_INFO_GONE(rp.rp_info), CACHE_GONE_EXPIRED);
+	/* Reclaimed by that lookup: a plain miss now. */
+	rp = ct_run(c, &rq, "old", NULL, NULL, 0);
+	cr_expect_eq(CACHE_INFO_GONE(rp.rp_info), CACHE_GONE_NONE);
+	/* A store's lookup too, and its reply still says stored. */
+	cr_expect_eq(ct_store(c, CACHE_STORE_SET, "s", "v", 0, T0 + 2),
+	    CACHE_OK);
+	cache_set_time(c, T0 + 2);
+	rq = ct_req(CACHE_OP_STORE, CACHE_STORE_SET, 0);
+	rq.cr_nvalue = 1;
+	rp = ct_run(c, &rq, "s", "w", NULL, 0);
+	cr_expect_eq(rp.rp_status, CACHE_OK);
+	cr_expect_eq(CACHE_INFO_GONE(rp.rp_info), CACHE_GONE_EXPIRED);
+	cr_expect_eq(rp.rp_info & CACHE_INFO_OLD, 0);
+	rq = ct_req(CACHE_OP_FLUSH, 0, 0);
+	ct_run(c, &rq, "", NULL, NULL, 0);
+	rq = ct_req(CACHE_OP_GET, 0, 0);
+	rp = ct_run(c, &rq, "s", NULL, NULL, 0);
+	cr_expect_eq(rp.rp_status, CACHE_MISS);
+	cr_expect_eq(CACHE_INFO_GONE(rp.rp_info), CACHE_GONE_FLUSHED);
+	cache_free(c);
+}
+
+/* Net reads the reason as hostile input: out of range is refused. */
+Test(cache_ops, reply_reason_checked_on_the_wire)
+{
+	struct cache_rep	 rp;
+	struct ibuf		 buf;
+	const void		*key, *val;
+	uint8_t			 info[] = { 0, CACHE_INFO_GONE_MASK,
+				    0x80 | CACHE_INFO_FETCHED };
+	int			 want[] = { 0, -1, -1 };
+	size_t			 i;
+
+	for (i = 0; i < nitems(info); i++) {
+		memset(&rp, 0, sizeof(rp));
+		rp.rp_status = CACHE_MISS;
+		rp.rp_info = info[i];
+		ibuf_from_buffer(&buf, &rp, sizeof(rp));
+		cr_expect_eq(wire_get_rep(&buf, 1024, &rp, &key, &val),
+		    want[i], "rp_info %#x", info[i]);
+	}
+	for (i = CACHE_GONE_NONE; i < CACHE_GONE_MAX; i++) {
+		memset(&rp, 0, sizeof(rp));
+		rp.rp_status = CACHE_MISS;
+		rp.rp_info = (uint8_t)(i << CACHE_INFO_GONE_SHIFT);
+		ibuf_from_buffer(&buf, &rp, sizeof(rp));
+		cr_expect_eq(wire_get_rep(&buf, 1024, &rp, &key, &val), 0);
+	}
 }
 
 Test(cache_ops, delete)

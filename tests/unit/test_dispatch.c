@@ -142,8 +142,8 @@ Test(dispatch, every_rule_takes_its_message)
 				    r->dr_fd), "chan %d type %u max", c, t);
 			}
 		}
-	/* 5 to the parent, 9 + 5 to net, 4 + 5 to storage. */
-	cr_assert_eq(rules, 28);
+	/* 5 to the parent, 9 + 6 to net, 4 + 5 to storage. */
+	cr_assert_eq(rules, 29);
 	chan_close();
 }
 
@@ -287,6 +287,22 @@ Test(dispatch, watch_messages_are_bounded)
 	cr_assert_null(dispatch_rule(DISPATCH_NET_DATA, IMSG_CACHE_WATCH));
 	cr_assert_null(dispatch_rule(DISPATCH_STORAGE_DATA,
 	    IMSG_CACHE_EVICTED));
+}
+
+/* Storage tells each net child its memory limit: one exact word. */
+Test(dispatch, memlimit_is_one_word_from_storage)
+{
+	const struct dispatch_rule	*r;
+
+	cr_assert_not_null(r = dispatch_rule(DISPATCH_NET_DATA,
+	    IMSG_CACHE_MEMLIMIT));
+	cr_assert_eq(r->dr_senders, DISPATCH_FROM(PROC_STORAGE));
+	cr_assert_eq(r->dr_min, sizeof(uint64_t));
+	cr_assert_eq(r->dr_max, sizeof(uint64_t));
+	cr_assert_eq(r->dr_fd, DISPATCH_FD_NEVER);
+	cr_assert_null(dispatch_rule(DISPATCH_STORAGE_DATA,
+	    IMSG_CACHE_MEMLIMIT));
+	cr_assert_null(dispatch_rule(DISPATCH_NET_CTL, IMSG_CACHE_MEMLIMIT));
 }
 
 static int	handled;
