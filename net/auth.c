@@ -2,7 +2,9 @@
  * Logins (net child).  Net holds no password material: it forwards what
  * the client sent, with the client's address, and the parent answers yes
  * or no (privsep/authcheck.c), counting failures per address there, where
- * a compromised net child cannot reset them.
+ * a compromised net child cannot reset them.  Nor does it keep what it
+ * forwarded: the message is wiped once sent (ask.c), the input once parsed
+ * (conn_read.c, buf.c).
  */
 
 #include <sys/types.h>
