@@ -13,7 +13,7 @@
 #include <criterion/criterion.h>
 
 #include "cache_test.h"
-#include "imsg.h"
+#include "compat.h"
 #include "wire.h"
 
 Test(cache_ops, set_get)
